@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Duplicator.Host.Commands;
+
+var root = new RootCommand("duplicator: headless burn orchestrator for multi-drive disc duplication towers");
+root.Subcommands.Add(MasterCommand.Create());
+return root.Parse(args).Invoke();

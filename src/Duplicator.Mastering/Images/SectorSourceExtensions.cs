@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Duplicator.Mastering.Images;
+
+/// <summary>Whole-image operations over any <see cref="ISectorSource"/>.</summary>
+public static class SectorSourceExtensions
+{
+    /// <summary>Sectors per read when streaming a whole image (1 MiB for data sectors).</summary>
+    private const int ChunkSectors = 512;
+
+    /// <summary>Total bytes of the image.</summary>
+    public static long ByteLength(this ISectorSource source) => source.SectorCount * source.SectorSize;
+
+    /// <summary>Streams every sector to <paramref name="destination"/> in order.</summary>
+    public static void CopyTo(this ISectorSource source, Stream destination, CancellationToken cancellationToken = default)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * source.SectorSize);
+        try
+        {
+            for (long lba = 0; lba < source.SectorCount; lba += ChunkSectors)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(ChunkSectors, source.SectorCount - lba);
+                var span = buffer.AsSpan(0, n * source.SectorSize);
+                source.Read(lba, span);
+                destination.Write(span);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>SHA-256 of the whole image, as recorded in ledgers and used by verify-after-burn.</summary>
+    public static byte[] ComputeSha256(this ISectorSource source, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * source.SectorSize);
+        try
+        {
+            for (long lba = 0; lba < source.SectorCount; lba += ChunkSectors)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(ChunkSectors, source.SectorCount - lba);
+                var span = buffer.AsSpan(0, n * source.SectorSize);
+                source.Read(lba, span);
+                hash.AppendData(span);
+            }
+            return hash.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
