@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+
+namespace Duplicator.Host.Configuration;
+
+/// <summary>The configuration was refused; <see cref="Problems"/> names each key and what is wrong.</summary>
+public sealed class ConfigException(string source, IReadOnlyList<string> problems)
+    : Exception($"{source}: invalid configuration:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
+{
+    /// <summary>One line per problem, each starting with the key it concerns.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Loads <see cref="TowerConfig"/> from a JSON file plus environment variables (prefix DUPLICATOR_,
+/// sections separated by a double underscore: DUPLICATOR_control__listen). Unknown keys are errors, not
+/// silently ignored: a misspelt key in a tower's config must not fall back to a default unnoticed.
+/// </summary>
+public static partial class ConfigLoader
+{
+    /// <summary>Prefix of environment variables that override keys.</summary>
+    public const string EnvironmentPrefix = "DUPLICATOR_";
+
+    private static readonly string[] KnownKeys =
+    [
+        "name", "drives", "drives:*", "drives:*:id", "drives:*:url",
+        "storage", "storage:provider", "storage:connectionString", "storage:path",
+        "stash",
+        "defaults", "defaults:verify", "defaults:speed", "defaults:failedDiscThreshold", "defaults:quarantineAfter", "defaults:rejectIfNotBlank",
+        "control", "control:listen", "control:token", "control:allowedRoots", "control:allowedRoots:*",
+        "hotFolder", "hotFolder:enabled", "hotFolder:path",
+        "logging", "logging:level",
+    ];
+
+    /// <summary>Loads and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
+    public static TowerConfig Load(string path, IDictionary<string, string?>? environment = null)
+    {
+        if (!File.Exists(path))
+            throw new ConfigException(path, [$"(file): not found"]);
+        var builder = new ConfigurationBuilder();
+        try
+        {
+            builder.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+        }
+        catch (Exception e)
+        {
+            throw new ConfigException(path, [$"(file): {e.Message}"]);
+        }
+        var env = environment ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        builder.AddInMemoryCollection(env
+            .Where(kv => kv.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            .Select(kv => new KeyValuePair<string, string?>(kv.Key[EnvironmentPrefix.Length..].Replace("__", ":"), kv.Value)));
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (Exception e)
+        {
+            throw new ConfigException(path, [$"(file): {e.InnerException?.Message ?? e.Message}"]);
+        }
+        return Bind(root, path);
+    }
+
+    private static TowerConfig Bind(IConfiguration root, string source)
+    {
+        var problems = new List<string>();
+        foreach (var kv in root.AsEnumerable())
+        {
+            var pattern = NumericSegment().Replace(kv.Key, ":*");
+            if (!KnownKeys.Contains(pattern, StringComparer.OrdinalIgnoreCase))
+                problems.Add($"{kv.Key}: unknown key");
+        }
+
+        string Str(string key, string fallback) => root[key] is { Length: > 0 } v ? v : fallback;
+        bool Bool(string key, bool fallback)
+        {
+            var v = root[key];
+            if (string.IsNullOrEmpty(v)) return fallback;
+            if (bool.TryParse(v, out var b)) return b;
+            problems.Add($"{key}: '{v}' is not true or false");
+            return fallback;
+        }
+        int Int(string key, int fallback, int min, int max)
+        {
+            var v = root[key];
+            if (string.IsNullOrEmpty(v)) return fallback;
+            if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= min && i <= max) return i;
+            problems.Add($"{key}: '{v}' is not a whole number from {min} to {max}");
+            return fallback;
+        }
+
+        var drives = new List<DriveConfig>();
+        foreach (var child in root.GetSection("drives").GetChildren())
+        {
+            var key = $"drives:{child.Key}";
+            var id = child["id"];
+            var url = child["url"];
+            if (string.IsNullOrWhiteSpace(id) || !DriveId().IsMatch(id))
+                problems.Add($"{key}:id: '{id}' must be 1-32 letters, digits, '-' or '_'");
+            else if (drives.Any(d => string.Equals(d.Id, id, StringComparison.OrdinalIgnoreCase)))
+                problems.Add($"{key}:id: '{id}' is used by another drive");
+            if (string.IsNullOrWhiteSpace(url))
+                problems.Add($"{key}:url: missing (a /dev/sg* or /dev/sr* path, iscsi://host:port/iqn/lun, or emulated:profile)");
+            else if (!(url.StartsWith("/dev/", StringComparison.Ordinal) || url.StartsWith("iscsi://", StringComparison.OrdinalIgnoreCase)
+                       || url.StartsWith("emulated:", StringComparison.OrdinalIgnoreCase)))
+                problems.Add($"{key}:url: '{url}' is not a /dev/ path, an iscsi:// URL or an emulated: URL");
+            drives.Add(new DriveConfig(id ?? "", url ?? ""));
+        }
+        if (drives.Count == 0)
+            problems.Add("drives: at least one drive is required");
+        if (drives.Count > 64)
+            problems.Add($"drives: {drives.Count} drives, at most 64 are supported");
+
+        var provider = Str("storage:provider", "sqlite");
+        var storage = new StorageConfig(provider, root["storage:connectionString"], Str("storage:path", "var/ledger.db"));
+        if (!string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(storage.ConnectionString))
+            problems.Add($"storage:connectionString: required for provider '{provider}'");
+
+        var defaults = new BatchDefaults(
+            Bool("defaults:verify", true),
+            Int("defaults:speed", 0, 0, 64),
+            Int("defaults:failedDiscThreshold", 3, 0, 1_000_000),
+            Int("defaults:quarantineAfter", 3, 1, 1000),
+            Bool("defaults:rejectIfNotBlank", true));
+
+        var listen = Str("control:listen", "http://127.0.0.1:8750");
+        var token = root["control:token"];
+        if (!Uri.TryCreate(listen, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.Port <= 0)
+            problems.Add($"control:listen: '{listen}' is not http://address:port");
+        else if (!IsLoopback(uri.Host) && string.IsNullOrWhiteSpace(token))
+            problems.Add($"control:token: required because control:listen '{listen}' is not a loopback address");
+        var roots = root.GetSection("control:allowedRoots").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList();
+
+        var level = Str("logging:level", "Information");
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out _))
+            problems.Add($"logging:level: '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+
+        if (problems.Count > 0)
+            throw new ConfigException(source, problems);
+        return new TowerConfig(
+            Str("name", "tower"),
+            drives,
+            storage,
+            Str("stash", "var/stash"),
+            defaults,
+            new ControlConfig(listen, token, roots),
+            new HotFolderConfig(Bool("hotFolder:enabled", true), Str("hotFolder:path", "var/hotfolder")),
+            level);
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    [GeneratedRegex(@":\d+(?=:|$)")]
+    private static partial Regex NumericSegment();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex DriveId();
+}
