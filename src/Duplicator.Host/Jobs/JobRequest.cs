@@ -1,0 +1,43 @@
+using Duplicator.Mastering.Media;
+
+namespace Duplicator.Host.Jobs;
+
+/// <summary>What a batch burns: exactly one of a folder tree, an ISO image file, or audio tracks.</summary>
+public enum JobSourceKind
+{
+    /// <summary>A folder whose contents become the root of an ISO 9660 + Joliet image.</summary>
+    Folder,
+    /// <summary>A ready ISO image file, burned as is.</summary>
+    Image,
+    /// <summary>WAV files, one Red Book audio track each, in order.</summary>
+    Audio,
+}
+
+/// <summary>
+/// A request to burn <see cref="Copies"/> good discs of one image: what arrives as a hot-folder job file
+/// or in the control API's submit body (schema <c>duplicator.job/1</c>, see docs/jobs.md). Options left
+/// null take the tower's defaults.
+/// </summary>
+/// <param name="Id">Batch id chosen by the submitter (idempotent: the same id returns the same batch), or null for a new one.</param>
+/// <param name="Source">Folder, image or audio.</param>
+/// <param name="Paths">The folder, the image file, or the WAV files; absolute after parsing.</param>
+/// <param name="Copies">Good discs wanted, 1..10000.</param>
+/// <param name="Volume">Volume name of a folder image.</param>
+/// <param name="Media">Capacity a folder or audio image is staged for.</param>
+/// <param name="Verify">Read back and compare each disc.</param>
+/// <param name="Speed">Write speed multiple, 0 = drive maximum.</param>
+/// <param name="Drives">Drive ids to use; empty = every drive of the tower.</param>
+/// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
+/// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
+public sealed record JobRequest(
+    string? Id,
+    JobSourceKind Source,
+    IReadOnlyList<string> Paths,
+    int Copies,
+    string? Volume,
+    MediaKind? Media,
+    bool? Verify,
+    int? Speed,
+    IReadOnlyList<string> Drives,
+    bool? RejectIfNotBlank,
+    int? FailedDiscThreshold);
