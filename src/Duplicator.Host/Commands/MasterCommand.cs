@@ -1,18 +1,51 @@
 using System.CommandLine;
+using Duplicator.Mastering.Data;
+using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
 
 namespace Duplicator.Host.Commands;
 
-/// <summary><c>duplicator master SRC_DIR... -o OUT.iso</c>: stages folders and writes an ISO 9660 + Joliet image.</summary>
+/// <summary><c>duplicator master SRC_DIR... -o OUT.iso</c>: stages folders with AddData, in order, and writes an ISO 9660 + Joliet image.</summary>
 internal static class MasterCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("master", "stage folders (AddData, in order) and write an ISO 9660 + Joliet image");
-        cmd.SetAction(_ =>
+        var sources = new Argument<string[]>("SRC_DIR") { Arity = ArgumentArity.OneOrMore, Description = "folders whose contents go into the image root, overlaid in the order given" };
+        var output = new Option<string>("--output", "-o") { Required = true, Description = "the image file to write (written whole or not at all)" };
+        var volume = new Option<string>("--volume") { Description = "volume name (Joliet keeps 16 characters, ISO 9660 32 d-characters)", DefaultValueFactory = _ => "DUPLICATOR" };
+        var media = new Option<string>("--media") { Description = "capacity to stage for: cd74, cd80, dvd, dvd-dl, bd25, bd50", DefaultValueFactory = _ => "dvd" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "a later folder's file replaces an earlier one of the same path (otherwise a clash is an error)" };
+        var longNames = new Option<string>("--joliet-names") { Description = "strict (64 units, else an error), long (103 units), truncate (shorten, keep extension)", DefaultValueFactory = _ => "strict" };
+        var cmd = new Command("master", "stage folders (AddData, in order) and write an ISO 9660 + Joliet image")
         {
-            Console.Error.WriteLine("duplicator master: not built yet");
-            return ExitCodes.Failed;
-        });
+            sources, output, volume, media, overwrite, longNames,
+        };
+        cmd.SetAction(parse => Cli.Run(ct =>
+        {
+            var mediaText = parse.GetValue(media);
+            if (!MediaCapacity.TryParse(mediaText, out var kind))
+                throw new ImapiException(ImapiError.InvalidInput, $"--media {mediaText}: not one of cd74, cd80, dvd, dvd-dl, bd25, bd50");
+            var policy = parse.GetValue(longNames) switch
+            {
+                "strict" => JolietNamePolicy.Strict,
+                "long" or "long103" => JolietNamePolicy.Long103,
+                "truncate" => JolietNamePolicy.Truncate,
+                var other => throw new ImapiException(ImapiError.InvalidInput, $"--joliet-names {other}: not one of strict, long, truncate"),
+            };
+            var staging = new JolietStaging(kind)
+            {
+                Properties = new JolietProperties(VolumeName: parse.GetValue(volume)!, LongNames: policy),
+            };
+            foreach (var src in parse.GetValue(sources)!)
+                staging.AddData(src, parse.GetValue(overwrite), cancellationToken: ct);
+            var image = staging.Build();
+            var outPath = parse.GetValue(output)!;
+            image.WriteTo(outPath, cancellationToken: ct);
+            Console.WriteLine($"{outPath}: {staging.FileCount} files, {staging.UsedDataBlocks} of {staging.TotalDataBlocks} blocks of {staging.DataBlockSize} bytes used ({MediaCapacity.Name(kind)})");
+            if (image.RenamedJolietNames > 0)
+                Console.WriteLine($"{outPath}: {image.RenamedJolietNames} Joliet name(s) shortened or cleaned (--joliet-names truncate)");
+            return ExitCodes.Ok;
+        }));
         return cmd;
     }
 }

@@ -1,0 +1,207 @@
+using Duplicator.Mastering.Data.Iso9660;
+using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Images;
+using Microsoft.Win32.SafeHandles;
+
+namespace Duplicator.Mastering.Data;
+
+/// <summary>
+/// A staged ISO 9660 + Joliet image: a read-only, random-access run of 2048-byte sectors. Descriptors,
+/// path tables and directories are held in memory (they grow with the number of files); file bytes are
+/// read from the source files on demand. Before a file's bytes are used its size and modification time
+/// are compared with what was staged: a changed source fails the read with
+/// <see cref="ImapiError.SourceChanged"/> rather than putting wrong bytes on a disc.
+/// Thread-safe: concurrent <see cref="Read"/> calls share nothing mutable.
+/// </summary>
+public sealed class DataImage : IDiscImage
+{
+    private const int S = IsoStructures.SectorSize;
+    private readonly byte[] _metadata;
+    private readonly LayoutFile[] _files;   // ascending Lba, non-empty files only
+    private readonly long[] _starts;         // _files[i].Lba, for binary search
+
+    internal DataImage(IsoLayout layout, byte[] metadata, JolietProperties properties)
+    {
+        _metadata = metadata;
+        _files = [.. layout.Files];
+        _starts = [.. _files.Select(f => f.Lba)];
+        SectorCount = layout.TotalSectors;
+        Properties = properties;
+        Tracks = [new TrackInfo(1, TrackKind.Data, 0, SectorCount, 0)];
+        FileCount = layout.Files.Count;
+        RenamedJolietNames = layout.RenamedJolietNames;
+    }
+
+    /// <inheritdoc />
+    public int SectorSize => S;
+
+    /// <inheritdoc />
+    public long SectorCount { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TrackInfo> Tracks { get; }
+
+    /// <summary>The properties the image was built with.</summary>
+    public JolietProperties Properties { get; }
+
+    /// <summary>Non-empty files whose data the image holds.</summary>
+    public int FileCount { get; }
+
+    /// <summary>Joliet names shortened or cleaned under <see cref="JolietNamePolicy.Truncate"/>.</summary>
+    public int RenamedJolietNames { get; }
+
+    /// <inheritdoc />
+    public void Read(long firstSector, Span<byte> destination)
+    {
+        using var reader = new Reader(this);
+        reader.Read(firstSector, destination);
+    }
+
+    /// <summary>
+    /// Writes the whole image to <paramref name="path"/>: into a temporary file beside it, renamed into
+    /// place only when every sector is written, so a failure leaves no partial image. Runs of all-zero
+    /// sectors are skipped with a seek (the file stays sparse where the sources were). Throws if the
+    /// writer did not end at the sector the layout said.
+    /// </summary>
+    public void WriteTo(string path, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        const int chunkSectors = 512; // 1 MiB
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSectors * S);
+        try
+        {
+            using (var reader = new Reader(this))
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                long lba = 0;
+                while (lba < SectorCount)
+                {
+                    if (cancellationToken.IsCancellationRequested || progress?.QueryCancel() == true)
+                        throw new ImapiException(ImapiError.UserAbort, $"{path}: writing the image was cancelled at sector {lba} of {SectorCount}");
+                    int n = (int)Math.Min(chunkSectors, SectorCount - lba);
+                    var span = buffer.AsSpan(0, n * S);
+                    reader.Read(lba, span);
+                    if (span.IndexOfAnyExcept((byte)0) < 0) output.Seek(span.Length, SeekOrigin.Current);
+                    else output.Write(span);
+                    lba += n;
+                    progress?.NotifyBlockProgress(lba, SectorCount);
+                }
+                if (output.Position != SectorCount * S)
+                    throw new InvalidOperationException($"image writer ended at byte {output.Position}, the layout said {SectorCount * S}");
+                output.SetLength(output.Position);
+                output.Flush(flushToDisk: false);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads sectors keeping the current source file open across calls (sequential streaming opens each file once).</summary>
+    private sealed class Reader(DataImage image) : IDisposable
+    {
+        private int _openIndex = -1;
+        private SafeFileHandle? _handle;
+
+        public void Read(long firstSector, Span<byte> destination)
+        {
+            if (destination.Length % S != 0)
+                throw new ArgumentException($"destination is {destination.Length} bytes, not a whole number of {S}-byte sectors", nameof(destination));
+            long count = destination.Length / S;
+            if (firstSector < 0 || firstSector + count > image.SectorCount)
+                throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}..{firstSector + count - 1} are outside the image (0..{image.SectorCount - 1})");
+
+            long pos = firstSector * S;
+            long end = pos + destination.Length;
+            var dest = destination;
+            // metadata
+            long metaEnd = image._metadata.LongLength;
+            if (pos < metaEnd)
+            {
+                int n = (int)Math.Min(metaEnd, end) - (int)pos;
+                image._metadata.AsSpan((int)pos, n).CopyTo(dest);
+                dest = dest[n..];
+                pos += n;
+            }
+            if (pos >= end) return;
+            // file data; sectors after a file's last byte up to the next file are zero padding
+            int i = Array.BinarySearch(image._starts, pos / S);
+            if (i < 0) i = ~i - 1;
+            while (pos < end)
+            {
+                if (i < 0 || i >= image._files.Length) { dest.Clear(); return; }
+                var f = image._files[i];
+                long fStart = f.Lba * S;
+                long fEnd = fStart + f.Source.Size;
+                long extentEnd = fStart + f.Sectors * S;
+                if (pos < fStart)
+                {
+                    int zeros = (int)(Math.Min(fStart, end) - pos);
+                    dest[..zeros].Clear();
+                    dest = dest[zeros..];
+                    pos += zeros;
+                    continue;
+                }
+                if (pos < fEnd)
+                {
+                    int n = (int)(Math.Min(fEnd, end) - pos);
+                    ReadFile(i, pos - fStart, dest[..n]);
+                    dest = dest[n..];
+                    pos += n;
+                }
+                if (pos < extentEnd && pos < end)
+                {
+                    int pad = (int)(Math.Min(extentEnd, end) - pos);
+                    dest[..pad].Clear();
+                    dest = dest[pad..];
+                    pos += pad;
+                }
+                i++;
+            }
+        }
+
+        private void ReadFile(int index, long offset, Span<byte> dest)
+        {
+            var f = image._files[index].Source;
+            if (_openIndex != index)
+            {
+                _handle?.Dispose();
+                _handle = null;
+                _openIndex = -1;
+                try
+                {
+                    _handle = File.OpenHandle(f.SourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: staged file can no longer be read ({e.Message})", e);
+                }
+                long size = RandomAccess.GetLength(_handle);
+                var mtime = File.GetLastWriteTimeUtc(_handle);
+                if (size != f.Size || mtime != f.ModifiedUtc)
+                    throw new ImapiException(ImapiError.SourceChanged,
+                        $"{f.SourcePath}: changed since it was staged (size {f.Size} -> {size}, modified {f.ModifiedUtc:O} -> {mtime:O}); stage it again");
+                _openIndex = index;
+            }
+            int done = 0;
+            while (done < dest.Length)
+            {
+                int n = RandomAccess.Read(_handle!, dest[done..], offset + done);
+                if (n == 0)
+                    throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: ended at byte {offset + done}, staged as {f.Size} bytes");
+                done += n;
+            }
+        }
+
+        public void Dispose() => _handle?.Dispose();
+    }
+}

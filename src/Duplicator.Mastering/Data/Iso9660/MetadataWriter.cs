@@ -1,0 +1,80 @@
+namespace Duplicator.Mastering.Data.Iso9660;
+
+/// <summary>
+/// The second phase for everything that is not file data: writes the descriptors, path tables and
+/// directories of a computed <see cref="IsoLayout"/> into one buffer of <see cref="IsoLayout.MetadataSectors"/>
+/// sectors. Its size grows with the number of files and folders, never with their bytes.
+/// </summary>
+internal static class MetadataWriter
+{
+    public static byte[] Write(IsoLayout layout, JolietProperties properties, DateTimeOffset created)
+    {
+        const int S = IsoStructures.SectorSize;
+        var meta = new byte[checked((int)(layout.MetadataSectors * S))];
+        var span = meta.AsSpan();
+        var rootTime = created.UtcDateTime;
+
+        foreach (var (tree, joliet, lba) in new[] { (layout.Iso, false, IsoLayout.PrimaryLba), (layout.Joliet, true, IsoLayout.JolietLba) })
+        {
+            var root = tree.Directories[0];
+            IsoStructures.WriteVolumeDescriptor(span.Slice(lba * S, S), new IsoStructures.VolumeDescriptorFields(
+                joliet,
+                joliet ? IsoNames.CutUnits(properties.VolumeName, 16) : IsoNames.IsoVolumeId(properties.VolumeName),
+                properties.Publisher, properties.DataPreparer, properties.Application,
+                checked((uint)layout.TotalSectors), (uint)tree.PathTableBytes,
+                (uint)tree.LPathTableLba, (uint)tree.MPathTableLba,
+                (uint)root.Lba, (uint)(root.Sectors * S), rootTime, created));
+            WritePathTable(span[(int)(tree.LPathTableLba * S)..], tree, bigEndian: false);
+            WritePathTable(span[(int)(tree.MPathTableLba * S)..], tree, bigEndian: true);
+            foreach (var d in tree.Directories)
+                WriteDirectory(span.Slice((int)(d.Lba * S), d.Sectors * S), d, rootTime);
+        }
+        IsoStructures.WriteTerminator(span.Slice(IsoLayout.TerminatorLba * S, S));
+        return meta;
+    }
+
+    private static void WritePathTable(Span<byte> b, LayoutTree tree, bool bigEndian)
+    {
+        int pos = 0;
+        foreach (var d in tree.Directories)
+            pos += IsoStructures.WritePathRecord(b[pos..], d.Identifier, (uint)d.Lba, (ushort)(d.Parent?.Number ?? 1), bigEndian);
+        if (pos != tree.PathTableBytes)
+            throw new InvalidOperationException($"path table is {pos} bytes, the layout said {tree.PathTableBytes}");
+    }
+
+    private static void WriteDirectory(Span<byte> b, LayoutDirectory d, DateTime rootTime)
+    {
+        const int S = IsoStructures.SectorSize;
+        int pos = 0, sector = 0;
+        foreach (var (id, entry, extent) in IsoLayout.Records(d))
+        {
+            int len = IsoStructures.RecordLength(id.Length);
+            if (pos + len > S) { sector++; pos = 0; }
+            var rec = b[(sector * S + pos)..];
+            if (entry is null)
+            {
+                var target = id[0] == 0 ? d : d.Parent ?? d;
+                var time = target.Parent is null ? rootTime : target.Source.ModifiedUtc;
+                IsoStructures.WriteDirectoryRecord(rec, id, (uint)target.Lba, (uint)(target.Sectors * S), time, IsoStructures.FlagDirectory);
+            }
+            else if (entry.Directory is { } sub)
+            {
+                IsoStructures.WriteDirectoryRecord(rec, id, (uint)sub.Lba, (uint)(sub.Sectors * S), sub.Source.ModifiedUtc, IsoStructures.FlagDirectory);
+            }
+            else
+            {
+                var f = entry.File!;
+                long size = f.Source.Size;
+                int count = IsoLayout.ExtentCount(size);
+                long offset = extent * IsoLayout.MaxExtentBytes;
+                uint length = (uint)Math.Min(IsoLayout.MaxExtentBytes, size - offset);
+                uint lba = size == 0 ? 0 : (uint)(f.Lba + offset / S);
+                byte flags = extent < count - 1 ? IsoStructures.FlagMultiExtent : (byte)0;
+                IsoStructures.WriteDirectoryRecord(rec, id, lba, length, f.Source.ModifiedUtc, flags);
+            }
+            pos += len;
+        }
+        if (sector + 1 != d.Sectors)
+            throw new InvalidOperationException($"directory used {sector + 1} sectors, the layout said {d.Sectors}");
+    }
+}

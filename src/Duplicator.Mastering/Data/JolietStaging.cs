@@ -1,0 +1,229 @@
+using Duplicator.Mastering.Data.Iso9660;
+using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
+
+namespace Duplicator.Mastering.Data;
+
+/// <summary>
+/// IMAPI's IJolietDiscMaster for one image: folders are staged with <see cref="AddData"/> (their
+/// contents go into the image root; calls overlay one another), there is no remove, only
+/// <see cref="Clear"/>, and <see cref="Build"/> produces the <see cref="DataImage"/>.
+/// <para>
+/// Every AddData is all-or-nothing: the folder is scanned and merged into a copy of the staged tree,
+/// the copy is laid out, and only if names, clashes and capacity are all fine does it replace the
+/// staging. On DiscFull, FileExists, BadJolietName, an unreadable source or cancellation the staging is
+/// exactly as before.
+/// </para>
+/// <para>
+/// Overwrite: with <c>overwrite</c> on, the file added last is the one listed and the shadowed file's
+/// blocks are reclaimed (IMAPI keeps counting them; here the image holds only what it lists, so
+/// <see cref="UsedDataBlocks"/> is always the size of the image that <see cref="Build"/> would make).
+/// A file and a folder of the same name also replace each other when overwrite is on.
+/// </para>
+/// Not thread-safe: one caller stages at a time, as with IMAPI.
+/// </summary>
+public sealed class JolietStaging
+{
+    private StagedDirectory _root = NewRoot();
+    private long _usedBlocks;
+
+    /// <summary>Staging for a medium of <paramref name="media"/>.</summary>
+    public JolietStaging(MediaKind media) : this(MediaCapacity.Sectors(media)) { }
+
+    /// <summary>Staging for a medium of <paramref name="totalDataBlocks"/> 2048-byte blocks.</summary>
+    public JolietStaging(long totalDataBlocks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalDataBlocks, 64L);
+        TotalDataBlocks = totalDataBlocks;
+        _usedBlocks = Layout(_root, new List<string>(), JolietNamePolicy.Strict).TotalSectors;
+    }
+
+    /// <summary>Bytes per data block (IJolietDiscMaster::GetDataBlockSize).</summary>
+    public int DataBlockSize => IsoStructures.SectorSize;
+
+    /// <summary>Blocks the medium holds (GetTotalDataBlocks).</summary>
+    public long TotalDataBlocks { get; }
+
+    /// <summary>
+    /// Blocks the image needs now (GetUsedDataBlocks): the 16-sector system area, the descriptors, the four
+    /// path tables, both directory trees and every listed file's data rounded up to whole blocks. An empty
+    /// staging already uses a few blocks (descriptors and empty root folders).
+    /// </summary>
+    public long UsedDataBlocks => _usedBlocks;
+
+    /// <summary>Volume name, publisher, dates and the long-name policy (Get/SetJolietProperties).</summary>
+    public JolietProperties Properties { get; set; } = new();
+
+    /// <summary>Files currently staged.</summary>
+    public int FileCount => _root.Count().Files;
+
+    /// <summary>
+    /// Adds the contents of <paramref name="folder"/> to the image root (IJolietDiscMaster::AddData).
+    /// Symbolic links are followed; anything that is neither a file nor a folder is refused.
+    /// </summary>
+    /// <exception cref="ImapiException">FileExists, DiscFull, BadJolietName, SourceUnreadable or UserAbort;
+    /// the staging is unchanged.</exception>
+    public void AddData(string folder, bool overwrite, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
+    {
+        var source = new DirectoryInfo(Path.GetFullPath(folder));
+        if (!source.Exists)
+            throw new ImapiException(ImapiError.SourceUnreadable, $"{folder}: no such folder");
+
+        var scanned = Scan(source, progress, cancellationToken);
+        var merged = _root.Clone();
+        var clashes = new List<string>();
+        Merge(merged, scanned, overwrite, "", clashes);
+        if (clashes.Count > 0)
+            throw new ImapiException(ImapiError.FileExists,
+                $"{folder}: {clashes.Count} name(s) already staged and overwrite is off: {Sample(clashes)}");
+
+        var problems = new List<string>();
+        var layout = Layout(merged, problems, Properties.LongNames);
+        if (problems.Count > 0)
+            throw new ImapiException(ImapiError.BadJolietName,
+                $"{folder}: {problems.Count} name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(problems)}");
+        if (layout.TotalSectors > TotalDataBlocks)
+            throw new ImapiException(ImapiError.DiscFull,
+                $"{folder}: the image would need {layout.TotalSectors} blocks of {DataBlockSize} bytes, the medium holds {TotalDataBlocks} ({layout.TotalSectors - TotalDataBlocks} too many)");
+        if (cancellationToken.IsCancellationRequested || progress?.QueryCancel() == true)
+            throw new ImapiException(ImapiError.UserAbort, $"{folder}: AddData was cancelled; nothing was staged");
+
+        _root = merged;
+        _usedBlocks = layout.TotalSectors;
+    }
+
+    /// <summary>Discards everything staged (IDiscMaster::ClearFormatContent).</summary>
+    public void Clear()
+    {
+        _root = NewRoot();
+        _usedBlocks = Layout(_root, new List<string>(), JolietNamePolicy.Strict).TotalSectors;
+    }
+
+    /// <summary>
+    /// Lays out the staged tree and returns the image. The staging stays as it is (more AddData calls
+    /// change later builds, not this image). Fails with BadJolietName if <see cref="Properties"/> changed
+    /// the policy so that staged names no longer fit.
+    /// </summary>
+    public DataImage Build()
+    {
+        var problems = new List<string>();
+        var layout = Layout(_root, problems, Properties.LongNames);
+        if (problems.Count > 0)
+            throw new ImapiException(ImapiError.BadJolietName,
+                $"{problems.Count} staged name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(problems)}");
+        if (layout.TotalSectors > TotalDataBlocks)
+            throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
+        var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
+        var metadata = MetadataWriter.Write(layout, Properties, created);
+        return new DataImage(layout, metadata, Properties);
+    }
+
+    private static IsoLayout Layout(StagedDirectory root, List<string> problems, JolietNamePolicy policy) =>
+        IsoLayout.Compute(root, policy, problems);
+
+    private static StagedDirectory NewRoot() => new("", DateTime.UnixEpoch);
+
+    private static string Sample(List<string> items) =>
+        string.Join("; ", items.Take(20)) + (items.Count > 20 ? $"; and {items.Count - 20} more" : "");
+
+    private static void Merge(StagedDirectory into, StagedDirectory from, bool overwrite, string path, List<string> clashes)
+    {
+        foreach (var (name, node) in from.Children)
+        {
+            var childPath = path + "/" + name;
+            if (!into.Children.TryGetValue(name, out var existing))
+            {
+                into.Children[name] = node;
+            }
+            else if (existing is StagedDirectory ed && node is StagedDirectory nd)
+            {
+                Merge(ed, nd, overwrite, childPath, clashes);
+            }
+            else if (overwrite)
+            {
+                into.Children[name] = node;
+            }
+            else
+            {
+                clashes.Add(childPath);
+            }
+        }
+    }
+
+    /// <summary>Reads the folder tree (names, sizes, times) and checks every file can be opened.</summary>
+    private static StagedDirectory Scan(DirectoryInfo source, IDiscMasterProgressEvents? progress, CancellationToken ct)
+    {
+        var files = new List<FileInfo>();
+        var root = new StagedDirectory("", source.LastWriteTimeUtc);
+        var active = new HashSet<string>(StringComparer.Ordinal);
+        Walk(source, root, "");
+        long total = files.Count, done = 0;
+        foreach (var f in files)
+        {
+            CheckCancel();
+            try
+            {
+                using var h = File.OpenHandle(f.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ImapiException(ImapiError.SourceUnreadable, $"{f.FullName}: cannot be read ({e.Message})", e);
+            }
+            if (++done % 64 == 0 || done == total) progress?.NotifyAddProgress(done, total);
+        }
+        return root;
+
+        void CheckCancel()
+        {
+            if (ct.IsCancellationRequested || progress?.QueryCancel() == true)
+                throw new ImapiException(ImapiError.UserAbort, $"{source.FullName}: AddData was cancelled; nothing was staged");
+        }
+
+        void Walk(DirectoryInfo dir, StagedDirectory node, string rel)
+        {
+            CheckCancel();
+            var real = dir.LinkTarget != null ? (dir.ResolveLinkTarget(true)?.FullName ?? dir.FullName) : dir.FullName;
+            if (!active.Add(real))
+                throw new ImapiException(ImapiError.SourceUnreadable, $"{dir.FullName}: symbolic link loop (leads back to {real})");
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = dir.EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false }).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ImapiException(ImapiError.SourceUnreadable, $"{dir.FullName}: folder cannot be read ({e.Message})", e);
+            }
+            foreach (var entry in entries)
+            {
+                FileSystemInfo target = entry;
+                if (entry.LinkTarget != null)
+                {
+                    target = entry.ResolveLinkTarget(true)
+                        ?? throw new ImapiException(ImapiError.SourceUnreadable, $"{entry.FullName}: dangling symbolic link");
+                    if (!target.Exists)
+                        throw new ImapiException(ImapiError.SourceUnreadable, $"{entry.FullName}: dangling symbolic link to {target.FullName}");
+                }
+                if (target is DirectoryInfo || (target.Attributes & FileAttributes.Directory) != 0)
+                {
+                    var d = new DirectoryInfo(entry.FullName);
+                    var child = new StagedDirectory(entry.Name, target.LastWriteTimeUtc);
+                    node.Children[entry.Name] = child;
+                    Walk(d, child, rel + "/" + entry.Name);
+                }
+                else if (target is FileInfo fi && IsRegular(fi))
+                {
+                    node.Children[entry.Name] = new StagedFile(entry.Name, entry.FullName, fi.Length, fi.LastWriteTimeUtc);
+                    files.Add(new FileInfo(entry.FullName));
+                }
+                else
+                {
+                    throw new ImapiException(ImapiError.SourceUnreadable, $"{entry.FullName}: not a regular file or folder (device, pipe or socket)");
+                }
+            }
+            active.Remove(real);
+        }
+    }
+
+    private static bool IsRegular(FileInfo fi) => UnixFileType.IsRegularFile(fi.FullName);
+}

@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace Duplicator.Mastering.Data;
+
+/// <summary>
+/// Tells regular files from FIFOs, sockets and devices, which .NET reports alike ("Normal"). Opening a
+/// FIFO to check that it is readable would block AddData forever, so the type is read with stat(2) first.
+/// </summary>
+internal static partial class UnixFileType
+{
+    private const uint TypeMask = 0xF000;   // S_IFMT
+    private const uint RegularFile = 0x8000; // S_IFREG
+
+    /// <summary>True when <paramref name="path"/> (symbolic links followed) is a regular file; true on Windows.</summary>
+    public static bool IsRegularFile(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return true;
+        // struct stat: st_mode follows st_dev, st_ino, st_nlink (8 bytes each) on x86_64; on the generic
+        // layout (arm64) st_nlink is 4 bytes and comes after st_mode.
+        int modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
+        Span<byte> buf = stackalloc byte[256];
+        unsafe
+        {
+            fixed (byte* p = buf)
+            {
+                if (Stat(path, p) != 0) return false;
+            }
+        }
+        uint mode = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf[modeOffset..]);
+        return (mode & TypeMask) == RegularFile;
+    }
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int Stat(string path, byte* buf);
+}
