@@ -5,7 +5,7 @@ namespace Duplicator.Mastering.Data.Iso9660;
 /// <summary>
 /// Identifiers of both trees. ISO 9660 names are mangled to d-characters (ECMA-119 7.4.1: A-Z 0-9 _),
 /// files as NAME.EXT;1 with at most 30 characters before the version (level 2, 7.5.1), folders up to 31
-/// characters without '.', unique within their folder with a "~N" suffix, deterministic for a given set of
+/// characters without '.', unique within their folder with a "_N" suffix, deterministic for a given set of
 /// sibling names. Joliet names keep the source name in UCS-2 within the chosen <see cref="JolietNamePolicy"/>.
 /// </summary>
 internal static class IsoNames
@@ -60,7 +60,8 @@ internal static class IsoNames
             // The key ignores the file/folder difference: "A" (folder) and "A." (file) show alike in readers.
             for (int n = 1; !taken.Add(Key(candidate, ext)); n++)
             {
-                var suffix = "~" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // '~' is not a d-character: the ISO suffix is "_N".
+                var suffix = "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 candidate = Cut(baseName, max - suffix.Length) + suffix;
             }
             result[i] = isDir ? candidate : candidate + "." + ext + ";1";
