@@ -13,6 +13,7 @@ public sealed class DriveBufferModel
     private double _fill;
     private TimeSpan _last;
     private bool _streaming;
+    private long _underruns;
 
     /// <summary>Creates an empty buffer of <paramref name="capacityBytes"/> bytes.</summary>
     public DriveBufferModel(IDriveClock clock, long capacityBytes)
@@ -43,8 +44,15 @@ public sealed class DriveBufferModel
         }
     }
 
-    /// <summary>Times the buffer ran empty during streaming.</summary>
-    public long Underruns { get; private set; }
+    /// <summary>Times the buffer ran empty during streaming (up to the clock's present).</summary>
+    public long Underruns
+    {
+        get
+        {
+            Advance(allowUnderrun: true);
+            return _underruns;
+        }
+    }
 
     /// <summary>Bytes accepted from the host.</summary>
     public long BytesAccepted { get; private set; }
@@ -124,7 +132,7 @@ public sealed class DriveBufferModel
         var drained = dt * RateBytesPerSecond;
         if (_fill > 0 && drained >= _fill && _streaming && allowUnderrun)
         {
-            Underruns++;
+            _underruns++;
             _streaming = false;
         }
 

@@ -93,7 +93,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     public long BytesWritten { get { lock (_gate) { return _buffer.BytesAccepted; } } }
 
     /// <summary>Times the buffer ran empty while the host was streaming a track.</summary>
-    public long Underruns { get { lock (_gate) { _ = _buffer.FillBytes; return _buffer.Underruns; } } }
+    public long Underruns { get { lock (_gate) { return _buffer.Underruns; } } }
 
     /// <summary>Bytes in the drive buffer now.</summary>
     public long BufferFillBytes { get { lock (_gate) { return _buffer.FillBytes; } } }
