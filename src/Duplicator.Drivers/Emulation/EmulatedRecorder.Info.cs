@@ -213,7 +213,16 @@ public sealed partial class EmulatedRecorder
             }
             else
             {
-                PutMsf(r, 16, disc.NextTrackStart - 150 - (disc.IsBlank ? 0 : 4500));
+                if (disc.IsBlank)
+                {
+                    r[17] = 97; // ATIP start time of lead-in, 97:26:66, typical of CD-R
+                    r[18] = 26;
+                    r[19] = 66;
+                }
+                else
+                {
+                    PutMsf(r, 16, disc.NextTrackStart - 150 - 4500); // next session's lead-in, before its pregap
+                }
                 PutMsf(r, 20, disc.Capacity);
             }
         }

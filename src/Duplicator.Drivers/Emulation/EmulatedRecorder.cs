@@ -71,6 +71,10 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         {
             LoadLocked(options.Profile, options.State, options.CapacityBlocks);
         }
+        else
+        {
+            _writeSpeedX = AllowedSpeeds()[0];
+        }
     }
 
     /// <summary>Creates a drive from an <c>emulated:</c> URL (see <see cref="EmulatedRecorderUrl"/>).</summary>

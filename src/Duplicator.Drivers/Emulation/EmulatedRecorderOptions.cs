@@ -1,5 +1,6 @@
 using System.Globalization;
 using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
 
 namespace Duplicator.Drivers.Emulation;
 
@@ -59,13 +60,15 @@ public sealed record EmulatedRecorderOptions
 
 /// <summary>
 /// Parses recorder URLs of the form
-/// <c>emulated:&lt;profile&gt;[?speed=N|max|0&amp;dir=PATH&amp;buffer=SIZE&amp;state=blank|appendable|closed&amp;capacity=BLOCKS&amp;name=NAME&amp;autoreload=true|false]</c>.
+/// <c>emulated:&lt;profile&gt;[?speed=N|max|0&amp;dir=PATH&amp;buffer=SIZE&amp;state=blank|appendable|closed&amp;capacity=BLOCKS|KIND&amp;name=NAME&amp;autoreload=true|false]</c>.
 /// <list type="bullet">
 /// <item><c>profile</c>: cd-r, cd-rw, dvd-r, dvd+r, dvd+rw, bd-r, or none (empty drive).</item>
 /// <item><c>speed</c>: highest write speed in multiples of 1x; <c>max</c> = the family's rated maximum; 0 (default) = unthrottled.</item>
 /// <item><c>dir</c>: output directory for burned discs (default ./var/discs).</item>
 /// <item><c>buffer</c>: drive buffer in bytes, with an optional k/m suffix (KiB/MiB), default 2m.</item>
-/// <item><c>state</c>, <c>capacity</c>: the loaded medium's state and capacity in blocks.</item>
+/// <item><c>state</c>, <c>capacity</c>: the loaded medium's state, and its capacity in blocks or as a media kind
+/// (cd74 = 333,000, cd80 = 360,000, dvd, dvd-dl, bd25, bd50: see <see cref="MediaCapacity"/>).</item>
+/// <item><c>autoreload</c>: true = a fresh blank medium goes in whenever the host ejects.</item>
 /// <item><c>name</c>: drive name (default "emulated"), the folder under dir.</item>
 /// </list>
 /// Example: <c>emulated:dvd+r?speed=24&amp;dir=/tmp/discs&amp;buffer=4m&amp;name=bay1</c>.
@@ -112,6 +115,7 @@ public static class EmulatedRecorderUrl
                 "dir" when value.Length > 0 => options with { OutputDirectory = Path.GetFullPath(value) },
                 "buffer" => options with { BufferBytes = ParseSize(url, value) },
                 "state" => options with { State = ParseState(url, value) },
+                "capacity" when MediaCapacity.TryParse(value, out var kind) => options with { CapacityBlocks = MediaCapacity.Sectors(kind) },
                 "capacity" => options with { CapacityBlocks = ParsePositive(url, key, value) },
                 "name" when value.Length > 0 && value.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && value != "." && value != ".." => options with { Name = value },
                 "autoreload" when bool.TryParse(value, out var b) => options with { AutoReload = b },

@@ -35,7 +35,7 @@ internal sealed class FakeClock : IDriveClock
 /// <summary>A temp folder and a recorder writing into it; both gone afterwards.</summary>
 internal sealed class EmuDrive : IDisposable
 {
-    public EmuDrive(EmulatedProfile profile, MediumState state = MediumState.Blank, long? capacity = null, int? maxSpeed = 0, long buffer = EmulatedRecorderOptions.DefaultBufferBytes)
+    public EmuDrive(EmulatedProfile profile, MediumState state = MediumState.Blank, long? capacity = null, int? maxSpeed = 0, long buffer = EmulatedRecorderOptions.DefaultBufferBytes, bool autoReload = false)
     {
         Directory.CreateDirectory(Root);
         Recorder = new EmulatedRecorder(new EmulatedRecorderOptions
@@ -48,6 +48,7 @@ internal sealed class EmuDrive : IDisposable
             BufferBytes = buffer,
             OutputDirectory = Root,
             Clock = Clock,
+            AutoReload = autoReload,
         });
     }
 

@@ -128,6 +128,7 @@ public sealed class EmulatedRecorderInfoTests
         Assert.Equal("bay3", o.Name);
         Assert.Null(EmulatedRecorderUrl.Parse("emulated:bd-r?speed=max").MaxSpeed);
         Assert.Equal(0, EmulatedRecorderUrl.Parse("emulated:dvd+r").MaxSpeed);
+        Assert.Equal(333_000, EmulatedRecorderUrl.Parse("emulated:cd-r?capacity=cd74").CapacityBlocks);
     }
 
     [Theory]
