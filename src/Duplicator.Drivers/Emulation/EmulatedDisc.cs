@@ -12,6 +12,9 @@ internal sealed class EmulatedTrack
     public required long Start { get; init; }
     public required bool Audio { get; init; }
 
+    /// <summary>Created by RESERVE TRACK.</summary>
+    public bool Reserved { get; init; }
+
     /// <summary>Fixed size when reserved (RESERVE TRACK) or planned by a cue sheet; null for an open incremental track.</summary>
     public long? Planned { get; set; }
     public long Recorded { get; set; }

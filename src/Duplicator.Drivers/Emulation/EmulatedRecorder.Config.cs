@@ -235,7 +235,7 @@ public sealed partial class EmulatedRecorder
             o += page.Length;
         }
 
-        return 0;
+        return length;
     }
 
     private void SelectWriteParameters(ReadOnlySpan<byte> page)
@@ -365,7 +365,7 @@ public sealed partial class EmulatedRecorder
         }
 
         SelectSpeed((long)size * 1000 / time);
-        return 0;
+        return Math.Min(length, output.Length);
     }
 
     private void SelectSpeed(long kilobytesPerSecond)

@@ -309,7 +309,8 @@ public sealed partial class EmulatedRecorder
         r[2] = (byte)number;
         r[3] = (byte)session;
         r[5] = (byte)(audio ? 0x00 : 0x04);                       // track mode: audio / data uninterrupted
-        r[6] = (byte)((blank ? 0x40 : 0) | (audio ? 0x0F : 0x01)); // blank bit, data mode (1 = Mode 1)
+        var reserved = track is { Reserved: true };
+        r[6] = (byte)((reserved ? 0x80 : 0) | (blank ? 0x40 : 0) | (audio ? 0x0F : 0x01)); // RT, blank, data mode (1 = Mode 1)
         r[7] = (byte)((lastRecorded >= 0 ? 0x02 : 0) | (nwaValid ? 0x01 : 0));
         Put32(r, 8, start);
         Put32(r, 12, nwaValid ? nwa : 0);

@@ -61,6 +61,11 @@ public sealed partial class EmulatedRecorder
             return output.Length;
         }
 
+        if (disc.Cue is not null)
+        {
+            throw Fail(EmulatedSense.CommandSequenceError, "a cue sheet is pending: write type must stay SAO");
+        }
+
         var nwa = disc.Nwa;
         if (lba != nwa)
         {
@@ -97,7 +102,7 @@ public sealed partial class EmulatedRecorder
         else if (open.Recorded == 0 && open.Audio != audio)
         {
             // A reserved track takes the mode of its first write.
-            var replaced = new EmulatedTrack { Number = open.Number, Session = open.Session, Start = open.Start, Audio = audio, Planned = open.Planned };
+            var replaced = new EmulatedTrack { Number = open.Number, Session = open.Session, Start = open.Start, Audio = audio, Planned = open.Planned, Reserved = open.Reserved };
             disc.Tracks[^1] = replaced;
             open = replaced;
         }
@@ -406,6 +411,7 @@ public sealed partial class EmulatedRecorder
         {
             Number = disc.Tracks.Count + 1, Session = disc.CurrentSession, Start = start, Planned = size,
             Audio = CurrentBlockSize == MediaCapacity.AudioBlockSize,
+            Reserved = true,
         });
         return 0;
     }
@@ -526,7 +532,7 @@ public sealed partial class EmulatedRecorder
 
         disc.Cue = new CueSheet(programStart, leadOut, regions);
         disc.DaoNext = programStart;
-        return 0;
+        return length;
     }
 
     private static int FromBcd(byte b)
@@ -600,6 +606,6 @@ public sealed partial class EmulatedRecorder
         }
 
         disc.Format(blocks);
-        return 0;
+        return 12;
     }
 }

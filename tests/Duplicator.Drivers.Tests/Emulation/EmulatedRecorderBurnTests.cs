@@ -233,6 +233,7 @@ public sealed class EmulatedRecorderBurnTests
         Sense.Good(d.Run(Cdb.ReserveTrack(100)));
         var ti = d.InGood(Cdb.ReadTrackInfo(1, 1), 48);
         Assert.Equal(100u, Pattern.U32(ti, 24));
+        Assert.Equal(0x80, ti[6] & 0x80);         // RT: reserved track
         Sense.Good(d.Out(Cdb.Write10(0, 96), Pattern.Blocks(0, 96, 2048)));
         Sense.Is(d.Out(Cdb.Write10(96, 8), new byte[8 * 2048]), 0x05, 0x21, 0x02);
         Sense.Good(d.Run(Cdb.Close(1, 1)));

@@ -91,6 +91,29 @@ public sealed class EmulatedRecorderInfoTests
     }
 
     [Fact]
+    public void Sense_is_fixed_format_current_error_of_18_bytes()
+    {
+        var bytes = EmulatedSense.InvalidAddressForWrite.ToArray();
+        Assert.Equal(18, bytes.Length);
+        Assert.Equal(0x70, bytes[0]);
+        Assert.Equal(0x05, bytes[2]);
+        Assert.Equal(10, bytes[7]);
+        Assert.Equal((0x21, 0x02), (bytes[12], bytes[13]));
+        Assert.Equal(EmulatedSense.InvalidAddressForWrite, EmulatedSense.Read(bytes));
+        Assert.Equal("05/21/02", EmulatedSense.InvalidAddressForWrite.ToString());
+    }
+
+    [Fact]
+    public void Out_commands_report_the_parameter_bytes_they_consumed()
+    {
+        using var d = new EmuDrive(EmulatedProfile.CdR);
+        Assert.Equal(60, d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)).Transferred);
+        var cue = EmulatedRecorderBurnTests.TwoTrackCue();
+        Assert.Equal(cue.Length, d.Out(Cdb.SendCueSheet(cue.Length), cue).Transferred);
+        Assert.Equal(3 * 2352, d.Out(Cdb.Write10(-150, 3), new byte[3 * 2352]).Transferred);
+    }
+
+    [Fact]
     public void Event_status_reports_new_media_once_after_a_load()
     {
         using var d = new EmuDrive(EmulatedProfile.None);

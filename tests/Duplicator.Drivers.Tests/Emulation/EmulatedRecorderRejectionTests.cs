@@ -112,6 +112,18 @@ public sealed class EmulatedRecorderRejectionTests
     }
 
     [Fact]
+    public void Leaving_SAO_with_a_cue_sheet_pending_is_a_command_sequence_error()
+    {
+        using var d = new EmuDrive(EmulatedProfile.CdR);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)));
+        var cue = EmulatedRecorderBurnTests.TwoTrackCue();
+        Sense.Good(d.Out(Cdb.SendCueSheet(cue.Length), cue));
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(1, 0, 0)));
+        Sense.Is(d.Out(Cdb.Write10(-150, 1), new byte[2352]), 0x05, 0x2C, 0x00);
+        Sense.Is(d.Run(Cdb.Close(2)), 0x05, 0x2C, 0x00); // program not complete
+    }
+
+    [Fact]
     public void Malformed_cue_sheets_and_raw_write_type_are_invalid_parameters()
     {
         using var d = new EmuDrive(EmulatedProfile.CdR);
