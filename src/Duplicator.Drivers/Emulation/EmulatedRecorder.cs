@@ -34,7 +34,11 @@ namespace Duplicator.Drivers.Emulation;
 /// 2352 CD-DA), not synthesized sync/header/EDC; cue sheet TNO and INDEX are BCD, MSF binary; CD TAO
 /// tracks after the first of a session start 150 blocks (2 s) after the previous one, a new CD session
 /// 11,400 blocks after the last; DVD/BD tracks start on an ECC-block boundary; no UNIT ATTENTION is
-/// ever raised (medium changes show in GET EVENT STATUS NOTIFICATION).</para>
+/// ever raised (medium changes show in GET EVENT STATUS NOTIFICATION); CLOSE TRACK/SESSION on a finalized disc or a
+/// DVD+RW is GOOD and does nothing; IMMED bits are ignored (every command completes before it returns);
+/// SAO sessions close themselves at SYNCHRONIZE CACHE once the whole cue sheet program is written, and on DVD+R and
+/// BD-R CLOSE function 010b closes the session leaving the disc appendable (101b/110b finalize), while on CD and DVD-R
+/// it finalizes unless page 05h's multi-session field is 11b.</para>
 /// <para>Thread-safety: commands run one at a time under a lock; <see cref="LoadMedium"/>,
 /// <see cref="Eject"/>, the counters and <see cref="Faults"/> may be used from other threads.</para>
 /// </remarks>
@@ -56,6 +60,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     private DiscSnapshot? _simulation;
     private byte _mediaEvent;
     private bool _disposed;
+    private readonly List<string> _finishedImages = [];
 
     /// <summary>Creates a drive with the medium described by <paramref name="options"/> loaded.</summary>
     public EmulatedRecorder(EmulatedRecorderOptions options, string? location = null)
@@ -116,6 +121,18 @@ public sealed partial class EmulatedRecorder : IScsiTransport
 
     /// <summary>Image file of the medium in the drive (null until something was stored).</summary>
     public string? CurrentImagePath { get { lock (_gate) { return _disc?.ImagePath; } } }
+
+    /// <summary>Image files of every disc this drive has recorded on, oldest first (removed discs, then the one in the drive).</summary>
+    public IReadOnlyList<string> ImagePaths
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disc?.ImagePath is { } current && !_finishedImages.Contains(current) ? [.. _finishedImages, current] : [.. _finishedImages];
+            }
+        }
+    }
 
     /// <summary>Track list file (JSON) of the medium in the drive.</summary>
     public string? CurrentTocPath { get { lock (_gate) { return _disc?.TocPath; } } }
@@ -308,6 +325,11 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         if (!disc.IsBlank || disc.Stride is not null)
         {
             disc.WriteToc(_options.Name);
+        }
+
+        if (disc.ImagePath is { } image && !_finishedImages.Contains(image))
+        {
+            _finishedImages.Add(image);
         }
 
         disc.Dispose();

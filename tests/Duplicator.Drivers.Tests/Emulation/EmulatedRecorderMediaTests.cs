@@ -42,6 +42,7 @@ public sealed class EmulatedRecorderMediaTests
         Sense.Good(d.Out(Cdb.Write10(0, 16), Pattern.Blocks(0, 16, 2048, seed: 9)));
         Assert.EndsWith("disc-2.iso", d.Recorder.CurrentImagePath);
         Assert.Equal(Pattern.Blocks(0, 16, 2048), File.ReadAllBytes(first));
+        Assert.Equal([first, d.Recorder.CurrentImagePath!], d.Recorder.ImagePaths);
     }
 
     [Fact]

@@ -112,6 +112,18 @@ public sealed class EmulatedRecorderRejectionTests
     }
 
     [Fact]
+    public void Cue_sheet_after_TAO_tracks_in_the_open_session_is_a_command_sequence_error()
+    {
+        using var d = new EmuDrive(EmulatedProfile.CdR);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(1, 0, 0)));
+        Sense.Good(d.Out(Cdb.Write10(0, 10), new byte[10 * 2352]));
+        Sense.Good(d.Run(Cdb.Close(1, 1)));
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)));
+        var cue = EmulatedRecorderBurnTests.TwoTrackCue();
+        Sense.Is(d.Out(Cdb.SendCueSheet(cue.Length), cue), 0x05, 0x2C, 0x00);
+    }
+
+    [Fact]
     public void Leaving_SAO_with_a_cue_sheet_pending_is_a_command_sequence_error()
     {
         using var d = new EmuDrive(EmulatedProfile.CdR);
