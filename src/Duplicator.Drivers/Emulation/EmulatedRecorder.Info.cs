@@ -241,7 +241,8 @@ public sealed partial class EmulatedRecorder
         var disc = RequireDisc();
         var type = cdb[1] & 0x03;
         var address = U32(cdb, 2);
-        var canAppend = !disc.Finalized && disc.OpenTrack is null && disc.Cue is null && disc.Profile != EmulatedProfile.DvdPlusRw;
+        // An unformatted DVD+RW shows one blank track; a formatted one a single complete track.
+        var canAppend = !disc.Finalized && disc.OpenTrack is null && disc.Cue is null && !disc.Formatted;
         EmulatedTrack? track = null;
         var invisible = false;
         switch (type)
@@ -251,7 +252,7 @@ public sealed partial class EmulatedRecorder
                 invisible = track is null && canAppend && address >= disc.NextTrackStart && address < disc.Capacity;
                 break;
             case 1 when address == 0xFF:
-                track = disc.OpenTrack;
+                track = disc.OpenTrack ?? (disc.Formatted ? disc.Tracks[0] : null);
                 invisible = track is null && canAppend;
                 break;
             case 1 when address >= 1 && address <= disc.Tracks.Count:

@@ -218,7 +218,12 @@ public sealed class EmulatedRecorderBurnTests
     {
         using var d = new EmuDrive(EmulatedProfile.DvdPlusRw);
         Sense.Is(d.Out(Cdb.Write10(0, 1), new byte[2048]), 0x05, 0x30, 0x10);
+        Assert.Equal(0x40, d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48)[6] & 0x40); // blank before formatting
         Sense.Good(d.Out(Cdb.FormatUnit(), Cdb.FormatList(0xFFFFFFFF)));
+        var ti = d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48);
+        Assert.Equal(1, ti[2]);
+        Assert.Equal(2_295_104u, Pattern.U32(ti, 24));  // one track over the formatted size
+        Assert.Equal(2, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03);
         var block = Pattern.Blocks(5000, 4, 2048);
         Sense.Good(d.Out(Cdb.Write10(5000, 4), block));
         Assert.Equal(block, d.InGood(Cdb.Read10(5000, 4), 4 * 2048));
