@@ -98,26 +98,28 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     /// <summary>Faults to inject; thread-safe.</summary>
     public FaultPlan Faults => _options.Faults;
 
+    // The counters below do not take the drive lock, so they can be sampled while a WRITE is held by a full buffer.
+
     /// <summary>Bytes the host has written (accepted WRITE data, simulated writes included).</summary>
-    public long BytesWritten { get { lock (_gate) { return _buffer.BytesAccepted; } } }
+    public long BytesWritten => _buffer.BytesAccepted;
 
     /// <summary>Times the buffer ran empty while the host was streaming a track.</summary>
-    public long Underruns { get { lock (_gate) { return _buffer.Underruns; } } }
+    public long Underruns => _buffer.Underruns;
 
     /// <summary>Bytes in the drive buffer now.</summary>
-    public long BufferFillBytes { get { lock (_gate) { return _buffer.FillBytes; } } }
+    public long BufferFillBytes => _buffer.FillBytes;
 
     /// <summary>Drive buffer size in bytes.</summary>
     public long BufferCapacityBytes => _buffer.CapacityBytes;
 
     /// <summary>Total time WRITEs were held because the buffer was full.</summary>
-    public TimeSpan WriteBlockedTime { get { lock (_gate) { return _buffer.TimeBlocked; } } }
+    public TimeSpan WriteBlockedTime => _buffer.TimeBlocked;
 
     /// <summary>Selected write speed as a multiple of 1x.</summary>
-    public int WriteSpeed { get { lock (_gate) { return _writeSpeedX; } } }
+    public int WriteSpeed => Volatile.Read(ref _writeSpeedX);
 
     /// <summary>Profile of the medium in the drive, or <see cref="EmulatedProfile.None"/>.</summary>
-    public EmulatedProfile CurrentProfile { get { lock (_gate) { return _disc?.Profile ?? EmulatedProfile.None; } } }
+    public EmulatedProfile CurrentProfile => Volatile.Read(ref _disc)?.Profile ?? EmulatedProfile.None;
 
     /// <summary>Image file of the medium in the drive (null until something was stored).</summary>
     public string? CurrentImagePath { get { lock (_gate) { return _disc?.ImagePath; } } }

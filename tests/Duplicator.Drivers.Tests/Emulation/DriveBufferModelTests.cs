@@ -136,3 +136,66 @@ public sealed class DriveBufferModelTests
         Assert.Equal(0, d.Recorder.Underruns);
     }
 }
+
+/// <summary>A clock whose Sleep parks the sleeper until the test lets it go.</summary>
+internal sealed class GatedClock : IDriveClock
+{
+    private readonly object _gate = new();
+    private TimeSpan _now = TimeSpan.FromSeconds(1);
+
+    public ManualResetEventSlim Sleeping { get; } = new();
+    public ManualResetEventSlim Release { get; } = new();
+
+    public TimeSpan Elapsed { get { lock (_gate) { return _now; } } }
+
+    public void Sleep(TimeSpan duration)
+    {
+        Sleeping.Set();
+        Release.Wait();
+        lock (_gate)
+        {
+            _now += duration;
+        }
+    }
+}
+
+public sealed class DriveBufferConcurrencyTests
+{
+    [Fact]
+    public void Counters_can_be_read_from_another_thread_while_a_write_waits_for_buffer_space()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "dup-emu-" + Guid.NewGuid().ToString("N"));
+        var clock = new GatedClock();
+        EmulatedRecorder? recorder = null;
+        try
+        {
+            var r = recorder = new EmulatedRecorder(new EmulatedRecorderOptions { OutputDirectory = root, Clock = clock, MaxSpeed = 4, BufferBytes = 1024 * 1024 });
+            Assert.True(r.Execute(Cdb.Write10(0, 512), Transport.DataDirection.Out, new byte[1024 * 1024], TimeSpan.FromSeconds(5)).IsGood);
+            Transport.ScsiResult second = default;
+            var writer = new Thread(() => second = r.Execute(Cdb.Write10(512, 256), Transport.DataDirection.Out, new byte[512 * 1024], TimeSpan.FromSeconds(5)));
+            writer.Start();
+            Assert.True(clock.Sleeping.Wait(TimeSpan.FromSeconds(10)), "the second WRITE never blocked on the full buffer");
+
+            (long, long, long, int, EmulatedProfile) sample = default;
+            var reader = new Thread(() => sample = (r.BufferFillBytes, r.BytesWritten, r.Underruns, r.WriteSpeed, r.CurrentProfile));
+            reader.Start();
+            Assert.True(reader.Join(TimeSpan.FromSeconds(10)), "counters blocked behind the waiting WRITE");
+            Assert.Equal((1024L * 1024, 1024L * 1024 + 512 * 1024, 0L, 4, EmulatedProfile.DvdPlusR), sample);
+
+            clock.Release.Set();
+            Assert.True(writer.Join(TimeSpan.FromSeconds(10)));
+            Assert.True(second.IsGood);
+            Assert.Equal(1024L * 1024, r.BufferFillBytes);
+            Assert.Equal(TimeSpan.FromSeconds(512.0 * 1024 / (4 * 1_385_000)), r.WriteBlockedTime);
+        }
+        finally
+        {
+            clock.Release.Set(); // never leave the writer parked, even when an assertion failed
+            recorder?.Dispose();
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, true);
+            }
+        }
+    }
+}
