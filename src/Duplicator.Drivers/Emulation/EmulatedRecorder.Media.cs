@@ -417,10 +417,13 @@ public sealed partial class EmulatedRecorder
     }
 
     /// <summary>
-    /// SEND CUE SHEET (MMC-6 §6.33): 8-byte entries CTL/ADR, TNO (BCD), INDEX (BCD), DATA FORM, SCMS, MIN, SEC, FRAME
-    /// (binary). Needs write type SAO and an empty session on CD; the first track entry must be the session's
-    /// pregap (LBA −150 on a blank disc). Data forms 00h/01h are CD-DA (2352), 10h/14h Mode 1 (2048).
+    /// SEND CUE SHEET (MMC-6 §6.33): 8-byte entries CTL/ADR, TNO, INDEX, DATA FORM, SCMS, MIN, SEC, FRAME, all
+    /// binary (as cdrecord sends them). Needs write type SAO and an empty session on CD; the first track entry must
+    /// be the session's pregap (LBA −150 on a blank disc); every track holds at least 300 blocks (4 s, MMC-5
+    /// §6.33.3.6). Data forms 00h/01h are CD-DA (2352), 10h/14h Mode 1 (2048).
     /// </summary>
+    private const long MinimumTrackBlocks = 300;
+
     private int SendCueSheet(ReadOnlySpan<byte> cdb, ReadOnlySpan<byte> output)
     {
         Need(cdb, 10);
@@ -474,8 +477,8 @@ public sealed partial class EmulatedRecorder
                 break;
             }
 
-            var tno = FromBcd(e[1]);
-            var index = FromBcd(e[2]);
+            int tno = e[1];
+            int index = e[2];
             var audio = e[3] switch
             {
                 0x00 or 0x01 => true,
@@ -520,9 +523,18 @@ public sealed partial class EmulatedRecorder
         }
 
         regions[^1] = regions[^1] with { End = leadOut };
+        long End(int i) => i + 1 < tracks.Count ? tracks[i + 1].Start : leadOut;
         for (var i = 0; i < tracks.Count; i++)
         {
-            var end = i + 1 < tracks.Count ? tracks[i + 1].Start : leadOut;
+            if (End(i) - tracks[i].Start < MinimumTrackBlocks)
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"track {tracks[i].Number} has {End(i) - tracks[i].Start} blocks, fewer than {MinimumTrackBlocks} (4 s)");
+            }
+        }
+
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            var end = End(i);
             disc.Tracks.Add(new EmulatedTrack
             {
                 Number = tracks[i].Number, Session = disc.CurrentSession, Start = tracks[i].Start,
@@ -533,16 +545,6 @@ public sealed partial class EmulatedRecorder
         disc.Cue = new CueSheet(programStart, leadOut, regions);
         disc.DaoNext = programStart;
         return length;
-    }
-
-    private static int FromBcd(byte b)
-    {
-        if ((b & 0x0F) > 9 || (b >> 4) > 9)
-        {
-            throw Fail(EmulatedSense.InvalidFieldInParameterList, $"{b:X2}h is not BCD");
-        }
-
-        return (b >> 4) * 10 + (b & 0x0F);
     }
 
     /// <summary>BLANK (MMC-6 §6.2) of a CD-RW: type 000b full or 001b minimal; the drive then holds a new blank disc.</summary>

@@ -31,7 +31,7 @@ namespace Duplicator.Drivers.Emulation;
 /// </list>
 /// <para>Simplifications a reader should know: raw write type (3) is refused in MODE SELECT (05/26/00);
 /// mixed data + audio on one disc is refused (05/64/00); READ CD returns user data only (2048 Mode 1,
-/// 2352 CD-DA), not synthesized sync/header/EDC; cue sheet TNO and INDEX are BCD, MSF binary; CD TAO
+/// 2352 CD-DA), not synthesized sync/header/EDC; cue sheet fields are binary (TNO, INDEX, MSF) and tracks in it hold at least 300 blocks; CD TAO
 /// tracks after the first of a session start 150 blocks (2 s) after the previous one, a new CD session
 /// 11,400 blocks after the last; DVD/BD tracks start on an ECC-block boundary; no UNIT ATTENTION is
 /// ever raised (medium changes show in GET EVENT STATUS NOTIFICATION); CLOSE TRACK/SESSION on a finalized disc or a

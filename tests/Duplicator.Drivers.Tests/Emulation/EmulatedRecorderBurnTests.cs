@@ -140,7 +140,7 @@ public sealed class EmulatedRecorderBurnTests
         return [ctlAdr, tno, index, form, 0, (byte)(x / 4500), (byte)(x / 75 % 60), (byte)(x % 75)];
     }
 
-    /// <summary>Two audio tracks: 1 at LBA 0 (300 blocks), 2 with a 150-block pregap at 300, INDEX 01 at 450, lead-out 550.</summary>
+    /// <summary>Two audio tracks: 1 at LBA 0 (300 blocks), 2 with a 150-block pregap at 300, INDEX 01 at 450, lead-out 750.</summary>
     internal static byte[] TwoTrackCue() =>
     [
         .. CueEntry(0x01, 0x00, 0x00, 0x01, -150),
@@ -148,7 +148,7 @@ public sealed class EmulatedRecorderBurnTests
         .. CueEntry(0x01, 0x01, 0x01, 0x00, 0),
         .. CueEntry(0x01, 0x02, 0x00, 0x00, 300),
         .. CueEntry(0x01, 0x02, 0x01, 0x00, 450),
-        .. CueEntry(0x01, 0xAA, 0x01, 0x01, 550),
+        .. CueEntry(0x01, 0xAA, 0x01, 0x01, 750),
     ];
 
     [Fact]
@@ -161,21 +161,21 @@ public sealed class EmulatedRecorderBurnTests
         Sense.Is(d.Out(Cdb.Write10(0, 1), new byte[2352]), 0x05, 0x21, 0x02); // must start at -150
 
         var all = new List<byte>();
-        WriteRun(d, -150, 700, 64, 2352, all);
-        Sense.Is(d.Out(Cdb.Write10(550, 1), new byte[2352]), 0x05, 0x21, 0x00); // past the lead-out
+        WriteRun(d, -150, 900, 64, 2352, all);
+        Sense.Is(d.Out(Cdb.Write10(750, 1), new byte[2352]), 0x05, 0x21, 0x00); // past the lead-out
         Sense.Good(d.Run(Cdb.SyncCache()));
 
         var di = d.InGood(Cdb.ReadDiscInfo(), 34);
         Assert.Equal(2, di[2] & 0x03);
         var program = all.ToArray()[(150 * 2352)..];
         Assert.Equal(program[..(300 * 2352)], d.InGood(Cdb.ReadCd(0, 300, expectedType: 1), 300 * 2352));
-        Assert.Equal(program[(450 * 2352)..], d.InGood(Cdb.ReadCd(450, 100), 100 * 2352));
+        Assert.Equal(program[(450 * 2352)..], d.InGood(Cdb.ReadCd(450, 300), 300 * 2352));
         var toc = d.InGood(Cdb.ReadToc(0), 804);
         Assert.Equal(2, toc[3]);
         Assert.Equal(0u, Pattern.U32(toc, 8));
         Assert.Equal(450u, Pattern.U32(toc, 16));
-        Assert.Equal(550u, Pattern.U32(toc, 24));
-        // The image holds LBA 0..549; the pregap before track 1 is not addressable and not stored.
+        Assert.Equal(750u, Pattern.U32(toc, 24));
+        // The image holds LBA 0..749; the pregap before track 1 is not addressable and not stored.
         Assert.Equal(program, File.ReadAllBytes(Path.Combine(d.Root, "bay1", "disc-1.bin")));
     }
 
@@ -276,5 +276,31 @@ public sealed class EmulatedRecorderBurnTests
         Sense.Good(d.Run(Cdb.TestUnitReady()));
         Assert.Equal(16, Nwa(d));
         Assert.Equal(Pattern.Blocks(0, 16, 2048), d.InGood(Cdb.Read10(0, 16), 16 * 2048));
+    }
+}
+
+public sealed class EmulatedRecorderCueSheetTests
+{
+    [Fact]
+    public void Cue_sheet_track_numbers_are_binary_so_track_ten_is_0Ah()
+    {
+        using var d = new EmuDrive(EmulatedProfile.CdR);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)));
+        var cue = new List<byte>();
+        cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, 0x00, 0x00, 0x01, -150));
+        cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, 0x01, 0x00, 0x00, -150));
+        for (var t = 1; t <= 10; t++)
+        {
+            cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, (byte)t, 0x01, 0x00, (t - 1) * 300));
+        }
+
+        cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, 0xAA, 0x01, 0x01, 3000));
+        Sense.Good(d.Out(Cdb.SendCueSheet(cue.Count), [.. cue]));
+        var ti = d.InGood(Cdb.ReadTrackInfo(1, 10), 48);
+        Assert.Equal(10, ti[2]);
+        Assert.Equal(2700u, Pattern.U32(ti, 8));
+        Assert.Equal(300u, Pattern.U32(ti, 24));
+        var di = d.InGood(Cdb.ReadDiscInfo(), 34);
+        Assert.Equal((1, 10), (di[5], di[6]));   // first and last track of the (incomplete) session
     }
 }

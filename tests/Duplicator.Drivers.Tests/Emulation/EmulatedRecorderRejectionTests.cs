@@ -58,7 +58,7 @@ public sealed class EmulatedRecorderRejectionTests
     {
         using var d = new EmuDrive(EmulatedProfile.CdR, capacity: 500);
         Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)));
-        var cue = EmulatedRecorderBurnTests.TwoTrackCue(); // lead-out at 550
+        var cue = EmulatedRecorderBurnTests.TwoTrackCue(); // lead-out at 750
         Sense.Is(d.Out(Cdb.SendCueSheet(cue.Length), cue), 0x05, 0x21, 0x00);
     }
 
@@ -146,6 +146,19 @@ public sealed class EmulatedRecorderRejectionTests
         cue[^7] = 0x05; // lead-out entry replaced by track 5
         Sense.Is(d.Out(Cdb.SendCueSheet(cue.Length), cue), 0x05, 0x26, 0x00);
         Sense.Is(d.Out(Cdb.SendCueSheet(20), new byte[20]), 0x05, 0x1A, 0x00);
+        // A track shorter than 4 s (300 blocks): track 2 ends 299 blocks after its INDEX 01.
+        byte[] shortTrack =
+        [
+            .. EmulatedRecorderBurnTests.CueEntry(0x01, 0x00, 0x00, 0x01, -150),
+            .. EmulatedRecorderBurnTests.CueEntry(0x01, 0x01, 0x00, 0x00, -150),
+            .. EmulatedRecorderBurnTests.CueEntry(0x01, 0x01, 0x01, 0x00, 0),
+            .. EmulatedRecorderBurnTests.CueEntry(0x01, 0x02, 0x01, 0x00, 300),
+            .. EmulatedRecorderBurnTests.CueEntry(0x01, 0xAA, 0x01, 0x01, 599),
+        ];
+        Sense.Is(d.Out(Cdb.SendCueSheet(shortTrack.Length), shortTrack), 0x05, 0x26, 0x00);
+        Assert.Equal(0, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03); // nothing half-accepted: still blank
+        var good = EmulatedRecorderBurnTests.TwoTrackCue();
+        Sense.Good(d.Out(Cdb.SendCueSheet(good.Length), good));
     }
 
     [Fact]
