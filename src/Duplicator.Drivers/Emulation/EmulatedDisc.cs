@@ -44,8 +44,11 @@ internal sealed class EmulatedDisc : IDisposable
     /// <summary>CD: 2 s pregap the drive leaves before every track after the first of a session (TAO).</summary>
     public const long CdTrackGap = 150;
 
-    /// <summary>CD: lead-out (6750) + next lead-in (4500) + pregap (150) before a new session's first track.</summary>
+    /// <summary>CD: first session's lead-out (6750) + next lead-in (4500) + pregap (150) before the second session's first track.</summary>
     public const long CdSessionGap = 11_400;
+
+    /// <summary>CD: a later session's lead-out (2250) + lead-in (4500) + pregap (150).</summary>
+    public const long CdLaterSessionGap = 6_900;
 
     private readonly string _basePath;
     private SafeFileHandle? _file;
@@ -112,7 +115,8 @@ internal sealed class EmulatedDisc : IDisposable
 
             var last = Tracks[^1];
             var cd = EmulatedProfiles.IsCd(Profile);
-            var gap = last.Session < CurrentSession ? (cd ? CdSessionGap : 0) : (cd ? CdTrackGap : 0);
+            var sessionGap = last.Session == 1 ? CdSessionGap : CdLaterSessionGap;
+            var gap = last.Session < CurrentSession ? (cd ? sessionGap : 0) : (cd ? CdTrackGap : 0);
             var block = EmulatedProfiles.Blocking(Profile);
             var start = last.End + gap;
             return (start + block - 1) / block * block;

@@ -324,7 +324,7 @@ public sealed partial class EmulatedRecorder
         return Reply(input, r, U16(cdb, 7));
     }
 
-    /// <summary>READ TOC/PMA/ATIP (MMC-6 §6.26): format 0 (TOC) and 1 (session info) over closed, recorded tracks.</summary>
+    /// <summary>READ TOC/PMA/ATIP (MMC-6 §6.26): format 0 (TOC), 1 (session info) and, on CD, 2 (full TOC) over closed, recorded tracks.</summary>
     private int ReadToc(ReadOnlySpan<byte> cdb, Span<byte> input)
     {
         Need(cdb, 10);
@@ -338,9 +338,14 @@ public sealed partial class EmulatedRecorder
 
         var allocation = U16(cdb, 7);
         var toc = disc.Tracks.Where(t => t.Closed && t.Recorded > 0).ToList();
-        if (toc.Count == 0 || format > 1)
+        if (toc.Count == 0 || format > 2 || (format == 2 && !EmulatedProfiles.IsCd(disc.Profile)))
         {
-            throw Fail(EmulatedSense.InvalidFieldInCdb, toc.Count == 0 ? "no recorded track to report" : $"TOC format {format} not supported");
+            throw Fail(EmulatedSense.InvalidFieldInCdb, toc.Count == 0 ? "no recorded track to report" : $"TOC format {format} not supported on {EmulatedProfiles.Name(disc.Profile)}");
+        }
+
+        if (format == 2)
+        {
+            return Reply(input, FullToc(disc, toc), allocation);
         }
 
         void Address(Span<byte> b, int offset, long lba)
@@ -394,6 +399,69 @@ public sealed partial class EmulatedRecorder
         r[o + 2] = 0xAA;
         Address(r, o + 4, toc[^1].Start + toc[^1].Recorded);
         return Reply(input, r, allocation);
+    }
+
+    // MMC-6 §6.26.3.4, full TOC (format 0010b): 4-byte header, then 11-byte descriptors per session:
+    // session, ADR/CONTROL, TNO 0, POINT, MIN SEC FRAME, ZERO, PMIN PSEC PFRAME (binary MSF).
+    private static byte[] FullToc(EmulatedDisc disc, List<EmulatedTrack> toc)
+    {
+        var descriptors = new List<byte[]>();
+        static byte Ctl(EmulatedTrack t) => (byte)(0x10 | (t.Audio ? 0x00 : 0x04));
+        static byte[] Point(int session, byte adrCtl, byte point, long lbaMsf, long lbaPmsf, byte pmin = 0, bool pointIsMsf = true)
+        {
+            var d = new byte[11];
+            d[0] = (byte)session;
+            d[1] = adrCtl;
+            d[3] = point;
+            if (lbaMsf != long.MinValue)
+            {
+                PutMsf(d, 3, lbaMsf);
+                d[3] = point; // PutMsf wrote its leading zero over POINT
+            }
+
+            if (pointIsMsf)
+            {
+                PutMsf(d, 7, lbaPmsf);
+                d[7] = 0; // ZERO
+            }
+            else
+            {
+                d[8] = pmin;
+            }
+
+            return d;
+        }
+
+        foreach (var group in toc.GroupBy(t => t.Session))
+        {
+            var s = group.Key;
+            var first = group.First();
+            var last = group.Last();
+            descriptors.Add(Point(s, Ctl(first), 0xA0, long.MinValue, 0, (byte)first.Number, pointIsMsf: false));
+            descriptors.Add(Point(s, Ctl(last), 0xA1, long.MinValue, 0, (byte)last.Number, pointIsMsf: false));
+            descriptors.Add(Point(s, Ctl(last), 0xA2, long.MinValue, last.Start + last.Recorded));
+            foreach (var t in group)
+            {
+                descriptors.Add(Point(s, Ctl(t), (byte)t.Number, long.MinValue, t.Start));
+            }
+
+            if (s == toc[^1].Session && !disc.Finalized)
+            {
+                // Mode-5 Q B0h: start of the next possible program area, and the last possible lead-out.
+                descriptors.Add(Point(s, 0x50 | 0x04, 0xB0, disc.NextTrackStart, disc.Capacity));
+            }
+        }
+
+        var r = new byte[4 + 11 * descriptors.Count];
+        Put16(r, 0, r.Length - 2);
+        r[2] = (byte)toc[0].Session;
+        r[3] = (byte)toc[^1].Session;
+        for (var i = 0; i < descriptors.Count; i++)
+        {
+            descriptors[i].CopyTo(r, 4 + 11 * i);
+        }
+
+        return r;
     }
 
     /// <summary>READ BUFFER CAPACITY (MMC-6 §6.21): buffer length and free bytes (or free blocks with BLOCK=1).</summary>

@@ -274,7 +274,7 @@ public sealed partial class EmulatedRecorder
         return bytes;
     }
 
-    /// <summary>SYNCHRONIZE CACHE (MMC-6 §6.42): waits for the buffer to drain; completes an SAO session whose program is all written.</summary>
+    /// <summary>SYNCHRONIZE CACHE (MMC-6 §6.42): waits for the buffer to drain; completes an SAO session whose program is all written; closes the open CD TAO track.</summary>
     private int SynchronizeCache(ReadOnlySpan<byte> cdb)
     {
         Need(cdb, 10);
@@ -283,6 +283,11 @@ public sealed partial class EmulatedRecorder
         if (disc.Cue is { } cue && disc.DaoNext == cue.LeadOut)
         {
             CloseSession(disc, finalize: _wp.MultiSession == 0);
+        }
+        else if (EmulatedProfiles.IsCd(disc.Profile) && _wp.WriteType == 1 && disc.OpenTrack is { Recorded: > 0 } open)
+        {
+            // CD TAO: flushing the cache ends the track (run-out written); the next one starts after a pregap.
+            open.Closed = true;
         }
 
         return 0;
@@ -446,9 +451,16 @@ public sealed partial class EmulatedRecorder
 
         var sheet = output[..length];
         var count = length / 8;
-        if (sheet[1] != 0x00 || sheet[(count - 1) * 8 + 1] != 0xAA)
+        // Media catalog number entries (ADR 2) may come before the lead-in entry.
+        var leadIn = 0;
+        while (leadIn < count && (sheet[leadIn * 8] & 0x0F) == 2)
         {
-            throw Fail(EmulatedSense.InvalidFieldInParameterList, "cue sheet must start with the lead-in (TNO 0) and end with the lead-out (TNO AAh)");
+            leadIn++;
+        }
+
+        if (leadIn >= count - 2 || (sheet[leadIn * 8] & 0x0F) != 1 || sheet[leadIn * 8 + 1] != 0x00 || sheet[(count - 1) * 8 + 1] != 0xAA)
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, "cue sheet must start with the lead-in (TNO 0, after any MCN entries) and end with the lead-out (TNO AAh)");
         }
 
         var programStart = disc.NextTrackStart - 150;
@@ -456,7 +468,7 @@ public sealed partial class EmulatedRecorder
         var tracks = new List<(int Number, long Start, bool Audio)>();
         long previous = long.MinValue;
         long leadOut = 0;
-        for (var i = 1; i < count; i++)
+        for (var i = leadIn + 1; i < count; i++)
         {
             var e = sheet.Slice(i * 8, 8);
             if ((e[0] & 0x0F) != 1)

@@ -33,7 +33,7 @@ namespace Duplicator.Drivers.Emulation;
 /// mixed data + audio on one disc is refused (05/64/00); READ CD returns user data only (2048 Mode 1,
 /// 2352 CD-DA), not synthesized sync/header/EDC; cue sheet fields are binary (TNO, INDEX, MSF) and tracks in it hold at least 300 blocks; CD TAO
 /// tracks after the first of a session start 150 blocks (2 s) after the previous one, a new CD session
-/// 11,400 blocks after the last; DVD/BD tracks start on an ECC-block boundary; no UNIT ATTENTION is
+/// 11,400 blocks after the first session's end (6,900 after later ones); SYNCHRONIZE CACHE closes an open CD TAO track; DVD/BD tracks start on an ECC-block boundary; no UNIT ATTENTION is
 /// ever raised (medium changes show in GET EVENT STATUS NOTIFICATION); CLOSE TRACK/SESSION on a finalized disc or a
 /// DVD+RW is GOOD and does nothing; IMMED bits are ignored (every command completes before it returns);
 /// SAO sessions close themselves at SYNCHRONIZE CACHE once the whole cue sheet program is written, and on DVD+R and

@@ -282,11 +282,13 @@ public sealed class EmulatedRecorderBurnTests
 public sealed class EmulatedRecorderCueSheetTests
 {
     [Fact]
-    public void Cue_sheet_track_numbers_are_binary_so_track_ten_is_0Ah()
+    public void Cue_sheet_track_numbers_are_binary_so_track_ten_is_0Ah_and_MCN_entries_may_lead()
     {
         using var d = new EmuDrive(EmulatedProfile.CdR);
         Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(2, 0, 0)));
         var cue = new List<byte>();
+        cue.AddRange([0x02, (byte)'0', (byte)'1', (byte)'2', (byte)'3', (byte)'4', (byte)'5', (byte)'6']); // MCN before the lead-in
+        cue.AddRange([0x02, (byte)'7', (byte)'8', (byte)'9', (byte)'0', (byte)'1', (byte)'2', 0x00]);
         cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, 0x00, 0x00, 0x01, -150));
         cue.AddRange(EmulatedRecorderBurnTests.CueEntry(0x01, 0x01, 0x00, 0x00, -150));
         for (var t = 1; t <= 10; t++)

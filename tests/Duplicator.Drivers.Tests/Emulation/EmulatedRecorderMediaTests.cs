@@ -25,6 +25,38 @@ public sealed class EmulatedRecorderMediaTests
         Assert.Equal((2, 2, 2, 2), (di[2] & 0x03, di[4], di[5], di[6]));
         Assert.Equal(Pattern.Blocks(lba, 20, 2048), d.InGood(Cdb.Read10(lba, 20), 20 * 2048));
         Assert.Equal(new byte[2048], d.InGood(Cdb.Read10(0, 1), 2048)); // the preloaded track reads as zeros
+
+        // Full TOC (format 2): per session A0 (first track), A1 (last track), A2 (lead-out), then the tracks.
+        var full = d.InGood(Cdb.ReadToc(2), 804);
+        Assert.Equal((1, 2), (full[2], full[3]));
+        var descriptors = (Pattern.U16(full, 0) - 2) / 11;
+        Assert.Equal(8, descriptors);
+        byte[] D(int i) => full[(4 + 11 * i)..(4 + 11 * (i + 1))];
+        Assert.Equal((1, 0xA0, 1), (D(0)[0], D(0)[3], D(0)[8]));
+        Assert.Equal((1, 0xA2), (D(2)[0], D(2)[3]));
+        Assert.Equal([0, 15, 49], D(2)[8..11]);                // lead-out of session 1 at 1024 + 150 = 00:15:49
+        Assert.Equal((2, 0xA0, 2), (D(4)[0], D(4)[3], D(4)[8]));
+        Assert.Equal((2, 2), (D(7)[0], D(7)[3]));
+        var msf = lba + 150;
+        Assert.Equal([(byte)(msf / 4500), (byte)(msf / 75 % 60), (byte)(msf % 75)], D(7)[8..11]);
+    }
+
+    [Fact]
+    public void CD_TAO_track_ends_at_SYNCHRONIZE_CACHE_and_a_third_session_follows_6900_blocks_after_the_second()
+    {
+        using var d = new EmuDrive(EmulatedProfile.CdR, MediumState.Appendable);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(1, 8, multiSession: 3)));
+        var lba = 1024 + 11_400;
+        Sense.Good(d.Out(Cdb.Write10(lba, 300), new byte[300 * 2048]));
+        Sense.Good(d.Run(Cdb.SyncCache()));
+        var ti = d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48);
+        Assert.Equal(3, ti[2]);                                 // track 2 closed by the cache flush: track 3 is next
+        Assert.Equal((uint)(lba + 300 + 150), Pattern.U32(ti, 12));
+        Sense.Good(d.Run(Cdb.Close(2)));
+        Assert.Equal((uint)(lba + 300 + 6_900), Pattern.U32(d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48), 12));
+        var full = d.InGood(Cdb.ReadToc(2), 804);
+        var last = full[^11..];
+        Assert.Equal(0xB0, last[3]);                            // appendable: next program area pointer
     }
 
     [Fact]
