@@ -274,7 +274,7 @@ public sealed partial class EmulatedRecorder
         return bytes;
     }
 
-    /// <summary>SYNCHRONIZE CACHE (MMC-6 §6.42): waits for the buffer to drain; completes an SAO session whose program is all written; closes the open CD TAO track.</summary>
+    /// <summary>SYNCHRONIZE CACHE (MMC-6 §6.42): waits for the buffer to drain; completes an SAO session whose program is all written (and a DVD-R DAO session whose reserved track is full); closes the open CD TAO track.</summary>
     private int SynchronizeCache(ReadOnlySpan<byte> cdb)
     {
         Need(cdb, 10);
@@ -282,6 +282,11 @@ public sealed partial class EmulatedRecorder
         _buffer.Flush();
         if (disc.Cue is { } cue && disc.DaoNext == cue.LeadOut)
         {
+            CloseSession(disc, finalize: _wp.MultiSession == 0);
+        }
+        else if (disc.Profile == EmulatedProfile.DvdMinusR && _wp.WriteType == 2 && disc.OpenTrack is { Reserved: true, Planned: { } size } reserved && reserved.Recorded == size)
+        {
+            // DVD-R DAO: the reserved track is the whole session; writing it out and flushing completes the disc.
             CloseSession(disc, finalize: _wp.MultiSession == 0);
         }
         else if (EmulatedProfiles.IsCd(disc.Profile) && _wp.WriteType == 1 && disc.OpenTrack is { Recorded: > 0 } open)
@@ -332,7 +337,7 @@ public sealed partial class EmulatedRecorder
                     throw Fail(EmulatedSense.InvalidFieldInCdb, $"close track {number}, open track is {open.Number}");
                 }
 
-                open.Closed = true;
+                CloseTrack(open);
             }
 
             return 0;
@@ -365,7 +370,7 @@ public sealed partial class EmulatedRecorder
         {
             foreach (var t in disc.Tracks.Where(t => t.Session == disc.CurrentSession))
             {
-                t.Closed = true;
+                CloseTrack(t);
             }
 
             disc.ClosedSessions++;
@@ -378,6 +383,17 @@ public sealed partial class EmulatedRecorder
         {
             disc.CloseImage();
         }
+    }
+
+    // A reserved track closed early is padded to its reserved size by the drive (MMC-5 §6.3.3.4.2).
+    private static void CloseTrack(EmulatedTrack track)
+    {
+        if (track.Reserved && track.Planned is { } planned)
+        {
+            track.Recorded = planned;
+        }
+
+        track.Closed = true;
     }
 
     /// <summary>RESERVE TRACK (MMC-6 §6.31), ARSV 0: a track of a fixed size at the NWA.</summary>

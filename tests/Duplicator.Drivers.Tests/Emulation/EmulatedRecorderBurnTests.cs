@@ -243,6 +243,19 @@ public sealed class EmulatedRecorderBurnTests
         Sense.Is(d.Out(Cdb.Write10(96, 8), new byte[8 * 2048]), 0x05, 0x21, 0x02);
         Sense.Good(d.Run(Cdb.Close(1, 1)));
         Assert.Equal(112, Nwa(d)); // 100 rounded up to the 16-block ECC boundary
+        Assert.Equal(new byte[4 * 2048], d.InGood(Cdb.Read10(96, 4), 4 * 2048)); // padded by the drive on close
+    }
+
+    [Fact]
+    public void DvdMinusR_DAO_reserved_track_written_out_completes_the_disc_at_SYNCHRONIZE_CACHE()
+    {
+        using var d = new EmuDrive(EmulatedProfile.DvdMinusR);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(writeType: 2, dataBlockType: 8, trackMode: 5)));
+        Sense.Good(d.Run(Cdb.ReserveTrack(64)));
+        Sense.Good(d.Out(Cdb.Write10(0, 64), Pattern.Blocks(0, 64, 2048)));
+        Sense.Good(d.Run(Cdb.SyncCache()));
+        Assert.Equal(2, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03);
+        Assert.Equal(Pattern.Blocks(0, 64, 2048), d.InGood(Cdb.Read10(0, 64), 64 * 2048));
     }
 
     [Fact]
