@@ -81,7 +81,7 @@ public sealed partial class EmulatedRecorder
         }
 
         var incremental = writable && p is EmulatedProfile.CdR or EmulatedProfile.CdRw or EmulatedProfile.DvdMinusR;
-        list.Add(new(0x0021, 1, false, incremental, [0x01, 0x01, 0x01, 0x01, 0x07, 0, 0, 0])); // types 0 and 8, BUF, link size 7
+        list.Add(new(0x0021, 1, false, incremental, [0x01, 0x01, 0x01, 0x02, 0x07, 0x10, 0, 0])); // types 0 and 8, BUF, link sizes 7 (CD) and 16 (DVD-R)
         list.Add(new(0x002A, 1, false, p == EmulatedProfile.DvdPlusRw, [0x01, 0, 0, 0]));       // DVD+RW write
         list.Add(new(0x002B, 0, false, p == EmulatedProfile.DvdPlusR && writable, [0x01, 0, 0, 0])); // DVD+R write
         list.Add(new(0x002D, 2, false, cd && writable, [0x46, 0, 0x01, 0x01]));   // CD TAO: BUF, test write, CD-RW; types 0 and 8

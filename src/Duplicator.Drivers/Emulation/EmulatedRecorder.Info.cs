@@ -199,7 +199,7 @@ public sealed partial class EmulatedRecorder
         r[4] = (byte)sessions;
         r[5] = (byte)firstInLast;
         r[6] = (byte)lastInLast;
-        r[7] = 0x20; // URU: unrestricted use
+        r[7] = (byte)(0x20 | (disc.Formatted ? 0x03 : 0)); // URU; BG format status 11b = DVD+RW fully formatted
         r[8] = 0x00; // CD-DA or CD-ROM disc
         r[9] = (byte)(sessions >> 8);
         r[10] = (byte)(firstInLast >> 8);
@@ -462,6 +462,35 @@ public sealed partial class EmulatedRecorder
         }
 
         return r;
+    }
+
+    /// <summary>READ FORMAT CAPACITIES (MMC-6 §6.24): current/maximum capacity, and format type 26h for DVD+RW.</summary>
+    private int ReadFormatCapacities(ReadOnlySpan<byte> cdb, Span<byte> input)
+    {
+        Need(cdb, 10);
+        var disc = _disc;
+        var plusRw = disc?.Profile == EmulatedProfile.DvdPlusRw;
+        var r = new byte[4 + 8 + (plusRw ? 8 : 0)];
+        r[3] = (byte)(r.Length - 4);
+        if (disc is null)
+        {
+            Put32(r, 4, 0xFFFFFFFF);
+            r[8] = 0x03;                                   // no media present
+        }
+        else
+        {
+            Put32(r, 4, disc.Formatted ? disc.FormattedBlocks : disc.Capacity);
+            r[8] = (byte)(disc.Formatted || !plusRw ? 0x02 : 0x01); // formatted / unformatted
+        }
+
+        r[10] = 0x08;                                      // block length 2048 (bytes 9-11)
+        if (plusRw)
+        {
+            Put32(r, 12, disc!.Capacity);
+            r[16] = 0x26 << 2;                             // format type 26h
+        }
+
+        return Reply(input, r, U16(cdb, 7));
     }
 
     /// <summary>READ BUFFER CAPACITY (MMC-6 §6.21): buffer length and free bytes (or free blocks with BLOCK=1).</summary>

@@ -262,6 +262,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
             0x12 => Inquiry(cdb, input),
             0x1B => StartStopUnit(cdb),
             0x1E => PreventAllow(cdb),
+            0x23 => ReadFormatCapacities(cdb, input),
             0x25 => ReadCapacity(cdb, input),
             0x28 => Read(cdb, 10, input),
             0x2A => Write(cdb, 10, output),
@@ -289,7 +290,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     }
 
     // Commands a drive answers while spinning up (SPC-4 §5.3: INQUIRY and REQUEST SENSE; MMC hosts poll the rest).
-    private static bool NeedsReady(byte opcode) => opcode is not (0x03 or 0x12 or 0x46 or 0x4A or 0x5A or 0x1E or 0xBB or 0xB6);
+    private static bool NeedsReady(byte opcode) => opcode is not (0x03 or 0x12 or 0x46 or 0x4A or 0x5A or 0x1E or 0xBB or 0xB6 or 0x23);
 
     private const byte MediaEventNone = 0;
     private const byte MediaEventNew = 2;

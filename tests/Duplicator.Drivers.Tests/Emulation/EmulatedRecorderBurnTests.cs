@@ -219,11 +219,19 @@ public sealed class EmulatedRecorderBurnTests
         using var d = new EmuDrive(EmulatedProfile.DvdPlusRw);
         Sense.Is(d.Out(Cdb.Write10(0, 1), new byte[2048]), 0x05, 0x30, 0x10);
         Assert.Equal(0x40, d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48)[6] & 0x40); // blank before formatting
+        var caps = d.InGood([0x23, 0, 0, 0, 0, 0, 0, 0, 0xFC, 0], 252);
+        Assert.Equal(16, caps[3]);                                             // two 8-byte descriptors
+        Assert.Equal(0x01, caps[8] & 0x03);                                    // unformatted
+        Assert.Equal(0x26, caps[16] >> 2);                                     // DVD+RW format type
+        Assert.Equal(2_295_104u, Pattern.U32(caps, 12));
         Sense.Good(d.Out(Cdb.FormatUnit(), Cdb.FormatList(0xFFFFFFFF)));
         var ti = d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48);
         Assert.Equal(1, ti[2]);
         Assert.Equal(2_295_104u, Pattern.U32(ti, 24));  // one track over the formatted size
-        Assert.Equal(2, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03);
+        var info = d.InGood(Cdb.ReadDiscInfo(), 34);
+        Assert.Equal(2, info[2] & 0x03);
+        Assert.Equal(3, info[7] & 0x03);                                       // BG format: complete
+        Assert.Equal(0x02, d.InGood([0x23, 0, 0, 0, 0, 0, 0, 0, 0xFC, 0], 252)[8] & 0x03); // formatted
         var block = Pattern.Blocks(5000, 4, 2048);
         Sense.Good(d.Out(Cdb.Write10(5000, 4), block));
         Assert.Equal(block, d.InGood(Cdb.Read10(5000, 4), 4 * 2048));
