@@ -29,16 +29,21 @@ namespace Duplicator.Drivers.Emulation;
 /// <item>READ(10/12) of a block never recorded: 05/21/00; of a CD-DA block: 05/64/00. READ CD of a non-CD: 05/30/02.</item>
 /// <item>Write error fault: 03/0C/00. Eject while PREVENT is set: 05/53/02.</item>
 /// </list>
-/// <para>Simplifications a reader should know: raw write type (3) is refused in MODE SELECT (05/26/00);
-/// mixed data + audio on one disc is refused (05/64/00); READ CD returns user data only (2048 Mode 1,
-/// 2352 CD-DA), not synthesized sync/header/EDC; cue sheet fields are binary (TNO, INDEX, MSF) and tracks in it hold at least 300 blocks; CD TAO
-/// tracks after the first of a session start 150 blocks (2 s) after the previous one, a new CD session
-/// 11,400 blocks after the first session's end (6,900 after later ones); SYNCHRONIZE CACHE closes an open CD TAO track; DVD/BD tracks start on an ECC-block boundary; no UNIT ATTENTION is
-/// ever raised (medium changes show in GET EVENT STATUS NOTIFICATION); CLOSE TRACK/SESSION on a finalized disc or a
-/// DVD+RW is GOOD and does nothing; IMMED bits are ignored (every command completes before it returns);
-/// SAO sessions close themselves at SYNCHRONIZE CACHE once the whole cue sheet program is written, and on DVD+R and
-/// BD-R CLOSE function 010b closes the session leaving the disc appendable (101b/110b finalize), while on CD and DVD-R
-/// it finalizes unless page 05h's multi-session field is 11b.</para>
+/// <para>Simplifications a reader should know:</para>
+/// <list type="bullet">
+/// <item>raw write type (3) is refused in MODE SELECT (05/26/00); mixed data + audio on one disc is refused (05/64/00).</item>
+/// <item>READ CD returns user data only (2048 Mode 1, 2352 CD-DA), never synthesized sync/header/EDC.</item>
+/// <item>cue sheet fields are binary (TNO, INDEX, MSF); each cue sheet track holds at least 300 blocks (4 s).</item>
+/// <item>CD TAO tracks after the first of a session start 150 blocks (2 s) after the previous one; a new CD session
+/// starts 11,400 blocks after the first session's end (6,900 after later ones); DVD/BD tracks start on an ECC
+/// block boundary (16 / 32 blocks).</item>
+/// <item>SYNCHRONIZE CACHE ends an open CD TAO track, completes an SAO session whose cue sheet program is all
+/// written, and a DVD-R DAO session whose reserved track is full.</item>
+/// <item>CLOSE 010b on DVD+R and BD-R leaves the disc appendable (101b/110b finalize); on CD and DVD-R it finalizes
+/// unless page 05h's multi-session field is 11b. CLOSE on a finalized disc or a DVD+RW is GOOD and does nothing.</item>
+/// <item>no UNIT ATTENTION is ever raised (medium changes show in GET EVENT STATUS NOTIFICATION); IMMED bits are
+/// ignored (every command completes before it returns); track FFh is accepted on every medium.</item>
+/// </list>
 /// <para>Thread-safety: commands run one at a time under a lock; <see cref="LoadMedium"/>,
 /// <see cref="Eject"/>, the counters and <see cref="Faults"/> may be used from other threads.</para>
 /// </remarks>
