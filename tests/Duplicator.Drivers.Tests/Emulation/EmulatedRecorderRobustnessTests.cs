@@ -69,4 +69,47 @@ public sealed class EmulatedRecorderRobustnessTests
 
         Assert.True(good > 100, $"only {good} commands succeeded: the random mix is not reaching the handlers");
     }
+
+    [Fact]
+    public void Operator_loading_and_ejecting_from_another_thread_never_breaks_a_command()
+    {
+        using var d = new EmuDrive(EmulatedProfile.DvdPlusR, capacity: 100_000);
+        var stop = false;
+        Exception? operatorFailure = null;
+        var loads = 0;
+        var operatorThread = new Thread(() =>
+        {
+            try
+            {
+                while (!Volatile.Read(ref stop))
+                {
+                    d.Recorder.Eject();
+                    d.Recorder.LoadMedium(EmulatedProfile.DvdPlusR, MediumState.Blank, 100_000);
+                    loads++;
+                }
+            }
+            catch (Exception e)
+            {
+                operatorFailure = e;
+            }
+        });
+        operatorThread.Start();
+        var data = new byte[16 * 2048];
+        var outcomes = new HashSet<string>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var ti = d.In(Cdb.ReadTrackInfo(1, 0xFF), 48);
+            var nwa = ti.Result.IsGood ? Pattern.U32(ti.Data, 12) : 0;
+            var r = d.Out(Cdb.Write10(nwa, 16), data);
+            outcomes.Add(r.IsGood ? "good" : $"{r.Sense.Span[2] & 0x0F:X2}/{r.Sense.Span[12]:X2}/{r.Sense.Span[13]:X2}");
+        }
+
+        Volatile.Write(ref stop, true);
+        Assert.True(operatorThread.Join(TimeSpan.FromSeconds(30)));
+        Assert.Null(operatorFailure);
+        Assert.True(loads > 0);
+        Assert.Contains("good", outcomes);
+        // Only the conditions a medium change can explain: no medium, or the NWA moved under the host.
+        Assert.Empty(outcomes.Except(["good", "02/3A/00", "05/21/02"]));
+    }
 }
