@@ -73,7 +73,7 @@ public sealed class FaultPlan
         }
     }
 
-    /// <summary>The next <paramref name="times"/> commands with <paramref name="opcode"/> hang until the caller's timeout, then throw a transient <see cref="Transport.TransportException"/>.</summary>
+    /// <summary>The next <paramref name="times"/> commands with <paramref name="opcode"/> hang until the caller's timeout (on the drive clock), then throw a transient <see cref="Transport.TransportException"/>. An infinite timeout ends at once rather than hanging the caller forever.</summary>
     public void Hang(byte opcode, int times = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(times);
