@@ -1,0 +1,284 @@
+using System.Text.Json;
+using Duplicator.Mastering.Media;
+using Microsoft.Win32.SafeHandles;
+
+namespace Duplicator.Drivers.Emulation;
+
+/// <summary>One track on an emulated disc (MMC-6 §4.2: a logical track; on CD the TOC track).</summary>
+internal sealed class EmulatedTrack
+{
+    public required int Number { get; init; }
+    public required int Session { get; init; }
+    public required long Start { get; init; }
+    public required bool Audio { get; init; }
+
+    /// <summary>Created by RESERVE TRACK.</summary>
+    public bool Reserved { get; init; }
+
+    /// <summary>Fixed size when reserved (RESERVE TRACK) or planned by a cue sheet; null for an open incremental track.</summary>
+    public long? Planned { get; set; }
+    public long Recorded { get; set; }
+    public bool Closed { get; set; }
+
+    public long End => Start + (Planned ?? Recorded);
+    public EmulatedTrack Copy() => (EmulatedTrack)MemberwiseClone();
+}
+
+/// <summary>One region of a cue sheet: blocks [Start, End) carry audio (2352) or Mode 1 data (2048).</summary>
+internal readonly record struct CueRegion(long Start, long End, bool Audio);
+
+/// <summary>An accepted cue sheet (MMC-6 §6.33, SEND CUE SHEET): program from <see cref="ProgramStart"/> (LBA, the first pregap) to <see cref="LeadOut"/>.</summary>
+internal sealed record CueSheet(long ProgramStart, long LeadOut, IReadOnlyList<CueRegion> Regions);
+
+/// <summary>
+/// The medium in an emulated drive: its tracks and sessions, the NWA rule, and the image file that
+/// holds what was burned (sectors at offset LBA × block size; never held in memory; sparse).
+/// Preloaded (appendable / closed) media carry one closed session with one data track of
+/// <see cref="PreloadedBlocks"/> blocks of zeros that are not in the image file.
+/// </summary>
+internal sealed class EmulatedDisc : IDisposable
+{
+    /// <summary>Size of the data track on a medium loaded as appendable or closed.</summary>
+    public const long PreloadedBlocks = 1024;
+
+    /// <summary>CD: 2 s pregap the drive leaves before every track after the first of a session (TAO).</summary>
+    public const long CdTrackGap = 150;
+
+    /// <summary>CD: first session's lead-out (6750) + next lead-in (4500) + pregap (150) before the second session's first track.</summary>
+    public const long CdSessionGap = 11_400;
+
+    /// <summary>CD: a later session's lead-out (2250) + lead-in (4500) + pregap (150).</summary>
+    public const long CdLaterSessionGap = 6_900;
+
+    private readonly string _basePath;
+    private SafeFileHandle? _file;
+    private bool _created;
+
+    public EmulatedDisc(EmulatedProfile profile, MediumState state, long capacity, int index, string basePath)
+    {
+        Profile = profile;
+        Capacity = capacity;
+        Index = index;
+        _basePath = basePath;
+        if (profile == EmulatedProfile.DvdPlusRw)
+        {
+            if (state != MediumState.Blank)
+            {
+                Format(capacity);
+            }
+
+            return;
+        }
+
+        if (state != MediumState.Blank)
+        {
+            Tracks.Add(new EmulatedTrack { Number = 1, Session = 1, Start = 0, Audio = false, Recorded = PreloadedBlocks, Closed = true });
+            ClosedSessions = 1;
+            Finalized = state == MediumState.Closed;
+        }
+    }
+
+    public EmulatedProfile Profile { get; }
+    public long Capacity { get; }
+    public int Index { get; }
+    public List<EmulatedTrack> Tracks { get; private set; } = [];
+    public int ClosedSessions { get; set; }
+    public bool Finalized { get; set; }
+
+    /// <summary>DVD+RW only: formatted, and with how many blocks.</summary>
+    public bool Formatted { get; private set; }
+    public long FormattedBlocks { get; private set; }
+
+    /// <summary>Bytes per sector in the image file, fixed by the first block stored (2048 or 2352).</summary>
+    public int? Stride { get; private set; }
+
+    public CueSheet? Cue { get; set; }
+    public long DaoNext { get; set; }
+
+    public string? ImagePath => Stride is { } s ? _basePath + (s == MediaCapacity.AudioBlockSize ? ".bin" : ".iso") : null;
+    public string TocPath => _basePath + ".json";
+
+    public bool IsBlank => Tracks.Count == 0 && !Formatted;
+    public int CurrentSession => ClosedSessions + 1;
+    public EmulatedTrack? OpenTrack => Tracks.Count > 0 && !Tracks[^1].Closed && Cue is null ? Tracks[^1] : null;
+    public bool SessionHasTracks => Tracks.Count > 0 && Tracks[^1].Session == CurrentSession;
+
+    /// <summary>Start of the next track the drive would open (the invisible track).</summary>
+    public long NextTrackStart
+    {
+        get
+        {
+            if (Tracks.Count == 0)
+            {
+                return 0;
+            }
+
+            var last = Tracks[^1];
+            var cd = EmulatedProfiles.IsCd(Profile);
+            var sessionGap = last.Session == 1 ? CdSessionGap : CdLaterSessionGap;
+            var gap = last.Session < CurrentSession ? (cd ? sessionGap : 0) : (cd ? CdTrackGap : 0);
+            var block = EmulatedProfiles.Blocking(Profile);
+            var start = last.End + gap;
+            return (start + block - 1) / block * block;
+        }
+    }
+
+    /// <summary>The next writable address of the open or invisible track.</summary>
+    public long Nwa => OpenTrack is { } t ? t.Start + t.Recorded : NextTrackStart;
+
+    /// <summary>Highest readable address, or -1 when nothing is recorded.</summary>
+    public long LastRecorded
+    {
+        get
+        {
+            if (Formatted)
+            {
+                return FormattedBlocks - 1;
+            }
+
+            long last = -1;
+            foreach (var t in Tracks)
+            {
+                if (t.Recorded > 0)
+                {
+                    last = Math.Max(last, t.Start + t.Recorded - 1);
+                }
+            }
+
+            return last;
+        }
+    }
+
+    public EmulatedTrack? TrackAt(long lba)
+    {
+        foreach (var t in Tracks)
+        {
+            if (lba >= t.Start && lba < t.End)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    public void Format(long blocks)
+    {
+        Formatted = true;
+        FormattedBlocks = blocks;
+        Tracks = [new EmulatedTrack { Number = 1, Session = 1, Start = 0, Audio = false, Planned = blocks, Recorded = blocks, Closed = true }];
+        ClosedSessions = 1;
+        Finalized = true;
+    }
+
+    /// <summary>Writes <paramref name="data"/> (whole blocks of <paramref name="blockSize"/>) at <paramref name="lba"/> into the image file; blocks before LBA 0 (a CD pregap) are not stored.</summary>
+    public void Store(long lba, ReadOnlySpan<byte> data, int blockSize)
+    {
+        if (lba < 0)
+        {
+            var skip = (int)Math.Min(-lba, data.Length / blockSize);
+            data = data[(skip * blockSize)..];
+            lba += skip;
+        }
+
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        Stride ??= blockSize;
+        _file ??= OpenImage();
+        RandomAccess.Write(_file, data, lba * Stride.Value);
+    }
+
+    /// <summary>Reads whole blocks at <paramref name="lba"/>; what was never stored reads as zeros.</summary>
+    public void Load(long lba, Span<byte> destination, int blockSize)
+    {
+        destination.Clear();
+        if (Stride is not { } stride || stride != blockSize)
+        {
+            return;
+        }
+
+        _file ??= OpenImage();
+        var offset = lba * stride;
+        var got = 0;
+        while (got < destination.Length)
+        {
+            var n = RandomAccess.Read(_file, destination[got..], offset + got);
+            if (n <= 0)
+            {
+                break;
+            }
+
+            got += n;
+        }
+    }
+
+    /// <summary>Writes the track list (disc-&lt;n&gt;.json) next to the image.</summary>
+    public void WriteToc(string driveName)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(TocPath)!);
+        using var stream = File.Create(TocPath);
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteString("drive", driveName);
+        json.WriteNumber("disc", Index);
+        json.WriteString("profile", EmulatedProfiles.Name(Profile));
+        json.WriteString("status", Finalized ? "complete" : IsBlank ? "blank" : "appendable");
+        json.WriteNumber("sessions", ClosedSessions);
+        json.WriteNumber("blockSize", Stride ?? MediaCapacity.DataBlockSize);
+        if (ImagePath is { } image)
+        {
+            json.WriteString("image", Path.GetFileName(image));
+        }
+
+        json.WriteStartArray("tracks");
+        foreach (var t in Tracks)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("number", t.Number);
+            json.WriteNumber("session", t.Session);
+            json.WriteNumber("start", t.Start);
+            json.WriteNumber("length", t.Recorded);
+            json.WriteString("kind", t.Audio ? "audio" : "data");
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>Closes the image file (finalized, ejected or drive disposed).</summary>
+    public void CloseImage()
+    {
+        _file?.Dispose();
+        _file = null;
+    }
+
+    public DiscSnapshot Snapshot() => new([.. Tracks.Select(t => t.Copy())], ClosedSessions, Finalized, Cue, DaoNext);
+
+    public void Restore(DiscSnapshot s)
+    {
+        Tracks = [.. s.Tracks.Select(t => t.Copy())];
+        ClosedSessions = s.ClosedSessions;
+        Finalized = s.Finalized;
+        Cue = s.Cue;
+        DaoNext = s.DaoNext;
+    }
+
+    public void Dispose() => CloseImage();
+
+    private SafeFileHandle OpenImage()
+    {
+        var path = ImagePath!;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The first open starts a fresh file; later ones (reads after finalize) keep what was burned.
+        var mode = _created ? FileMode.OpenOrCreate : FileMode.Create;
+        _created = true;
+        return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.Read);
+    }
+}
+
+/// <summary>Disc state saved before a test-write (simulation) burn and restored when it ends.</summary>
+internal sealed record DiscSnapshot(List<EmulatedTrack> Tracks, int ClosedSessions, bool Finalized, CueSheet? Cue, long DaoNext);
