@@ -59,8 +59,9 @@ public sealed class DataImage : IDiscImage
 
     /// <summary>
     /// Writes the whole image to <paramref name="path"/>: into a temporary file beside it, renamed into
-    /// place only when every sector is written, so a failure leaves no partial image. Runs of all-zero
-    /// sectors are skipped with a seek (the file stays sparse where the sources were). Throws if the
+    /// place only when every sector is written, so a failure leaves no partial image. File data is copied
+    /// inside the kernel where possible (<see cref="FileRangeCopy"/>) and the holes of sparse sources stay
+    /// holes. Each source is checked against what was staged before and after its copy. Throws if the
     /// writer did not end at the sector the layout said.
     /// </summary>
     public void WriteTo(string path, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
@@ -68,42 +69,79 @@ public sealed class DataImage : IDiscImage
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        const int chunkSectors = 512; // 1 MiB
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSectors * S);
         try
         {
-            using (var reader = new Reader(this))
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            using (var output = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                long lba = 0;
-                while (lba < SectorCount)
+                RandomAccess.Write(output, _metadata, 0);
+                long end = _metadata.LongLength;
+                foreach (var f in _files)
                 {
                     if (cancellationToken.IsCancellationRequested || progress?.QueryCancel() == true)
-                        throw new ImapiException(ImapiError.UserAbort, $"{path}: writing the image was cancelled at sector {lba} of {SectorCount}");
-                    int n = (int)Math.Min(chunkSectors, SectorCount - lba);
-                    var span = buffer.AsSpan(0, n * S);
-                    reader.Read(lba, span);
-                    if (span.IndexOfAnyExcept((byte)0) < 0) output.Seek(span.Length, SeekOrigin.Current);
-                    else output.Write(span);
-                    lba += n;
-                    progress?.NotifyBlockProgress(lba, SectorCount);
+                        throw new OperationCanceledException();
+                    using (var source = OpenChecked(f.Source))
+                    {
+                        if (!FileRangeCopy.Copy(source, 0, output, f.Lba * S, f.Source.Size, cancellationToken))
+                            throw new ImapiException(ImapiError.SourceChanged, $"{f.Source.SourcePath}: ended before byte {f.Source.Size}, the size it was staged with");
+                        Check(source, f.Source); // changed while it was being copied?
+                    }
+                    end = (f.Lba + f.Sectors) * S;
+                    progress?.NotifyBlockProgress(f.Lba + f.Sectors, SectorCount);
                 }
-                if (output.Position != SectorCount * S)
-                    throw new InvalidOperationException($"image writer ended at byte {output.Position}, the layout said {SectorCount * S}");
-                output.SetLength(output.Position);
-                output.Flush(flushToDisk: false);
+                if (end != SectorCount * S)
+                    throw new InvalidOperationException($"image writer ended at byte {end}, the layout said {SectorCount * S}");
+                RandomAccess.SetLength(output, end);
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (OperationCanceledException e)
+        {
+            TryDelete(temp);
+            throw new ImapiException(ImapiError.UserAbort, $"{path}: writing the image was cancelled; nothing was written", e);
+        }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            TryDelete(temp);
             throw;
         }
-        finally
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Opens a staged source and checks that it is still what was staged.</summary>
+    private static SafeFileHandle OpenChecked(StagedFile f)
+    {
+        SafeFileHandle handle;
+        try
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            handle = File.OpenHandle(f.SourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: staged file can no longer be read ({e.Message})", e);
+        }
+        try
+        {
+            Check(handle, f);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        return handle;
+    }
+
+    private static void Check(SafeFileHandle handle, StagedFile f)
+    {
+        long size = RandomAccess.GetLength(handle);
+        var mtime = File.GetLastWriteTimeUtc(handle);
+        if (size != f.Size || mtime != f.ModifiedUtc)
+            throw new ImapiException(ImapiError.SourceChanged,
+                $"{f.SourcePath}: changed since it was staged (size {f.Size} -> {size}, modified {f.ModifiedUtc:O} -> {mtime:O}); stage it again");
     }
 
     /// <summary>Reads sectors keeping the current source file open across calls (sequential streaming opens each file once).</summary>
@@ -177,19 +215,7 @@ public sealed class DataImage : IDiscImage
                 _handle?.Dispose();
                 _handle = null;
                 _openIndex = -1;
-                try
-                {
-                    _handle = File.OpenHandle(f.SourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: staged file can no longer be read ({e.Message})", e);
-                }
-                long size = RandomAccess.GetLength(_handle);
-                var mtime = File.GetLastWriteTimeUtc(_handle);
-                if (size != f.Size || mtime != f.ModifiedUtc)
-                    throw new ImapiException(ImapiError.SourceChanged,
-                        $"{f.SourcePath}: changed since it was staged (size {f.Size} -> {size}, modified {f.ModifiedUtc:O} -> {mtime:O}); stage it again");
+                _handle = OpenChecked(f);
                 _openIndex = index;
             }
             int done = 0;
