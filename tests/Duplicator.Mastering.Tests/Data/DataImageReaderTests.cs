@@ -67,6 +67,27 @@ public sealed class DataImageReaderTests : IDisposable
     }
 
     [Fact]
+    public void Source_modification_times_are_recorded_in_both_trees()
+    {
+        var when = new DateTime(2019, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+        var file = _src.Text("dated/file.txt", "x");
+        File.SetLastWriteTimeUtc(file, when);
+        Directory.SetLastWriteTimeUtc(Path.Combine(_src.Root, "dated"), when.AddDays(1));
+        var iso = Master(_src.Root);
+        var x = Directory.CreateTempSubdirectory("dup-x-").FullName;
+        try
+        {
+            Assert.Equal(0, IsoReaders.Extract("bsdtar", iso, x).ExitCode);
+            Assert.Equal(when, File.GetLastWriteTimeUtc(Path.Combine(x, "dated", "file.txt")));
+            Assert.Equal(when.AddDays(1), Directory.GetLastWriteTimeUtc(Path.Combine(x, "dated")));
+        }
+        finally
+        {
+            Directory.Delete(x, true);
+        }
+    }
+
+    [Fact]
     public void A_few_thousand_files_extract_identically()
     {
         for (int d = 0; d < 40; d++)
