@@ -26,6 +26,8 @@ public sealed class JolietStaging
 {
     private StagedDirectory _root = NewRoot();
     private long _usedBlocks;
+    private IsoLayout? _layout; // the layout of _root under _layoutPolicy, reused by Build
+    private JolietNamePolicy _layoutPolicy;
 
     /// <summary>Staging for a medium of <paramref name="media"/>.</summary>
     public JolietStaging(MediaKind media) : this(MediaCapacity.Sectors(media)) { }
@@ -90,6 +92,8 @@ public sealed class JolietStaging
 
         _root = merged;
         _usedBlocks = layout.TotalSectors;
+        _layout = layout;
+        _layoutPolicy = Properties.LongNames;
     }
 
     /// <summary>Discards everything staged (IDiscMaster::ClearFormatContent).</summary>
@@ -97,6 +101,7 @@ public sealed class JolietStaging
     {
         _root = NewRoot();
         _usedBlocks = Layout(_root, new List<string>(), JolietNamePolicy.Strict).TotalSectors;
+        _layout = null;
     }
 
     /// <summary>
@@ -107,7 +112,7 @@ public sealed class JolietStaging
     public DataImage Build()
     {
         var problems = new List<string>();
-        var layout = Layout(_root, problems, Properties.LongNames);
+        var layout = _layout is { } cached && _layoutPolicy == Properties.LongNames ? cached : Layout(_root, problems, Properties.LongNames);
         if (problems.Count > 0)
             throw new ImapiException(ImapiError.BadJolietName,
                 $"{problems.Count} staged name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(problems)}");
