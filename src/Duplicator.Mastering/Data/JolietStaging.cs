@@ -166,14 +166,8 @@ public sealed class JolietStaging
         foreach (var f in files)
         {
             CheckCancel();
-            try
-            {
-                using var h = File.OpenHandle(f.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ImapiException(ImapiError.SourceUnreadable, $"{f.FullName}: cannot be read ({e.Message})", e);
-            }
+            if (!UnixFileType.CanRead(f.FullName))
+                throw new ImapiException(ImapiError.SourceUnreadable, $"{f.FullName}: cannot be read (permission denied)");
             if (++done % 64 == 0 || done == total) progress?.NotifyAddProgress(done, total);
         }
         return root;
@@ -187,7 +181,8 @@ public sealed class JolietStaging
         void Walk(DirectoryInfo dir, StagedDirectory node, string rel)
         {
             CheckCancel();
-            var real = dir.LinkTarget != null ? (dir.ResolveLinkTarget(true)?.FullName ?? dir.FullName) : dir.FullName;
+            // ReparsePoint is set from lstat for symbolic links: cheaper than asking every entry for LinkTarget.
+            var real = IsLink(dir) ? (dir.ResolveLinkTarget(true)?.FullName ?? dir.FullName) : dir.FullName;
             if (!active.Add(real))
                 throw new ImapiException(ImapiError.SourceUnreadable, $"{dir.FullName}: symbolic link loop (leads back to {real})");
             IEnumerable<FileSystemInfo> entries;
@@ -202,7 +197,7 @@ public sealed class JolietStaging
             foreach (var entry in entries)
             {
                 FileSystemInfo target = entry;
-                if (entry.LinkTarget != null)
+                if (IsLink(entry))
                 {
                     target = entry.ResolveLinkTarget(true)
                         ?? throw new ImapiException(ImapiError.SourceUnreadable, $"{entry.FullName}: dangling symbolic link");
@@ -229,6 +224,8 @@ public sealed class JolietStaging
             active.Remove(real);
         }
     }
+
+    private static bool IsLink(FileSystemInfo info) => (info.Attributes & FileAttributes.ReparsePoint) != 0 && info.LinkTarget != null;
 
     private static bool IsRegular(FileInfo fi) => UnixFileType.IsRegularFile(fi.FullName);
 }
