@@ -9,34 +9,25 @@ public static class SectorSourceExtensions
     /// <summary>Sectors per read when streaming a whole image (1 MiB for data sectors).</summary>
     private const int ChunkSectors = 512;
 
+    private delegate void ChunkAction(ReadOnlySpan<byte> chunk);
+
     /// <summary>Total bytes of the image.</summary>
     public static long ByteLength(this ISectorSource source) => source.SectorCount * source.SectorSize;
 
     /// <summary>Streams every sector to <paramref name="destination"/> in order.</summary>
-    public static void CopyTo(this ISectorSource source, Stream destination, CancellationToken cancellationToken = default)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * source.SectorSize);
-        try
-        {
-            for (long lba = 0; lba < source.SectorCount; lba += ChunkSectors)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int n = (int)Math.Min(ChunkSectors, source.SectorCount - lba);
-                var span = buffer.AsSpan(0, n * source.SectorSize);
-                source.Read(lba, span);
-                destination.Write(span);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public static void CopyTo(this ISectorSource source, Stream destination, CancellationToken cancellationToken = default) =>
+        ForEachChunk(source, cancellationToken, destination.Write);
 
     /// <summary>SHA-256 of the whole image, as recorded in ledgers and used by verify-after-burn.</summary>
     public static byte[] ComputeSha256(this ISectorSource source, CancellationToken cancellationToken = default)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        ForEachChunk(source, cancellationToken, hash.AppendData);
+        return hash.GetHashAndReset();
+    }
+
+    private static void ForEachChunk(ISectorSource source, CancellationToken cancellationToken, ChunkAction action)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * source.SectorSize);
         try
         {
@@ -46,9 +37,8 @@ public static class SectorSourceExtensions
                 int n = (int)Math.Min(ChunkSectors, source.SectorCount - lba);
                 var span = buffer.AsSpan(0, n * source.SectorSize);
                 source.Read(lba, span);
-                hash.AppendData(span);
+                action(span);
             }
-            return hash.GetHashAndReset();
         }
         finally
         {
