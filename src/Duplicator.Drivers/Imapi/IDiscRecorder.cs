@@ -1,0 +1,62 @@
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+
+namespace Duplicator.Drivers.Imapi;
+
+/// <summary>IMAPI's media type flags (IDiscRecorder::QueryMediaType).</summary>
+[Flags]
+public enum MediaFlags
+{
+    /// <summary>No medium or nothing known.</summary>
+    None = 0,
+    /// <summary>Nothing is recorded on the medium.</summary>
+    Blank = 1,
+    /// <summary>The medium is rewritable (CD-RW, DVD+RW, BD-RE).</summary>
+    Rewritable = 2,
+    /// <summary>The medium can take more data (blank or appendable).</summary>
+    Writable = 4,
+    /// <summary>The medium needs formatting before use.</summary>
+    FormatUnusable = 8,
+}
+
+/// <summary>What IDiscRecorder::QueryMediaInfo reports, plus the MMC profile.</summary>
+/// <param name="Present">A medium is loaded.</param>
+/// <param name="Flags">Blank / rewritable / writable.</param>
+/// <param name="ProfileName">MMC current profile in words (e.g. "DVD+R").</param>
+/// <param name="Sessions">Complete sessions on the medium.</param>
+/// <param name="LastTrack">Number of the last track.</param>
+/// <param name="NextWritable">Next writable address, or -1 when none.</param>
+/// <param name="FreeBlocks">Blocks that can still be written.</param>
+public sealed record MediaInfo(bool Present, MediaFlags Flags, string ProfileName, int Sessions, int LastTrack, long NextWritable, long FreeBlocks);
+
+/// <summary>Options of one recording.</summary>
+/// <param name="Simulate">Test write: the laser stays off and the medium stays blank (IMAPI's simulate).</param>
+/// <param name="EjectAfterBurn">Open the tray when done.</param>
+/// <param name="Speed">Write speed as a multiple of 1x; 0 = the drive's maximum.</param>
+/// <param name="Verify">Read the disc back and compare its SHA-256 with the image's.</param>
+public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = false, int Speed = 0, bool Verify = false);
+
+/// <summary>
+/// One recorder as IMAPI's IDiscRecorder sees it: identity, media queries, eject, erase and the burn of a
+/// staged image. Implementations own the drive's session exclusively and run on the caller's thread.
+/// </summary>
+public interface IDiscRecorder : IDisposable
+{
+    /// <summary>Device path or URL (GetPath).</summary>
+    string Path { get; }
+
+    /// <summary>Vendor, product, revision (GetDisplayNames).</summary>
+    (string Vendor, string Product, string Revision) DisplayNames { get; }
+
+    /// <summary>Media present and its state (QueryMediaType / QueryMediaInfo).</summary>
+    MediaInfo QueryMediaInfo();
+
+    /// <summary>Opens the tray.</summary>
+    void Eject();
+
+    /// <summary>Blanks a rewritable medium (full or quick).</summary>
+    void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Burns <paramref name="image"/>; throws <see cref="ImapiException"/> on failure.</summary>
+    void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken);
+}
