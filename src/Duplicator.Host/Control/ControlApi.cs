@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.Json;
+using Duplicator.Host.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Duplicator.Host.Control;
+
+/// <summary>
+/// The HTTP/JSON control endpoint (loopback by default): submit, list and inspect batches, cancel, list
+/// drives, clear a quarantine. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
+/// configured (the config insists on one for a non-loopback address). Sources named by a submission must
+/// lie under the allowed roots. See docs/control-api.md.
+/// </summary>
+public static class ControlApi
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Builds (does not start) the web application listening on <paramref name="listen"/> (port 0 picks a free one).</summary>
+    public static WebApplication Build(string listen, string? token, IReadOnlyList<string> allowedRoots, string baseDirectory, ITower tower, ILoggerProvider? logs = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (logs != null) builder.Logging.AddProvider(logs);
+        var uri = new Uri(listen);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port));
+        var app = builder.Build();
+
+        app.Use(async (ctx, next) =>
+        {
+            if (token != null && !TokenMatches(ctx.Request.Headers.Authorization.ToString(), token))
+            {
+                await Problem(ctx, StatusCodes.Status401Unauthorized, ["Authorization: a bearer token is required"]);
+                return;
+            }
+            await next();
+        });
+
+        app.MapPost("/api/batches", async ctx =>
+        {
+            string body;
+            using (var reader = new StreamReader(ctx.Request.Body)) body = await reader.ReadToEndAsync();
+            JobRequest request;
+            try
+            {
+                request = JobRequestParser.Parse(body, "request", baseDirectory, allowedRoots);
+            }
+            catch (JobRejectedException e)
+            {
+                await Problem(ctx, StatusCodes.Status400BadRequest, e.Problems);
+                return;
+            }
+            var id = request.Id ?? "b-" + Guid.NewGuid().ToString("N")[..12];
+            var batch = tower.Submit(id, request, out bool created);
+            ctx.Response.Headers.Location = $"/api/batches/{batch.Id}";
+            await Write(ctx, created ? StatusCodes.Status201Created : StatusCodes.Status200OK, batch);
+        });
+        app.MapGet("/api/batches", ctx => Write(ctx, 200, tower.Batches()));
+        app.MapGet("/api/batches/{id}", (HttpContext ctx, string id) =>
+            tower.Batch(id) is { } b ? Write(ctx, 200, b) : Problem(ctx, 404, [$"batch '{id}': no such batch"]));
+        app.MapPost("/api/batches/{id}/cancel", (HttpContext ctx, string id) =>
+            tower.Cancel(id) ? Write(ctx, 200, tower.Batch(id)) : Problem(ctx, 404, [$"batch '{id}': no such batch"]));
+        app.MapGet("/api/drives", ctx => Write(ctx, 200, tower.Drives()));
+        app.MapPost("/api/drives/{id}/clear-quarantine", (HttpContext ctx, string id) =>
+            tower.ClearQuarantine(id) ? Write(ctx, 200, tower.Drives().First(d => d.Id == id)) : Problem(ctx, 404, [$"drive '{id}': no such drive"]));
+        return app;
+    }
+
+    /// <summary>Compares in constant time, so the token cannot be guessed byte by byte from response times.</summary>
+    private static bool TokenMatches(string header, string token) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(header), System.Text.Encoding.UTF8.GetBytes("Bearer " + token));
+
+    private static Task Write(HttpContext ctx, int status, object? value)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        return ctx.Response.WriteAsync(JsonSerializer.Serialize(value, Json));
+    }
+
+    private static Task Problem(HttpContext ctx, int status, IReadOnlyList<string> problems) =>
+        Write(ctx, status, new { status, problems });
+}

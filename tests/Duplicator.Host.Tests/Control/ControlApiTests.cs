@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Duplicator.Host.Control;
+using Duplicator.Host.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Duplicator.Host.Tests.Control;
+
+public sealed class ControlApiTests : IAsyncLifetime
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("dup-api-").FullName;
+    private readonly FakeTower _tower = new();
+    private WebApplication? _app;
+    private WebApplication? _tokenApp;
+    private HttpClient _http = null!;
+    private HttpClient _tokenHttp = null!;
+
+    private sealed class FakeTower : ITower
+    {
+        public Dictionary<string, (BatchView View, JobRequest Request)> Store { get; } = [];
+        public List<string> Cleared { get; } = [];
+
+        public BatchView Submit(string batchId, JobRequest request, out bool created)
+        {
+            created = !Store.ContainsKey(batchId);
+            if (created) Store[batchId] = (new BatchView(batchId, "submitted", request.Paths[0], request.Copies, 0, 0, request.Copies, null), request);
+            return Store[batchId].View;
+        }
+
+        public IReadOnlyList<BatchView> Batches() => Store.Values.Select(v => v.View).ToList();
+
+        public BatchDetail? Batch(string id) =>
+            Store.TryGetValue(id, out var b) ? new BatchDetail(b.View, [new DiscView(1, "drive-1", "completed", "ab12", null)]) : null;
+
+        public IReadOnlyList<DriveView> Drives() => [new DriveView("drive-1", "emulated:dvd+r", "idle", 0, 0, Cleared.Count == 0)];
+
+        public bool Cancel(string id)
+        {
+            if (!Store.TryGetValue(id, out var b)) return false;
+            Store[id] = (b.View with { State = "cancelled" }, b.Request);
+            return true;
+        }
+
+        public bool ClearQuarantine(string driveId)
+        {
+            if (driveId != "drive-1") return false;
+            Cleared.Add(driveId);
+            return true;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "input", "photos"));
+        Directory.CreateDirectory(Path.Combine(_root, "private"));
+        (_app, _http) = await Start(null);
+        (_tokenApp, _tokenHttp) = await Start("s3cret");
+    }
+
+    private async Task<(WebApplication, HttpClient)> Start(string? token)
+    {
+        var app = ControlApi.Build("http://127.0.0.1:0", token, [Path.Combine(_root, "input")], _root, _tower);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        _tokenHttp.Dispose();
+        await _app!.StopAsync();
+        await _tokenApp!.StopAsync();
+        Directory.Delete(_root, true);
+    }
+
+    private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+
+    [Fact]
+    public async Task Submit_creates_once_and_returns_the_existing_batch_for_a_known_id()
+    {
+        var first = await _http.PostAsync("/api/batches", Body("""{ "id": "b1", "folder": "input/photos", "copies": 4 }"""));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal("/api/batches/b1", first.Headers.Location!.ToString());
+        Assert.Equal(4, (await Json(first)).GetProperty("copies").GetInt32());
+        var again = await _http.PostAsync("/api/batches", Body("""{ "id": "b1", "folder": "input/photos", "copies": 4 }"""));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Single(_tower.Store);
+    }
+
+    [Fact]
+    public async Task Bad_submissions_are_400_with_every_problem_and_paths_outside_the_roots_are_refused()
+    {
+        var bad = await _http.PostAsync("/api/batches", Body("""{ "folder": "private", "copies": 0 }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problems = (await Json(bad)).GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains(problems, p => p.Contains("outside the allowed roots"));
+        Assert.Contains(problems, p => p.StartsWith("copies: 0"));
+        Assert.Empty(_tower.Store);
+    }
+
+    [Fact]
+    public async Task Batches_can_be_listed_inspected_and_cancelled()
+    {
+        await _http.PostAsync("/api/batches", Body("""{ "id": "b2", "folder": "input/photos", "copies": 1 }"""));
+        var list = await Json(await _http.GetAsync("/api/batches"));
+        Assert.Equal("b2", list[0].GetProperty("id").GetString());
+        var detail = await Json(await _http.GetAsync("/api/batches/b2"));
+        Assert.Equal("drive-1", detail.GetProperty("discs")[0].GetProperty("drive").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/batches/nope")).StatusCode);
+        var cancelled = await _http.PostAsync("/api/batches/b2/cancel", null);
+        Assert.Equal("cancelled", (await Json(cancelled)).GetProperty("batch").GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.PostAsync("/api/batches/nope/cancel", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Drives_are_listed_and_a_quarantine_can_be_cleared()
+    {
+        var drives = await Json(await _http.GetAsync("/api/drives"));
+        Assert.True(drives[0].GetProperty("quarantined").GetBoolean());
+        var cleared = await _http.PostAsync("/api/drives/drive-1/clear-quarantine", null);
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Equal(["drive-1"], _tower.Cleared);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.PostAsync("/api/drives/drive-9/clear-quarantine", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_token_every_request_needs_it()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _tokenHttp.GetAsync("/api/drives")).StatusCode);
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/drives");
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _tokenHttp.SendAsync(wrong)).StatusCode);
+        var right = new HttpRequestMessage(HttpMethod.Get, "/api/drives");
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        Assert.Equal(HttpStatusCode.OK, (await _tokenHttp.SendAsync(right)).StatusCode);
+    }
+}
