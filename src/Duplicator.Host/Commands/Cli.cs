@@ -37,6 +37,16 @@ internal static class Cli
             Console.Error.WriteLine($"duplicator: {e.ImapiName}: {e.Message}");
             return ExitCodes.Failed;
         }
+        catch (Configuration.ConfigException e)
+        {
+            Console.Error.WriteLine($"duplicator: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (Control.ControlException e)
+        {
+            Console.Error.WriteLine($"duplicator: {e.Message}");
+            return ExitCodes.Failed;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("duplicator: cancelled");
