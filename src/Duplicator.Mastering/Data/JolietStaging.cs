@@ -155,19 +155,19 @@ public sealed class JolietStaging
         }
     }
 
-    /// <summary>Reads the folder tree (names, sizes, times) and checks every file can be opened.</summary>
+    /// <summary>Reads the folder tree (names, sizes, times) and checks every file is readable.</summary>
     private static StagedDirectory Scan(DirectoryInfo source, IDiscMasterProgressEvents? progress, CancellationToken ct)
     {
-        var files = new List<FileInfo>();
+        var files = new List<string>();
         var root = new StagedDirectory("", source.LastWriteTimeUtc);
         var active = new HashSet<string>(StringComparer.Ordinal);
-        Walk(source, root, "");
+        Walk(source, root);
         long total = files.Count, done = 0;
         foreach (var f in files)
         {
             CheckCancel();
-            if (!UnixFileType.CanRead(f.FullName))
-                throw new ImapiException(ImapiError.SourceUnreadable, $"{f.FullName}: cannot be read (permission denied)");
+            if (!UnixFileType.CanRead(f))
+                throw new ImapiException(ImapiError.SourceUnreadable, $"{f}: cannot be read (permission denied)");
             if (++done % 64 == 0 || done == total) progress?.NotifyAddProgress(done, total);
         }
         return root;
@@ -178,7 +178,7 @@ public sealed class JolietStaging
                 throw new ImapiException(ImapiError.UserAbort, $"{source.FullName}: AddData was cancelled; nothing was staged");
         }
 
-        void Walk(DirectoryInfo dir, StagedDirectory node, string rel)
+        void Walk(DirectoryInfo dir, StagedDirectory node)
         {
             CheckCancel();
             // ReparsePoint is set from lstat for symbolic links: cheaper than asking every entry for LinkTarget.
@@ -209,12 +209,12 @@ public sealed class JolietStaging
                     var d = new DirectoryInfo(entry.FullName);
                     var child = new StagedDirectory(entry.Name, target.LastWriteTimeUtc);
                     node.Children[entry.Name] = child;
-                    Walk(d, child, rel + "/" + entry.Name);
+                    Walk(d, child);
                 }
                 else if (target is FileInfo fi && IsRegular(fi))
                 {
                     node.Children[entry.Name] = new StagedFile(entry.Name, entry.FullName, fi.Length, fi.LastWriteTimeUtc);
-                    files.Add(new FileInfo(entry.FullName));
+                    files.Add(entry.FullName);
                 }
                 else
                 {
