@@ -198,6 +198,52 @@ public sealed class JolietStagingTests : IDisposable
     }
 
     [Fact]
+    public void Characters_outside_UCS_2_are_BadJolietName_unless_truncating()
+    {
+        _a.Text("smile \U0001F600.txt", "emoji");
+        var e = Assert.Throws<ImapiException>(() => new JolietStaging(MediaKind.Cd74).AddData(_a.Root, false));
+        Assert.Equal(ImapiError.BadJolietName, e.Code);
+        Assert.Contains("U+1F600", e.Message);
+        var t = new JolietStaging(MediaKind.Cd74) { Properties = new JolietProperties(LongNames: JolietNamePolicy.Truncate) };
+        t.AddData(_a.Root, false);
+        Assert.Equal(1, t.Build().RenamedJolietNames);
+    }
+
+    [Fact]
+    public void A_symbolic_link_loop_is_SourceUnreadable_and_links_to_files_are_followed()
+    {
+        _a.Text("real/file.txt", "data");
+        File.CreateSymbolicLink(Path.Combine(_a.Root, "link.txt"), Path.Combine(_a.Root, "real", "file.txt"));
+        var s = new JolietStaging(MediaKind.Cd74);
+        s.AddData(_a.Root, false);
+        Assert.Equal(2, s.FileCount);
+        Directory.CreateSymbolicLink(Path.Combine(_a.Root, "real", "loop"), _a.Root);
+        var e = Assert.Throws<ImapiException>(() => new JolietStaging(MediaKind.Cd74).AddData(_a.Root, false));
+        Assert.Equal(ImapiError.SourceUnreadable, e.Code);
+        Assert.Contains("loop", e.Message);
+    }
+
+    [Fact]
+    public void Concurrent_random_reads_equal_a_sequential_read()
+    {
+        for (int i = 0; i < 40; i++) _a.File($"f{i}.bin", 3000 * i + 1);
+        var s = new JolietStaging(MediaKind.Cd74);
+        s.AddData(_a.Root, false);
+        var image = s.Build();
+        var whole = new byte[image.SectorCount * 2048];
+        image.Read(0, whole);
+        Parallel.For(0, 200, i =>
+        {
+            var rnd = new Random(i);
+            long first = rnd.NextInt64(image.SectorCount);
+            int count = (int)Math.Min(image.SectorCount - first, rnd.Next(1, 40));
+            var part = new byte[count * 2048];
+            image.Read(first, part);
+            Assert.True(whole.AsSpan((int)first * 2048, part.Length).SequenceEqual(part), $"sectors {first}+{count}");
+        });
+    }
+
+    [Fact]
     public void Missing_folder_is_SourceUnreadable_naming_it()
     {
         var missing = Path.Combine(_a.Root, "nope");

@@ -94,8 +94,11 @@ internal static class IsoNames
         return d.Length <= 32 ? d : d[..32];
     }
 
-    /// <summary>True for a UTF-16 unit Joliet forbids in identifiers (control characters and * / : ; ? \).</summary>
-    public static bool IsJolietForbidden(char c) => c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\';
+    /// <summary>
+    /// True for a UTF-16 unit Joliet cannot hold: control characters, * / : ; ? \ and surrogates (Joliet is
+    /// UCS-2: a character outside the BMP has no code there; libisofs warns and libcdio fails on such names).
+    /// </summary>
+    public static bool IsJolietForbidden(char c) => c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\' || char.IsSurrogate(c);
 
     /// <summary>
     /// Joliet identifiers for the children of one folder under <paramref name="policy"/>. A name the
@@ -112,10 +115,10 @@ internal static class IsoNames
             {
                 var name = children[i].Name;
                 result[i] = name;
-                int bad = name.AsSpan().IndexOfAny("*/:;?\\");
-                if (bad < 0) for (int k = 0; k < name.Length; k++) if (name[k] < 0x20) { bad = k; break; }
+                int bad = -1;
+                for (int k = 0; k < name.Length && bad < 0; k++) if (IsJolietForbidden(name[k])) bad = k;
                 if (bad >= 0)
-                    problems.Add($"{parentPath}/{name}: character U+{(int)name[bad]:X4} is not allowed in Joliet names");
+                    problems.Add($"{parentPath}/{name}: character U+{CodePointAt(name, bad):X4} is not allowed in Joliet names (UCS-2, none of * / : ; ? \\ or control characters)");
                 else if (name.Length > max)
                     problems.Add($"{parentPath}/{name}: {name.Length} UCS-2 units, Joliet allows {max}");
             }
@@ -156,6 +159,9 @@ internal static class IsoNames
             return new string(chars);
         }
     }
+
+    private static int CodePointAt(string s, int i) =>
+        char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) ? char.ConvertToUtf32(s[i], s[i + 1]) : s[i];
 
     /// <summary>Cuts to at most <paramref name="units"/> UTF-16 units without splitting a surrogate pair.</summary>
     public static string CutUnits(string s, int units)
