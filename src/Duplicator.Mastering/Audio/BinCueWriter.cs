@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+
+namespace Duplicator.Mastering.Audio;
+
+/// <summary>
+/// Writes a staged audio disc as BIN/CUE for disc-at-once: one little-endian BIN (the CDRWIN convention)
+/// and a CUE sheet with <c>FILE "x.bin" BINARY</c>, <c>TRACK nn AUDIO</c>, <c>INDEX 00</c>/<c>INDEX 01</c>.
+/// Where the silence lives: track 1's 2 s pregap is not in the BIN (a recorder writes it before LBA 0,
+/// as every CUE reader assumes for track 1); the 2 s gap of every later track is in the BIN between its
+/// INDEX 00 and INDEX 01. CATALOG, ISRC and CD-TEXT TITLE/PERFORMER are written when staged (CUE has no
+/// escapes: a double quote in a text becomes a single quote). Both files are written under temporary names
+/// and renamed only when complete.
+/// </summary>
+public static class BinCueWriter
+{
+    /// <summary>Writes <paramref name="cuePath"/> and the BIN beside it (same name, .bin). Returns the BIN's path.</summary>
+    public static string Write(AudioDisc disc, string cuePath, CancellationToken cancellationToken = default)
+    {
+        var cue = Path.GetFullPath(cuePath);
+        var bin = Path.ChangeExtension(cue, ".bin");
+        var tag = $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        string binTemp = bin + tag, cueTemp = cue + tag;
+        try
+        {
+            long first = disc.Tracks[0].StartSector; // track 1's pregap stays out of the BIN
+            using (var output = new FileStream(binTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var window = new OffsetSource(disc, first);
+                window.CopyTo(output, cancellationToken);
+            }
+            File.WriteAllText(cueTemp, Sheet(disc, Path.GetFileName(bin), first), new UTF8Encoding(false));
+            File.Move(binTemp, bin, overwrite: true);
+            File.Move(cueTemp, cue, overwrite: true);
+            return bin;
+        }
+        catch (OperationCanceledException e)
+        {
+            Delete(binTemp, cueTemp);
+            throw new ImapiException(ImapiError.UserAbort, $"{cuePath}: writing was cancelled; nothing was written", e);
+        }
+        catch
+        {
+            Delete(binTemp, cueTemp);
+            throw;
+        }
+    }
+
+    /// <summary>The CUE sheet text, with <paramref name="firstSector"/> of the disc at BIN offset 0.</summary>
+    public static string Sheet(AudioDisc disc, string binName, long firstSector)
+    {
+        var sb = new StringBuilder();
+        if (disc.Catalog != null) sb.Append("CATALOG ").Append(disc.Catalog).Append('\n');
+        if (disc.Performer != null) sb.Append("PERFORMER ").Append(Quote(disc.Performer)).Append('\n');
+        if (disc.Title != null) sb.Append("TITLE ").Append(Quote(disc.Title)).Append('\n');
+        sb.Append("FILE ").Append(Quote(binName)).Append(" BINARY\n");
+        foreach (var t in disc.Tracks)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  TRACK {t.Number:00} AUDIO\n");
+            if (t.Title != null) sb.Append("    TITLE ").Append(Quote(t.Title)).Append('\n');
+            if (t.Performer != null) sb.Append("    PERFORMER ").Append(Quote(t.Performer)).Append('\n');
+            if (t.Isrc != null) sb.Append("    ISRC ").Append(t.Isrc).Append('\n');
+            long index01 = t.StartSector - firstSector;
+            if (t.Number > 1) sb.Append("    INDEX 00 ").Append(Msf(index01 - t.PregapSectors)).Append('\n');
+            sb.Append("    INDEX 01 ").Append(Msf(index01)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>mm:ss:ff with 75 frames a second.</summary>
+    public static string Msf(long frames) =>
+        string.Create(CultureInfo.InvariantCulture, $"{frames / 4500:00}:{frames / 75 % 60:00}:{frames % 75:00}");
+
+    private static string Quote(string s) => "\"" + s.Replace('"', '\'').Replace('\n', ' ').Replace('\r', ' ') + "\"";
+
+    private static void Delete(params string[] paths)
+    {
+        foreach (var p in paths)
+        {
+            try { File.Delete(p); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The disc from <c>first</c> on, as a sector source.</summary>
+    private sealed class OffsetSource(ISectorSource inner, long first) : ISectorSource
+    {
+        public int SectorSize => inner.SectorSize;
+        public long SectorCount => inner.SectorCount - first;
+        public void Read(long firstSector, Span<byte> destination) => inner.Read(first + firstSector, destination);
+    }
+}
