@@ -47,10 +47,16 @@ public sealed class RedbookStaging : IDisposable
 
     /// <summary>Stages for <paramref name="media"/> (CD only) with its stash in <paramref name="stashDirectory"/>.</summary>
     public RedbookStaging(MediaKind media, string stashDirectory)
+        : this(MediaCapacity.IsCd(media)
+            ? MediaCapacity.Sectors(media)
+            : throw new ImapiException(ImapiError.MediumInvalidType, $"Red Book audio needs CD media (cd74, cd80), not {MediaCapacity.Name(media)}"), stashDirectory)
     {
-        if (!MediaCapacity.IsCd(media))
-            throw new ImapiException(ImapiError.MediumInvalidType, $"Red Book audio needs CD media (cd74, cd80), not {MediaCapacity.Name(media)}");
-        TotalAudioBlocks = MediaCapacity.Sectors(media);
+    }
+
+    /// <summary>Stages for a medium of <paramref name="totalBlocks"/> blocks (tests use small ones).</summary>
+    internal RedbookStaging(long totalBlocks, string stashDirectory)
+    {
+        TotalAudioBlocks = totalBlocks;
         Directory.CreateDirectory(stashDirectory);
         _stashPath = Path.Combine(Path.GetFullPath(stashDirectory), $"audio-{Environment.ProcessId}-{Guid.NewGuid():N}.stash");
         try
