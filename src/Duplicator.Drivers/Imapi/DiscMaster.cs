@@ -1,3 +1,4 @@
+using Duplicator.Mastering.Audio;
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Images;
 using Duplicator.Mastering.Imapi;
@@ -19,34 +20,33 @@ public enum DiscMasterFormat
 /// staging through the active format, RecordDisc. Follows IMAPI's rules: every call but Open needs an open
 /// session (NotOpened); Open twice is AlreadyOpen; Close discards un-burned staging and may be called twice;
 /// setting the format clears the staged image; the stash is cleared after a successful RecordDisc.
-/// The Red Book format is staged through a factory given at construction (audio staging lives in
-/// Mastering/Audio); without one only Joliet is offered.
+/// Red Book audio is offered when a stash folder is given (audio blocks are staged on disk there).
 /// </summary>
 public sealed class DiscMaster : IDisposable
 {
     private readonly Func<IReadOnlyList<IDiscRecorder>> _discover;
     private readonly MediaKind _media;
-    private readonly Func<MediaKind, IRedbookFormat>? _redbookFactory;
+    private readonly string? _stashDirectory;
     private readonly Dictionary<int, IDiscMasterProgressEvents> _sinks = [];
     private int _nextCookie = 1;
     private bool _open;
     private IReadOnlyList<IDiscRecorder> _recorders = [];
     private JolietStaging? _joliet;
-    private IRedbookFormat? _redbook;
+    private RedbookStaging? _redbook;
 
     /// <summary>Creates a disc master over the recorders <paramref name="discover"/> returns, staging for <paramref name="media"/>.</summary>
-    public DiscMaster(Func<IReadOnlyList<IDiscRecorder>> discover, MediaKind media = MediaKind.Dvd, Func<MediaKind, IRedbookFormat>? redbookFactory = null)
+    public DiscMaster(Func<IReadOnlyList<IDiscRecorder>> discover, MediaKind media = MediaKind.Dvd, string? stashDirectory = null)
     {
         _discover = discover;
         _media = media;
-        _redbookFactory = redbookFactory;
+        _stashDirectory = stashDirectory;
     }
 
     /// <summary>The staging of the active format, when Joliet.</summary>
     public JolietStaging Joliet => RequireOpen()._joliet ?? throw new ImapiException(ImapiError.WrongFormat, "the active format is Red Book audio, not Joliet data");
 
     /// <summary>The staging of the active format, when Red Book.</summary>
-    public IRedbookFormat Redbook => RequireOpen()._redbook ?? throw new ImapiException(ImapiError.WrongFormat, "the active format is Joliet data, not Red Book audio");
+    public RedbookStaging Redbook => RequireOpen()._redbook ?? throw new ImapiException(ImapiError.WrongFormat, "the active format is Joliet data, not Red Book audio");
 
     /// <summary>The active format.</summary>
     public DiscMasterFormat ActiveFormat => RequireOpen()._redbook != null ? DiscMasterFormat.Redbook : DiscMasterFormat.Joliet;
@@ -85,7 +85,7 @@ public sealed class DiscMaster : IDisposable
     public IReadOnlyList<DiscMasterFormat> EnumDiscMasterFormats()
     {
         RequireOpen();
-        return _redbookFactory is null ? [DiscMasterFormat.Joliet] : [DiscMasterFormat.Joliet, DiscMasterFormat.Redbook];
+        return _stashDirectory is null ? [DiscMasterFormat.Joliet] : [DiscMasterFormat.Joliet, DiscMasterFormat.Redbook];
     }
 
     /// <summary>Selects the active format; whatever was staged is cleared, as in IMAPI.</summary>
@@ -101,11 +101,11 @@ public sealed class DiscMaster : IDisposable
         }
         else
         {
-            if (_redbookFactory is null)
-                throw new ImapiException(ImapiError.WrongFormat, "Red Book audio is not available in this disc master");
+            if (_stashDirectory is null)
+                throw new ImapiException(ImapiError.WrongFormat, "Red Book audio is not available in this disc master (no stash folder)");
             if (!MediaCapacity.IsCd(_media))
                 throw new ImapiException(ImapiError.MediumInvalidType, $"Red Book audio needs CD media, this disc master stages for {MediaCapacity.Name(_media)}");
-            _redbook = _redbookFactory(_media);
+            _redbook = new RedbookStaging(_media, _stashDirectory);
         }
     }
 
@@ -196,14 +196,4 @@ public sealed class DiscMaster : IDisposable
         public void NotifyBurnComplete(ImapiError? error) { foreach (var s in Sinks) s.NotifyBurnComplete(error); }
         public void NotifyEraseComplete(ImapiError? error) { foreach (var s in Sinks) s.NotifyEraseComplete(error); }
     }
-}
-
-/// <summary>The Red Book staging as the disc master needs it (implemented over Mastering's audio staging).</summary>
-public interface IRedbookFormat : IDisposable
-{
-    /// <summary>Discards every staged track.</summary>
-    void Clear();
-
-    /// <summary>The staged audio disc (every track closed).</summary>
-    IDiscImage Build();
 }

@@ -58,7 +58,7 @@ public sealed class DiscMasterTests : IDisposable
     [Fact]
     public void Joliet_is_the_default_format_and_setting_a_format_clears_the_staging()
     {
-        using var dm = new DiscMaster(() => [], MediaKind.Cd74, _ => throw new InvalidOperationException("unused"));
+        using var dm = new DiscMaster(() => [], MediaKind.Cd74, Path.Combine(_src, "stash"));
         dm.Open();
         Assert.Equal(DiscMasterFormat.Joliet, dm.ActiveFormat);
         Assert.Equal([DiscMasterFormat.Joliet, DiscMasterFormat.Redbook], dm.EnumDiscMasterFormats());
@@ -76,9 +76,30 @@ public sealed class DiscMasterTests : IDisposable
         noAudio.Open();
         Assert.Equal([DiscMasterFormat.Joliet], noAudio.EnumDiscMasterFormats());
         Assert.Equal(ImapiError.WrongFormat, Code(() => noAudio.SetActiveDiscMasterFormat(DiscMasterFormat.Redbook)));
-        using var dvd = new DiscMaster(() => [], MediaKind.Dvd, _ => throw new InvalidOperationException("unused"));
+        using var dvd = new DiscMaster(() => [], MediaKind.Dvd, Path.Combine(_src, "stash"));
         dvd.Open();
         Assert.Equal(ImapiError.MediumInvalidType, Code(() => dvd.SetActiveDiscMasterFormat(DiscMasterFormat.Redbook)));
+    }
+
+    [Fact]
+    public void Audio_tracks_staged_through_the_disc_master_are_recorded_with_their_track_table()
+    {
+        var recorder = new FakeRecorder("emulated:cd-r");
+        using var dm = new DiscMaster(() => [recorder], MediaKind.Cd80, Path.Combine(_src, "stash"));
+        dm.Open();
+        dm.SetActiveDiscMasterFormat(DiscMasterFormat.Redbook);
+        Assert.Equal(ImapiError.WrongFormat, Code(() => _ = dm.Joliet));
+        dm.SetActiveDiscRecorder(recorder);
+        for (int t = 0; t < 2; t++)
+        {
+            dm.Redbook.CreateAudioTrack(300);
+            dm.Redbook.AddAudioTrackBlocks(new byte[300 * 2352], dm.Progress);
+            dm.Redbook.CloseAudioTrack();
+        }
+        dm.RecordDisc(false, false);
+        var (image, _) = Assert.Single(recorder.Burns);
+        Assert.Equal([150L, 600L], image.Tracks.Select(t => t.StartSector));
+        Assert.Equal(0, dm.Redbook.TotalAudioTracks); // stash cleared after the burn
     }
 
     [Fact]
