@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+
+namespace Duplicator.Drivers.Mmc;
+
+/// <summary>
+/// Command descriptor blocks (SPC-4, MMC-6), each written into a caller's span; the return value is the
+/// CDB length. Offsets are named after the tables that define them.
+/// </summary>
+public static class Cdb
+{
+    /// <summary>SPC-4 6.33 TEST UNIT READY.</summary>
+    public static int TestUnitReady(Span<byte> c) => Init(c, 0x00, 6);
+
+    /// <summary>SPC-4 6.6 INQUIRY: allocation length in bytes 3-4.</summary>
+    public static int Inquiry(Span<byte> c, ushort allocation)
+    {
+        Init(c, 0x12, 6);
+        BinaryPrimitives.WriteUInt16BigEndian(c[3..], allocation);
+        return 6;
+    }
+
+    /// <summary>MMC-6 6.6 GET CONFIGURATION: RT in byte 1, starting feature 2-3, allocation 7-8.</summary>
+    public static int GetConfiguration(Span<byte> c, byte requestType, ushort startingFeature, ushort allocation)
+    {
+        Init(c, 0x46, 10);
+        c[1] = (byte)(requestType & 0x03);
+        BinaryPrimitives.WriteUInt16BigEndian(c[2..], startingFeature);
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.22 READ DISC INFORMATION (data type 000b): allocation 7-8.</summary>
+    public static int ReadDiscInformation(Span<byte> c, ushort allocation)
+    {
+        Init(c, 0x51, 10);
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.27 READ TRACK INFORMATION by track number (address type 01b); track FFh is the invisible/incomplete track.</summary>
+    public static int ReadTrackInformation(Span<byte> c, uint track, ushort allocation)
+    {
+        Init(c, 0x52, 10);
+        c[1] = 0x01;
+        BinaryPrimitives.WriteUInt32BigEndian(c[2..], track);
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.23 READ CAPACITY.</summary>
+    public static int ReadCapacity(Span<byte> c) => Init(c, 0x25, 10);
+
+    /// <summary>SPC-4 6.12 MODE SENSE(10), current values (PC 00b): page code in byte 2, allocation 7-8.</summary>
+    public static int ModeSense10(Span<byte> c, byte page, ushort allocation)
+    {
+        Init(c, 0x5A, 10);
+        c[2] = (byte)(page & 0x3F);
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>SPC-4 6.10 MODE SELECT(10) with PF set (byte 1 bit 4): parameter list length 7-8.</summary>
+    public static int ModeSelect10(Span<byte> c, ushort parameterLength)
+    {
+        Init(c, 0x55, 10);
+        c[1] = 0x10;
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], parameterLength);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.45 WRITE(10): LBA 2-5, transfer length (blocks) 7-8.</summary>
+    public static int Write10(Span<byte> c, long lba, ushort blocks) => Rw10(c, 0x2A, lba, blocks);
+
+    /// <summary>MMC-6 6.19 READ(10): LBA 2-5, transfer length (blocks) 7-8.</summary>
+    public static int Read10(Span<byte> c, long lba, ushort blocks) => Rw10(c, 0x28, lba, blocks);
+
+    /// <summary>MMC-6 6.41 SYNCHRONIZE CACHE(10).</summary>
+    public static int SynchronizeCache(Span<byte> c) => Init(c, 0x35, 10);
+
+    /// <summary>MMC-6 6.3 CLOSE TRACK/SESSION: IMMED byte 1 bit 0, close function byte 2 bits 0-2, track number 4-5.</summary>
+    public static int CloseTrackSession(Span<byte> c, byte function, ushort track, bool immediate = false)
+    {
+        Init(c, 0x5B, 10);
+        c[1] = (byte)(immediate ? 1 : 0);
+        c[2] = (byte)(function & 0x07);
+        BinaryPrimitives.WriteUInt16BigEndian(c[4..], track);
+        return 10;
+    }
+
+    /// <summary>SBC/MMC START STOP UNIT: byte 4 bit 1 LoEj, bit 0 Start (eject = LoEj and not Start).</summary>
+    public static int StartStopUnit(Span<byte> c, bool loadEject, bool start)
+    {
+        Init(c, 0x1B, 6);
+        c[4] = (byte)((loadEject ? 2 : 0) | (start ? 1 : 0));
+        return 6;
+    }
+
+    /// <summary>MMC-6 6.37 SET CD SPEED: read speed 2-3, write speed 4-5 in kB/s (FFFFh = maximum).</summary>
+    public static int SetCdSpeed(Span<byte> c, ushort readKBps, ushort writeKBps)
+    {
+        Init(c, 0xBB, 12);
+        BinaryPrimitives.WriteUInt16BigEndian(c[2..], readKBps);
+        BinaryPrimitives.WriteUInt16BigEndian(c[4..], writeKBps);
+        return 12;
+    }
+
+    /// <summary>MMC-6 6.2 BLANK: blanking type byte 1 bits 0-2 (000b full, 001b minimal).</summary>
+    public static int Blank(Span<byte> c, bool full)
+    {
+        Init(c, 0xA1, 12);
+        c[1] = (byte)(full ? 0 : 1);
+        return 12;
+    }
+
+    private static int Rw10(Span<byte> c, byte op, long lba, ushort blocks)
+    {
+        Init(c, op, 10);
+        BinaryPrimitives.WriteInt32BigEndian(c[2..], checked((int)lba)); // CD DAO writes start at negative LBAs
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], blocks);
+        return 10;
+    }
+
+    private static int Init(Span<byte> c, byte opcode, int length)
+    {
+        c[..length].Clear();
+        c[0] = opcode;
+        return length;
+    }
+}
