@@ -1,0 +1,100 @@
+using Duplicator.Drivers.Burning;
+using Duplicator.Drivers.Mmc;
+using Duplicator.Drivers.Scsi;
+using Duplicator.Drivers.Transport;
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+
+namespace Duplicator.Drivers.Imapi;
+
+/// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
+public sealed class MmcDiscRecorder(IScsiTransport transport) : IDiscRecorder
+{
+    private readonly MmcDevice _drive = new(transport);
+    private InquiryData? _inquiry;
+
+    /// <inheritdoc />
+    public string Path => _drive.Location;
+
+    /// <summary>The MMC device, for callers that need more than IMAPI offers.</summary>
+    public MmcDevice Device => _drive;
+
+    /// <inheritdoc />
+    public (string Vendor, string Product, string Revision) DisplayNames
+    {
+        get
+        {
+            _inquiry ??= _drive.Inquiry();
+            return (_inquiry.Vendor, _inquiry.Product, _inquiry.Revision);
+        }
+    }
+
+    /// <inheritdoc />
+    public MediaInfo QueryMediaInfo()
+    {
+        if (!_drive.TestUnitReady())
+        {
+            var profileWhenNotReady = SafeProfile();
+            if (profileWhenNotReady == MmcProfile.None)
+                return new MediaInfo(false, MediaFlags.None, MmcProfiles.Name(MmcProfile.None), 0, 0, -1, 0);
+        }
+        var profile = _drive.CurrentProfile();
+        if (profile == MmcProfile.None)
+            return new MediaInfo(false, MediaFlags.None, MmcProfiles.Name(profile), 0, 0, -1, 0);
+        var disc = _drive.ReadDiscInformation();
+        var flags = MediaFlags.None;
+        if (disc.Status == DiscStatus.Blank) flags |= MediaFlags.Blank;
+        if (MmcProfiles.IsRewritable(profile)) flags |= MediaFlags.Rewritable;
+        long nwa = -1, free = 0;
+        if (disc.Status is DiscStatus.Blank or DiscStatus.Incomplete && MmcProfiles.IsWritable(profile))
+        {
+            var t = _drive.ReadTrackInformation();
+            if (t.NextWritableValid) { nwa = t.NextWritable; free = t.FreeBlocks; flags |= MediaFlags.Writable; }
+        }
+        return new MediaInfo(true, flags, MmcProfiles.Name(profile), disc.Sessions, disc.LastTrackOfLastSession, nwa, free);
+    }
+
+    private MmcProfile SafeProfile()
+    {
+        try
+        {
+            return _drive.CurrentProfile();
+        }
+        catch (ScsiCommandException)
+        {
+            return MmcProfile.None;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Eject() => _drive.Eject();
+
+    /// <inheritdoc />
+    public void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
+    {
+        var profile = _drive.CurrentProfile();
+        if (!MmcProfiles.IsCd(profile) || !MmcProfiles.IsRewritable(profile))
+            throw new ImapiException(ImapiError.MediumInvalidType, $"{Path}: {MmcProfiles.Name(profile)} cannot be blanked here (CD-RW can)");
+        try
+        {
+            _drive.Blank(full);
+            progress?.NotifyEraseComplete(null);
+        }
+        catch (ImapiException e)
+        {
+            progress?.NotifyEraseComplete(e.Code);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+    {
+        if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
+            throw new ImapiException(ImapiError.WrongFormat, $"{Path}: recording audio discs is not built yet in this version (data discs are)");
+        DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _drive.Dispose();
+}

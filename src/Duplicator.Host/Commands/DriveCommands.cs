@@ -1,0 +1,103 @@
+using System.CommandLine;
+using Duplicator.Drivers.Imapi;
+using Duplicator.Host.Configuration;
+using Duplicator.Mastering.Data;
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
+
+namespace Duplicator.Host.Commands;
+
+/// <summary><c>duplicator drives</c> and <c>duplicator record</c>: one recorder at a time, the IMAPI way.</summary>
+internal static class DriveCommands
+{
+    public static Command Drives()
+    {
+        var drive = new Option<string[]>("--drive") { Description = "recorder location (emulated:PROFILE?..., iscsi://..., /dev/sgN); default: the drives of the config", AllowMultipleArgumentsPerToken = false };
+        var config = new Option<string>("--config") { Description = "tower config whose drives are listed when no --drive is given", DefaultValueFactory = _ => "config/duplicator.json" };
+        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state") { drive, config };
+        cmd.SetAction(parse => Cli.Run(_ =>
+        {
+            var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : ConfigLoader.Load(parse.GetValue(config)!).Drives.Select(d => d.Url).ToArray();
+            int failures = 0;
+            Console.WriteLine($"{"LOCATION",-40} {"VENDOR",-8} {"PRODUCT",-16} {"REV",-4} {"PROFILE",-9} MEDIA");
+            foreach (var location in locations)
+            {
+                try
+                {
+                    using var r = RecorderLocator.Open(location);
+                    var (vendor, product, revision) = r.DisplayNames;
+                    var m = r.QueryMediaInfo();
+                    string state = !m.Present ? "no medium"
+                        : m.Flags.HasFlag(MediaFlags.Blank) ? $"blank, {m.FreeBlocks} free blocks"
+                        : m.Flags.HasFlag(MediaFlags.Writable) ? $"appendable, {m.FreeBlocks} free blocks"
+                        : "closed";
+                    Console.WriteLine($"{location,-40} {vendor,-8} {product,-16} {revision,-4} {m.ProfileName,-9} {state}");
+                }
+                catch (ImapiException e)
+                {
+                    failures++;
+                    Console.Error.WriteLine($"duplicator: {e.ImapiName}: {e.Message}");
+                }
+            }
+            return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return cmd;
+    }
+
+    public static Command Record()
+    {
+        var drive = new Option<string>("--drive") { Required = true, Description = "recorder location, e.g. emulated:dvd+r?dir=var/discs" };
+        var image = new Option<string?>("--image") { Description = "an ISO image file to burn" };
+        var folder = new Option<string?>("--folder") { Description = "a folder whose contents are staged (AddData) and burned" };
+        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc (audio recording is not built yet)" };
+        var speed = new Option<int>("--speed") { Description = "write speed as a multiple of 1x; 0 = maximum" };
+        var simulate = new Option<bool>("--simulate") { Description = "test write: the disc stays blank (CD-R/RW, DVD-R)" };
+        var eject = new Option<bool>("--eject") { Description = "open the tray when done" };
+        var verify = new Option<bool>("--verify") { Description = "read the disc back and compare its SHA-256 with the image" };
+        var cmd = new Command("record", "burn one disc on one recorder, the IMAPI way") { drive, image, folder, cue, speed, simulate, eject, verify };
+        cmd.SetAction(parse => Cli.Run(ct =>
+        {
+            var sources = new[] { parse.GetValue(image), parse.GetValue(folder), parse.GetValue(cue) }.Count(s => s != null);
+            if (sources != 1)
+                throw new ImapiException(ImapiError.InvalidInput, "give exactly one of --image, --folder or --cue");
+            if (parse.GetValue(cue) != null)
+                throw new ImapiException(ImapiError.WrongFormat, "recording audio discs (--cue) is not built yet in this version; data discs are");
+            using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
+            var media = recorder.QueryMediaInfo();
+            IDiscImage disc;
+            if (parse.GetValue(folder) is { } dir)
+            {
+                var staging = new JolietStaging(media.Present && media.FreeBlocks > 0 ? Math.Max(64, media.FreeBlocks) : MediaCapacity.Sectors(MediaKind.Dvd));
+                staging.AddData(dir, overwrite: false, cancellationToken: ct);
+                disc = staging.Build();
+            }
+            else
+            {
+                disc = new ImageFile(parse.GetValue(image)!);
+            }
+            var progress = new ConsoleProgress();
+            var options = new RecordOptions(parse.GetValue(simulate), parse.GetValue(eject), parse.GetValue(speed), parse.GetValue(verify));
+            recorder.Record(disc, options, progress, ct);
+            Console.WriteLine($"{recorder.Path}: {disc.SectorCount} blocks recorded{(options.Simulate ? " (simulated)" : "")}{(options.Verify ? ", verified" : "")}");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Prints block progress on one line at most every 5%.</summary>
+    private sealed class ConsoleProgress : IDiscMasterProgressEvents
+    {
+        private int _lastPercent = -1;
+
+        public void NotifyBlockProgress(long completedBlocks, long totalBlocks)
+        {
+            int percent = totalBlocks == 0 ? 100 : (int)(completedBlocks * 100 / totalBlocks);
+            if (percent / 5 == _lastPercent / 5) return;
+            _lastPercent = percent;
+            Console.Error.WriteLine($"writing: {percent}% ({completedBlocks}/{totalBlocks} blocks)");
+        }
+
+        public void NotifyClosingDisc(int estimatedSeconds) => Console.Error.WriteLine("closing the disc");
+    }
+}

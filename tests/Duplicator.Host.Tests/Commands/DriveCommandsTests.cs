@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Duplicator.Host.Tests.Commands;
+
+public sealed class DriveCommandsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dup-rec-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string Drive(string profile, string extra = "") => $"emulated:{profile}?dir={Path.Combine(_dir, "discs")}&name=d{extra}";
+
+    private string Source()
+    {
+        var src = Path.Combine(_dir, "src");
+        Directory.CreateDirectory(Path.Combine(src, "sub"));
+        File.WriteAllText(Path.Combine(src, "a.txt"), "alpha");
+        File.WriteAllBytes(Path.Combine(src, "sub", "b.bin"), Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
+        return src;
+    }
+
+    [Fact]
+    public void Record_burns_a_folder_that_an_independent_reader_extracts_identically()
+    {
+        var src = Source();
+        var r = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", src, "--verify");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("recorded, verified", r.StdOut);
+        var disc = Path.Combine(_dir, "discs", "d", "disc-1.iso");
+        var x = Directory.CreateDirectory(Path.Combine(_dir, "x")).FullName;
+        using var p = Process.Start("bsdtar", ["--options", "iso9660:!rockridge", "-xf", disc, "-C", x])!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal("alpha", File.ReadAllText(Path.Combine(x, "a.txt")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(src, "sub", "b.bin")), File.ReadAllBytes(Path.Combine(x, "sub", "b.bin")));
+    }
+
+    [Fact]
+    public void Record_burns_an_iso_file_byte_for_byte()
+    {
+        var iso = Path.Combine(_dir, "in.iso");
+        Assert.Equal(0, CliRunner.Run("master", Source(), "-o", iso).ExitCode);
+        var r = CliRunner.Run("record", "--drive", Drive("bd-r"), "--image", iso, "--verify");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var burned = File.ReadAllBytes(Path.Combine(_dir, "discs", "d", "disc-1.iso"));
+        var image = File.ReadAllBytes(iso);
+        Assert.True(burned.AsSpan(0, image.Length).SequenceEqual(image));
+    }
+
+    [Fact]
+    public void Record_refuses_non_blank_media_bad_input_and_audio_with_the_reason()
+    {
+        var src = Source();
+        var closed = CliRunner.Run("record", "--drive", Drive("dvd+r", "&state=closed"), "--folder", src);
+        Assert.Equal(1, closed.ExitCode);
+        Assert.Contains("IMAPI_E_WRONGDISC", closed.StdErr);
+        var two = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", src, "--image", "x.iso");
+        Assert.Equal(1, two.ExitCode);
+        Assert.Contains("exactly one of --image, --folder or --cue", two.StdErr);
+        var audio = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", "x.cue");
+        Assert.Equal(1, audio.ExitCode);
+        Assert.Contains("IMAPI_E_WRONGFORMAT", audio.StdErr);
+        var odd = Path.Combine(_dir, "odd.iso");
+        File.WriteAllBytes(odd, new byte[3000]);
+        var bad = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--image", odd);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("not a whole number of 2048-byte sectors", bad.StdErr);
+    }
+
+    [Fact]
+    public void Drives_lists_media_state_and_names_locations_it_cannot_open()
+    {
+        var r = CliRunner.Run("drives", "--drive", Drive("bd-r"), "--drive", Drive("none"), "--drive", Drive("cd-r", "&state=closed"));
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("BD-R      blank, 12219392 free blocks", r.StdOut);
+        Assert.Contains("no medium", r.StdOut);
+        Assert.Contains("closed", r.StdOut);
+        var bad = CliRunner.Run("drives", "--drive", "ftp://nowhere");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("ftp://nowhere: not a recorder location", bad.StdErr);
+    }
+}
