@@ -5,9 +5,9 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>
-/// Opens a recorder from its location: <c>emulated:PROFILE[?...]</c> (see Emulation/README.md) today;
-/// <c>iscsi://host:port/iqn/lun</c> and <c>/dev/sg*</c>, <c>/dev/sr*</c> are recognised and refused
-/// clearly until their transports land.
+/// Opens a recorder from its location: <c>emulated:PROFILE[?...]</c> (see Emulation/README.md) or
+/// <c>iscsi://host:port/iqn/lun</c> (libiscsi); <c>/dev/sg*</c>, <c>/dev/sr*</c> are recognised and refused
+/// clearly until the SG_IO transport lands.
 /// </summary>
 public static class RecorderLocator
 {
@@ -16,8 +16,23 @@ public static class RecorderLocator
     {
         if (location.StartsWith("emulated:", StringComparison.OrdinalIgnoreCase))
             return EmulatedRecorder.FromUrl(location);
-        if (location.StartsWith("iscsi://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("/dev/", StringComparison.Ordinal))
-            throw new ImapiException(ImapiError.DeviceNotAccessible, $"{location}: this build cannot open iSCSI or SG_IO drives yet; use an emulated: URL");
+        if (location.StartsWith("iscsi://", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return Transport.Iscsi.IscsiTransport.Connect(location);
+            }
+            catch (TransportException e)
+            {
+                throw new ImapiException(ImapiError.DeviceNotAccessible, e.Message, e);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ImapiException(ImapiError.DeviceNotPresent, e.Message, e);
+            }
+        }
+        if (location.StartsWith("/dev/", StringComparison.Ordinal))
+            throw new ImapiException(ImapiError.DeviceNotAccessible, $"{location}: this build cannot open SG_IO drives yet; use an emulated: or iscsi:// location");
         throw new ImapiException(ImapiError.DeviceNotPresent, $"{location}: not a recorder location (emulated:PROFILE, iscsi://host:port/iqn/lun, /dev/sgN or /dev/srN)");
     }
 
