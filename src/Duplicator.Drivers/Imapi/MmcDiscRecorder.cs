@@ -91,8 +91,9 @@ public sealed class MmcDiscRecorder(IScsiTransport transport) : IDiscRecorder
     public void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
         if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
-            throw new ImapiException(ImapiError.WrongFormat, $"{Path}: recording audio discs is not built yet in this version (data discs are)");
-        DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+            AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+        else
+            DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
     }
 
     /// <inheritdoc />

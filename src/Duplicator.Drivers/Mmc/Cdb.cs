@@ -112,6 +112,22 @@ public static class Cdb
         return 12;
     }
 
+    /// <summary>
+    /// MMC-6 6.18 READ CD of CD-DA: expected sector type 001b in byte 1 bits 2-4, LBA 2-5, transfer length
+    /// 6-8 (24-bit), byte 9 = 10h (user data: the 2352 bytes of an audio block), no sub-channel.
+    /// </summary>
+    public static int ReadCdAudio(Span<byte> c, long lba, int blocks)
+    {
+        Init(c, 0xBE, 12);
+        c[1] = 1 << 2;
+        BinaryPrimitives.WriteInt32BigEndian(c[2..], checked((int)lba));
+        c[6] = (byte)(blocks >> 16);
+        c[7] = (byte)(blocks >> 8);
+        c[8] = (byte)blocks;
+        c[9] = 0x10;
+        return 12;
+    }
+
     private static int Rw10(Span<byte> c, byte op, long lba, ushort blocks)
     {
         Init(c, op, 10);

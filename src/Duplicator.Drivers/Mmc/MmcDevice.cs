@@ -159,6 +159,13 @@ public sealed class MmcDevice(IScsiTransport transport) : IDisposable
         Run("READ(10)", c[..Cdb.Read10(c, lba, checked((ushort)(destination.Length / blockSize)))], DataDirection.In, destination, CommandTimeout);
     }
 
+    /// <summary>READ CD of whole 2352-byte CD-DA blocks into <paramref name="destination"/>.</summary>
+    public void ReadCdAudio(long lba, Span<byte> destination)
+    {
+        Span<byte> c = stackalloc byte[16];
+        Run("READ CD", c[..Cdb.ReadCdAudio(c, lba, destination.Length / 2352)], DataDirection.In, destination, CommandTimeout);
+    }
+
     /// <summary>SYNCHRONIZE CACHE: waits until the drive has written its buffer to the medium.</summary>
     public void SynchronizeCache()
     {

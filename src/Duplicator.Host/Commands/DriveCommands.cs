@@ -50,7 +50,7 @@ internal static class DriveCommands
         var drive = new Option<string>("--drive") { Required = true, Description = "recorder location, e.g. emulated:dvd+r?dir=var/discs" };
         var image = new Option<string?>("--image") { Description = "an ISO image file to burn" };
         var folder = new Option<string?>("--folder") { Description = "a folder whose contents are staged (AddData) and burned" };
-        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc (audio recording is not built yet)" };
+        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc, recorded track-at-once with 2 s gaps" };
         var speed = new Option<int>("--speed") { Description = "write speed as a multiple of 1x; 0 = maximum" };
         var simulate = new Option<bool>("--simulate") { Description = "test write: the disc stays blank (CD-R/RW, DVD-R)" };
         var eject = new Option<bool>("--eject") { Description = "open the tray when done" };
@@ -61,8 +61,6 @@ internal static class DriveCommands
             var sources = new[] { parse.GetValue(image), parse.GetValue(folder), parse.GetValue(cue) }.Count(s => s != null);
             if (sources != 1)
                 throw new ImapiException(ImapiError.InvalidInput, "give exactly one of --image, --folder or --cue");
-            if (parse.GetValue(cue) != null)
-                throw new ImapiException(ImapiError.WrongFormat, "recording audio discs (--cue) is not built yet in this version; data discs are");
             using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
             var media = recorder.QueryMediaInfo();
             IDiscImage disc;
@@ -71,6 +69,10 @@ internal static class DriveCommands
                 var staging = new JolietStaging(media.Present && media.FreeBlocks > 0 ? Math.Max(64, media.FreeBlocks) : MediaCapacity.Sectors(MediaKind.Dvd));
                 staging.AddData(dir, overwrite: false, cancellationToken: ct);
                 disc = staging.Build();
+            }
+            else if (parse.GetValue(cue) is { } cueSheet)
+            {
+                disc = Duplicator.Mastering.Audio.CueSheetImage.Open(cueSheet);
             }
             else
             {

@@ -57,14 +57,46 @@ public sealed class DriveCommandsTests : IDisposable
         var two = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", src, "--image", "x.iso");
         Assert.Equal(1, two.ExitCode);
         Assert.Contains("exactly one of --image, --folder or --cue", two.StdErr);
-        var audio = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", "x.cue");
+        var audio = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", Path.Combine(_dir, "missing.cue"));
         Assert.Equal(1, audio.ExitCode);
-        Assert.Contains("IMAPI_E_WRONGFORMAT", audio.StdErr);
+        Assert.Contains("missing.cue: no such CUE sheet", audio.StdErr);
         var odd = Path.Combine(_dir, "odd.iso");
         File.WriteAllBytes(odd, new byte[3000]);
         var bad = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--image", odd);
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("not a whole number of 2048-byte sectors", bad.StdErr);
+    }
+
+    [Fact]
+    public void Record_burns_a_bin_cue_made_by_the_audio_command_track_at_once()
+    {
+        var wavs = new List<string>();
+        for (int i = 0; i < 2; i++)
+        {
+            var pcm = new byte[44100 * 4 * 4 + 4 * i];
+            new Random(i).NextBytes(pcm);
+            var wav = new byte[44 + pcm.Length];
+            "RIFF"u8.CopyTo(wav);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(wav.AsSpan(4), (uint)(36 + pcm.Length));
+            "WAVEfmt "u8.CopyTo(wav.AsSpan(8));
+            byte[] fmt = [16, 0, 0, 0, 1, 0, 2, 0, 0x44, 0xAC, 0, 0, 0x10, 0xB1, 2, 0, 4, 0, 16, 0];
+            fmt.CopyTo(wav, 16);
+            "data"u8.CopyTo(wav.AsSpan(36));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(wav.AsSpan(40), (uint)pcm.Length);
+            pcm.CopyTo(wav, 44);
+            var path = Path.Combine(_dir, $"t{i}.wav");
+            File.WriteAllBytes(path, wav);
+            wavs.Add(path);
+        }
+        var cue = Path.Combine(_dir, "album.cue");
+        Assert.Equal(0, CliRunner.Run(["audio", .. wavs, "-o", cue, "--stash", Path.Combine(_dir, "stash")]).ExitCode);
+        var r = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", cue, "--verify");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("recorded, verified", r.StdOut);
+        var burned = File.ReadAllBytes(Path.Combine(_dir, "discs", "d", "disc-1.bin"));
+        var bin = File.ReadAllBytes(Path.ChangeExtension(cue, ".bin"));
+        // TAO puts the same 2 s gap between the tracks that the BIN holds, so the two agree byte for byte
+        Assert.True(burned.AsSpan(0, bin.Length).SequenceEqual(bin));
     }
 
     [Fact]

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Duplicator.Drivers.Imapi;
+using Duplicator.Drivers.Mmc;
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+
+namespace Duplicator.Drivers.Burning;
+
+/// <summary>
+/// Records a staged audio CD track-at-once, IMAPI v1's way: mode page 05h with write type TAO, track mode
+/// 0 (2-channel audio) and data block type 0 (raw 2352-byte CD-DA); for each track, WRITE(10) from the next
+/// writable address READ TRACK INFORMATION reports (the drive puts the 2 s gap before every track itself),
+/// then SYNCHRONIZE CACHE, which ends a TAO track; finally CLOSE SESSION, which finalizes the CD. With
+/// verification the audio of every track is read back with READ CD and compared (SHA-256) with the image.
+/// Disc-at-once (cue sheet, gapless) is not built yet.
+/// </summary>
+public static class AudioDiscWriter
+{
+    private const int ChunkSectors = 27; // 63,504 bytes per WRITE(10)
+
+    /// <summary>Burns <paramref name="disc"/>; returns the read-back SHA-256 of the tracks' audio when verifying.</summary>
+    public static byte[]? Burn(MmcDevice drive, IDiscImage disc, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+    {
+        if (disc.SectorSize != 2352 || disc.Tracks.Any(t => t.Kind != TrackKind.Audio))
+            throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: an audio CD takes 2352-byte audio tracks only");
+        drive.WaitUntilReady(TimeSpan.FromSeconds(30), cancellationToken);
+        var profile = drive.CurrentProfile();
+        if (profile == MmcProfile.None)
+            throw new ImapiException(ImapiError.MediumNotPresent, $"{drive.Location}: no medium");
+        if (profile is not (MmcProfile.CdR or MmcProfile.CdRw))
+            throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: audio needs a CD-R or CD-RW, the drive holds a {MmcProfiles.Name(profile)}");
+        if (drive.ReadDiscInformation().Status != DiscStatus.Blank)
+            throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} is not blank");
+        drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 0, dataBlockType: 0);
+        var first = drive.ReadTrackInformation();
+        long needed = disc.Tracks.Sum(t => t.Length) + 150L * (disc.Tracks.Count - 1);
+        if (needed > first.FreeBlocks)
+            throw new ImapiException(ImapiError.DiscFull, $"{drive.Location}: the tracks and gaps need {needed} blocks, the CD has {first.FreeBlocks} free");
+        if (options.Speed > 0)
+            drive.SetCdSpeed(checked((ushort)Math.Min(0xFFFE, options.Speed * 176)));
+
+        progress.NotifyPreparingBurn(0);
+        long total = disc.Tracks.Sum(t => t.Length), written = 0;
+        var starts = new List<long>();
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2352);
+        try
+        {
+            for (int i = 0; i < disc.Tracks.Count; i++)
+            {
+                var track = disc.Tracks[i];
+                var info = drive.ReadTrackInformation();
+                if (!info.NextWritableValid)
+                    throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: no next writable address for track {track.Number}");
+                starts.Add(info.NextWritable);
+                for (long done = 0; done < track.Length;)
+                {
+                    if (cancellationToken.IsCancellationRequested || progress.QueryCancel())
+                        throw new ImapiException(ImapiError.UserAbort, $"{drive.Location}: cancelled in track {track.Number}; the CD is unfinished");
+                    int n = (int)Math.Min(ChunkSectors, track.Length - done);
+                    var span = buffer.AsSpan(0, n * 2352);
+                    disc.Read(track.StartSector + done, span);
+                    drive.Write10(info.NextWritable + done, 2352, span);
+                    done += n;
+                    written += n;
+                    progress.NotifyBlockProgress(written, total);
+                }
+                drive.SynchronizeCache(); // ends the TAO track
+                progress.NotifyTrackProgress(i + 1, disc.Tracks.Count);
+            }
+            progress.NotifyClosingDisc(0);
+            drive.CloseTrackSession(2);
+            if (options.Simulate || !options.Verify)
+            {
+                if (options.EjectAfterBurn) drive.Eject();
+                return null;
+            }
+            using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            for (int i = 0; i < disc.Tracks.Count; i++)
+            {
+                var track = disc.Tracks[i];
+                for (long done = 0; done < track.Length;)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int n = (int)Math.Min(ChunkSectors, track.Length - done);
+                    var span = buffer.AsSpan(0, n * 2352);
+                    disc.Read(track.StartSector + done, span);
+                    expected.AppendData(span);
+                    drive.ReadCdAudio(starts[i] + done, span);
+                    actual.AppendData(span);
+                    done += n;
+                }
+            }
+            var got = actual.GetHashAndReset();
+            var want = expected.GetHashAndReset();
+            if (!got.AsSpan().SequenceEqual(want))
+                throw new ImapiException(ImapiError.CannotWriteToMedia, $"{drive.Location}: verification failed: the tracks read back as SHA-256 {Convert.ToHexString(got)}, the image's are {Convert.ToHexString(want)}");
+            if (options.EjectAfterBurn) drive.Eject();
+            return got;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

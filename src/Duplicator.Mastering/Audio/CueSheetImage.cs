@@ -1,0 +1,154 @@
+using System.Globalization;
+using Duplicator.Mastering.Images;
+using Duplicator.Mastering.Imapi;
+
+namespace Duplicator.Mastering.Audio;
+
+/// <summary>
+/// A BIN/CUE audio disc (as <see cref="BinCueWriter"/> writes it, or any single-BIN CDRWIN sheet of AUDIO
+/// tracks) as an <see cref="IDiscImage"/> with the same shape as a staged <see cref="AudioDisc"/>: 150
+/// sectors of silence for track 1's pregap, then the BIN. Anything the parser does not understand is an
+/// error naming the line, never guessed at.
+/// </summary>
+public sealed class CueSheetImage : IDiscImage
+{
+    private const int S = 2352;
+    private const long Lead = 150;
+    private readonly string _bin;
+    private readonly long _binSectors;
+
+    private CueSheetImage(string bin, long binSectors, IReadOnlyList<TrackInfo> tracks, string? title, string? performer, string? catalog)
+    {
+        _bin = bin;
+        _binSectors = binSectors;
+        Tracks = tracks;
+        Title = title;
+        Performer = performer;
+        Catalog = catalog;
+        SectorCount = Lead + binSectors;
+    }
+
+    /// <inheritdoc />
+    public int SectorSize => S;
+
+    /// <inheritdoc />
+    public long SectorCount { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TrackInfo> Tracks { get; }
+
+    /// <inheritdoc />
+    public string? Title { get; }
+
+    /// <inheritdoc />
+    public string? Performer { get; }
+
+    /// <inheritdoc />
+    public string? Catalog { get; }
+
+    /// <summary>Parses <paramref name="cuePath"/> and checks its BIN.</summary>
+    public static CueSheetImage Open(string cuePath)
+    {
+        if (!File.Exists(cuePath)) throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: no such CUE sheet");
+        string? bin = null, title = null, performer = null, catalog = null;
+        var tracks = new List<(int Number, long? Index00, long? Index01, string? Isrc, string? Title, string? Performer)>();
+        int lineNo = 0;
+        foreach (var raw in File.ReadLines(cuePath))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0) continue;
+            var word = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+            var cmd = word[0].ToUpperInvariant();
+            var rest = word.Length > 1 ? word[1].Trim() : "";
+            ImapiException Bad(string why) => new(ImapiError.InvalidInput, $"{cuePath}:{lineNo}: {why}");
+            switch (cmd)
+            {
+                case "REM": break;
+                case "CATALOG": catalog = rest; break;
+                case "FILE":
+                    if (bin != null) throw Bad("more than one FILE is not supported");
+                    if (!rest.EndsWith(" BINARY", StringComparison.OrdinalIgnoreCase)) throw Bad("only FILE ... BINARY (little-endian CDRWIN) is supported");
+                    bin = Unquote(rest[..^" BINARY".Length].Trim());
+                    break;
+                case "TRACK":
+                    var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (bin == null) throw Bad("TRACK before FILE");
+                    if (t.Length != 2 || !int.TryParse(t[0], out int n) || n != tracks.Count + 1) throw Bad($"expected TRACK {tracks.Count + 1:00} AUDIO");
+                    if (!t[1].Equals("AUDIO", StringComparison.OrdinalIgnoreCase)) throw Bad($"track mode {t[1]}: only AUDIO tracks are supported here");
+                    tracks.Add((n, null, null, null, null, null));
+                    break;
+                case "INDEX":
+                    var x = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (tracks.Count == 0) throw Bad("INDEX before TRACK");
+                    if (x.Length != 2 || !TryFrames(x[1], out long at)) throw Bad($"bad INDEX '{rest}' (nn mm:ss:ff)");
+                    var cur = tracks[^1];
+                    if (x[0] == "00") cur.Index00 = at;
+                    else if (x[0] == "01") cur.Index01 = at;
+                    else break; // later indexes do not move track boundaries
+                    tracks[^1] = cur;
+                    break;
+                case "ISRC": if (tracks.Count == 0) throw Bad("ISRC before TRACK"); tracks[^1] = tracks[^1] with { Isrc = rest }; break;
+                case "TITLE": if (tracks.Count == 0) title = Unquote(rest); else tracks[^1] = tracks[^1] with { Title = Unquote(rest) }; break;
+                case "PERFORMER": if (tracks.Count == 0) performer = Unquote(rest); else tracks[^1] = tracks[^1] with { Performer = Unquote(rest) }; break;
+                case "SONGWRITER" or "FLAGS": break;
+                default: throw Bad($"unknown command {word[0]}");
+            }
+        }
+        if (bin == null || tracks.Count == 0) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: no FILE or no TRACK");
+        var binPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cuePath))!, bin);
+        if (!File.Exists(binPath)) throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: its BIN {binPath} does not exist");
+        long bytes = new FileInfo(binPath).Length;
+        if (bytes == 0 || bytes % S != 0) throw new ImapiException(ImapiError.InvalidImage, $"{binPath}: {bytes} bytes is not a whole number of {S}-byte sectors");
+        long sectors = bytes / S;
+        var list = new List<TrackInfo>();
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            var tr = tracks[i];
+            if (tr.Index01 is not { } i01) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: track {tr.Number} has no INDEX 01");
+            long end = i + 1 < tracks.Count ? (tracks[i + 1].Index00 ?? tracks[i + 1].Index01 ?? sectors) : sectors;
+            if (end <= i01 || end > sectors) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: track {tr.Number} ends at {end}, not after its INDEX 01 at {i01} within {sectors} sectors");
+            int pregap = i == 0 ? (int)Lead : (int)(i01 - (tr.Index00 ?? i01));
+            list.Add(new TrackInfo(tr.Number, TrackKind.Audio, Lead + i01, end - i01, pregap, tr.Isrc, tr.Title, tr.Performer));
+        }
+        return new CueSheetImage(binPath, sectors, list, title, performer, catalog);
+    }
+
+    /// <inheritdoc />
+    public void Read(long firstSector, Span<byte> destination)
+    {
+        if (destination.Length % S != 0 || firstSector < 0 || firstSector + destination.Length / S > SectorCount)
+            throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}+{destination.Length / S} are outside the disc (0..{SectorCount - 1})");
+        var dest = destination;
+        if (firstSector < Lead)
+        {
+            int silent = (int)Math.Min(Lead - firstSector, dest.Length / S) * S;
+            dest[..silent].Clear();
+            dest = dest[silent..];
+            firstSector += silent / S;
+        }
+        if (dest.IsEmpty) return;
+        using var h = File.OpenHandle(_bin, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (RandomAccess.GetLength(h) != _binSectors * S) throw new ImapiException(ImapiError.SourceChanged, $"{_bin}: changed after its CUE sheet was read");
+        int done = 0;
+        while (done < dest.Length)
+        {
+            int n = RandomAccess.Read(h, dest[done..], (firstSector - Lead) * S + done);
+            if (n == 0) throw new ImapiException(ImapiError.SourceChanged, $"{_bin}: ended early");
+            done += n;
+        }
+    }
+
+    private static string Unquote(string s) => s.Length >= 2 && s[0] == '"' && s[^1] == '"' ? s[1..^1] : s;
+
+    private static bool TryFrames(string msf, out long frames)
+    {
+        frames = 0;
+        var p = msf.Split(':');
+        if (p.Length != 3 || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out int m)
+            || !int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out int s) || !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out int f)
+            || s > 59 || f > 74) return false;
+        frames = (m * 60L + s) * 75 + f;
+        return true;
+    }
+}
