@@ -8,9 +8,9 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
-public sealed class MmcDiscRecorder(IScsiTransport transport) : IDiscRecorder
+public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder
 {
-    private readonly MmcDevice _drive = new(transport);
+    private readonly MmcDevice _drive = new(transport, commandTimeout);
     private InquiryData? _inquiry;
 
     /// <inheritdoc />
@@ -90,10 +90,18 @@ public sealed class MmcDiscRecorder(IScsiTransport transport) : IDiscRecorder
     /// <inheritdoc />
     public void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
-        if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
-            AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
-        else
-            DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+        try
+        {
+            if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
+                AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+            else
+                DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+        }
+        catch (TransportException e)
+        {
+            // Below SCSI: the drive vanished (not transient) or stopped answering in time (transient).
+            throw new ImapiException(e.IsTransient ? ImapiError.DeviceNotAccessible : ImapiError.DeviceNotPresent, e.Message, e);
+        }
     }
 
     /// <inheritdoc />

@@ -32,13 +32,13 @@ public sealed record TrackInformation(int Track, bool Blank, long Start, long Ne
 /// command (or a short fixed sequence), decodes the answer, and throws <see cref="ScsiCommandException"/>
 /// on CHECK CONDITION. Not thread-safe by design: a drive is driven from its own I/O thread.
 /// </summary>
-public sealed class MmcDevice(IScsiTransport transport) : IDisposable
+public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout = null, TimeSpan? longTimeout = null) : IDisposable
 {
-    /// <summary>Timeout of ordinary commands.</summary>
-    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>Timeout of ordinary commands (30 s unless given): a hung drive fails the command, not the thread.</summary>
+    public TimeSpan CommandTimeout { get; } = commandTimeout ?? TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeout of commands that wait for the medium (sync cache, close, blank).</summary>
-    public static readonly TimeSpan LongTimeout = TimeSpan.FromMinutes(30);
+    /// <summary>Timeout of commands that wait for the medium: sync cache, close, blank (30 min unless given).</summary>
+    public TimeSpan LongTimeout { get; } = longTimeout ?? TimeSpan.FromMinutes(30);
 
     /// <summary>The transport.</summary>
     public IScsiTransport Transport => transport;
