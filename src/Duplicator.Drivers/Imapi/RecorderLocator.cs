@@ -6,8 +6,7 @@ namespace Duplicator.Drivers.Imapi;
 
 /// <summary>
 /// Opens a recorder from its location: <c>emulated:PROFILE[?...]</c> (see Emulation/README.md) or
-/// <c>iscsi://host:port/iqn/lun</c> (libiscsi); <c>/dev/sg*</c>, <c>/dev/sr*</c> are recognised and refused
-/// clearly until the SG_IO transport lands.
+/// <c>iscsi://host:port/iqn/lun</c> (libiscsi) or <c>/dev/sg*</c>, <c>/dev/sr*</c> (SG_IO).
 /// </summary>
 public static class RecorderLocator
 {
@@ -32,7 +31,16 @@ public static class RecorderLocator
             }
         }
         if (location.StartsWith("/dev/", StringComparison.Ordinal))
-            throw new ImapiException(ImapiError.DeviceNotAccessible, $"{location}: this build cannot open SG_IO drives yet; use an emulated: or iscsi:// location");
+        {
+            try
+            {
+                return Transport.SgIo.SgIoTransport.Open(location);
+            }
+            catch (TransportException e)
+            {
+                throw new ImapiException(e.IsTransient ? ImapiError.DeviceStillInUse : ImapiError.DeviceNotPresent, e.Message, e);
+            }
+        }
         throw new ImapiException(ImapiError.DeviceNotPresent, $"{location}: not a recorder location (emulated:PROFILE, iscsi://host:port/iqn/lun, /dev/sgN or /dev/srN)");
     }
 
