@@ -59,11 +59,7 @@ public sealed class AudioDisc : IDiscImage
     /// <inheritdoc />
     public void Read(long firstSector, Span<byte> destination)
     {
-        if (destination.Length % S != 0)
-            throw new ArgumentException($"destination is {destination.Length} bytes, not a whole number of {S}-byte sectors", nameof(destination));
-        long count = destination.Length / S;
-        if (firstSector < 0 || firstSector + count > SectorCount)
-            throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}..{firstSector + count - 1} are outside the disc (0..{SectorCount - 1})");
+        SectorIo.CheckRange(this, firstSector, destination.Length);
         using var stash = OpenStash();
         long lba = firstSector;
         var dest = destination;
@@ -82,13 +78,7 @@ public sealed class AudioDisc : IDiscImage
             }
             int m = (int)Math.Min(end - lba, dest.Length / S);
             long offset = (_stashFirst[t] + (lba - track.StartSector)) * S;
-            int done = 0;
-            while (done < m * S)
-            {
-                int r = RandomAccess.Read(stash, dest[done..(m * S)], offset + done);
-                if (r == 0) throw new ImapiException(ImapiError.SourceChanged, $"{_stash}: the audio stash ended early");
-                done += r;
-            }
+            SectorIo.ReadExactly(stash, dest[..(m * S)], offset, _stash);
             dest = dest[(m * S)..];
             lba += m;
         }

@@ -117,8 +117,7 @@ public sealed class CueSheetImage : IDiscImage
     /// <inheritdoc />
     public void Read(long firstSector, Span<byte> destination)
     {
-        if (destination.Length % S != 0 || firstSector < 0 || firstSector + destination.Length / S > SectorCount)
-            throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}+{destination.Length / S} are outside the disc (0..{SectorCount - 1})");
+        SectorIo.CheckRange(this, firstSector, destination.Length);
         var dest = destination;
         if (firstSector < Lead)
         {
@@ -130,13 +129,7 @@ public sealed class CueSheetImage : IDiscImage
         if (dest.IsEmpty) return;
         using var h = File.OpenHandle(_bin, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (RandomAccess.GetLength(h) != _binSectors * S) throw new ImapiException(ImapiError.SourceChanged, $"{_bin}: changed after its CUE sheet was read");
-        int done = 0;
-        while (done < dest.Length)
-        {
-            int n = RandomAccess.Read(h, dest[done..], (firstSector - Lead) * S + done);
-            if (n == 0) throw new ImapiException(ImapiError.SourceChanged, $"{_bin}: ended early");
-            done += n;
-        }
+        SectorIo.ReadExactly(h, dest, (firstSector - Lead) * S, _bin);
     }
 
     private static string Unquote(string s) => s.Length >= 2 && s[0] == '"' && s[^1] == '"' ? s[1..^1] : s;

@@ -152,11 +152,7 @@ public sealed class DataImage : IDiscImage
 
         public void Read(long firstSector, Span<byte> destination)
         {
-            if (destination.Length % S != 0)
-                throw new ArgumentException($"destination is {destination.Length} bytes, not a whole number of {S}-byte sectors", nameof(destination));
-            long count = destination.Length / S;
-            if (firstSector < 0 || firstSector + count > image.SectorCount)
-                throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}..{firstSector + count - 1} are outside the image (0..{image.SectorCount - 1})");
+            SectorIo.CheckRange(image, firstSector, destination.Length);
 
             long pos = firstSector * S;
             long end = pos + destination.Length;
@@ -218,14 +214,7 @@ public sealed class DataImage : IDiscImage
                 _handle = OpenChecked(f);
                 _openIndex = index;
             }
-            int done = 0;
-            while (done < dest.Length)
-            {
-                int n = RandomAccess.Read(_handle!, dest[done..], offset + done);
-                if (n == 0)
-                    throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: ended at byte {offset + done}, staged as {f.Size} bytes");
-                done += n;
-            }
+            SectorIo.ReadExactly(_handle!, dest, offset, f.SourcePath);
         }
 
         public void Dispose() => _handle?.Dispose();

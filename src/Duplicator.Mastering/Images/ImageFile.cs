@@ -36,17 +36,10 @@ public sealed class ImageFile : IDiscImage
     /// <inheritdoc />
     public void Read(long firstSector, Span<byte> destination)
     {
-        if (destination.Length % 2048 != 0 || firstSector < 0 || firstSector + destination.Length / 2048 > SectorCount)
-            throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}+{destination.Length / 2048} are outside the image (0..{SectorCount - 1})");
+        SectorIo.CheckRange(this, firstSector, destination.Length);
         using var h = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (RandomAccess.GetLength(h) != _length || File.GetLastWriteTimeUtc(h) != _modified)
             throw new ImapiException(ImapiError.SourceChanged, $"{_path}: the image file changed after it was opened");
-        int done = 0;
-        while (done < destination.Length)
-        {
-            int n = RandomAccess.Read(h, destination[done..], firstSector * 2048 + done);
-            if (n == 0) throw new ImapiException(ImapiError.SourceChanged, $"{_path}: ended early");
-            done += n;
-        }
+        SectorIo.ReadExactly(h, destination, firstSector * 2048, _path);
     }
 }
