@@ -24,14 +24,7 @@ public static class AudioDiscWriter
     {
         if (disc.SectorSize != 2352 || disc.Tracks.Any(t => t.Kind != TrackKind.Audio))
             throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: an audio CD takes 2352-byte audio tracks only");
-        drive.WaitUntilReady(TimeSpan.FromSeconds(30), cancellationToken);
-        var profile = drive.CurrentProfile();
-        if (profile == MmcProfile.None)
-            throw new ImapiException(ImapiError.MediumNotPresent, $"{drive.Location}: no medium");
-        if (profile is not (MmcProfile.CdR or MmcProfile.CdRw))
-            throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: audio needs a CD-R or CD-RW, the drive holds a {MmcProfiles.Name(profile)}");
-        if (drive.ReadDiscInformation().Status != DiscStatus.Blank)
-            throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} is not blank");
+        MediumCheck.RequireBlank(drive, p => p is MmcProfile.CdR or MmcProfile.CdRw, "audio needs a CD-R or CD-RW", cancellationToken);
         drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 0, dataBlockType: 0);
         var first = drive.ReadTrackInformation();
         long needed = disc.Tracks.Sum(t => t.Length) + 150L * (disc.Tracks.Count - 1);

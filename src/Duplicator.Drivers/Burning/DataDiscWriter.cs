@@ -30,15 +30,7 @@ public static class DataDiscWriter
     {
         if (image.SectorSize != 2048)
             throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: a data disc takes 2048-byte sectors, the image has {image.SectorSize}");
-        drive.WaitUntilReady(TimeSpan.FromSeconds(30), cancellationToken);
-        var profile = drive.CurrentProfile();
-        if (profile == MmcProfile.None)
-            throw new ImapiException(ImapiError.MediumNotPresent, $"{drive.Location}: no medium");
-        if (!MmcProfiles.IsWritable(profile))
-            throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: {MmcProfiles.Name(profile)} cannot be recorded as a data disc here (CD-R/RW, DVD-R, DVD+R, DVD+R DL, BD-R can)");
-        var disc = drive.ReadDiscInformation();
-        if (disc.Status != DiscStatus.Blank)
-            throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} is not blank ({disc.Status.ToString().ToLowerInvariant()}, {disc.Sessions} session(s))");
+        var profile = MediumCheck.RequireBlank(drive, MmcProfiles.IsWritable, "a data disc needs CD-R/RW, DVD-R, DVD+R, DVD+R DL or BD-R", cancellationToken);
         bool cdOrDashR = MmcProfiles.IsCd(profile) || profile == MmcProfile.DvdMinusR;
         if (options.Simulate && !cdOrDashR)
             throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: {MmcProfiles.Name(profile)} has no test-write mode; simulate needs CD-R/RW or DVD-R");
