@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+
+namespace Duplicator.Actors.Batches;
+
+/// <summary>Options a batch burns with.</summary>
+/// <param name="Verify">Read every disc back and compare its SHA-256.</param>
+/// <param name="Speed">Write speed multiple, 0 = maximum.</param>
+/// <param name="FailedDiscThreshold">The batch stops failed after this many failed discs (0 = never); interrupted discs do not count.</param>
+/// <param name="RejectIfNotBlank">Refuse media that is not blank.</param>
+/// <param name="Drives">Drive ids to use; empty = all.</param>
+public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshold, bool RejectIfNotBlank, ImmutableArray<string> Drives);
+
+/// <summary>What a batch is: an image source, how many good discs, and how.</summary>
+/// <param name="BatchId">Unique id; submitting it again returns the existing batch.</param>
+/// <param name="Source">folder, image or audio.</param>
+/// <param name="Paths">The folder, the image, or the WAV files.</param>
+/// <param name="Copies">Good discs wanted.</param>
+/// <param name="Options">How to burn.</param>
+public sealed record BatchSpec(string BatchId, string Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options);
+
+/// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
+public interface IBatchPersisted;
+
+/// <summary>A fact in a batch's ledger.</summary>
+public interface IBatchEvent : IBatchPersisted
+{
+    /// <summary>The batch.</summary>
+    string BatchId { get; }
+}
+
+/// <summary>The batch was accepted.</summary>
+public sealed record BatchSubmitted(BatchSpec Spec, DateTimeOffset At) : IBatchEvent
+{
+    /// <inheritdoc />
+    public string BatchId => Spec.BatchId;
+}
+
+/// <summary>The image was staged into the stash; its hash lets a restart check the stash.</summary>
+public sealed record ImageStaged(string BatchId, string StashPath, string Sha256, long Sectors) : IBatchEvent;
+
+/// <summary>Disc <paramref name="Disc"/> started on <paramref name="Drive"/>.</summary>
+public sealed record DiscStarted(string BatchId, int Disc, string Drive) : IBatchEvent;
+
+/// <summary>Disc <paramref name="Disc"/> is good (verified when the batch verifies).</summary>
+public sealed record DiscCompleted(string BatchId, int Disc, string Drive, string Sha256) : IBatchEvent;
+
+/// <summary>Disc <paramref name="Disc"/> failed; "interrupted" when the host stopped mid-disc.</summary>
+public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason) : IBatchEvent;
+
+/// <summary>An operator cancelled the batch.</summary>
+public sealed record BatchCancelled(string BatchId, string Reason) : IBatchEvent;
+
+/// <summary>The batch ended: with all its good discs, or failed (threshold reached, source changed, ...).</summary>
+public sealed record BatchFinished(string BatchId, bool Success, string Reason) : IBatchEvent;
+
+/// <summary>Where a batch stands.</summary>
+public enum BatchStatus
+{
+    /// <summary>Nothing submitted yet.</summary>
+    New,
+    /// <summary>Accepted, discs to make.</summary>
+    Running,
+    /// <summary>All good discs made.</summary>
+    Completed,
+    /// <summary>Stopped by a failure.</summary>
+    Failed,
+    /// <summary>Stopped by an operator.</summary>
+    Cancelled,
+}
+
+/// <summary>
+/// A batch's state, rebuilt from its events (and snapshotted as is). Immutable: <see cref="BatchLogic.Apply"/>
+/// returns a new one.
+/// </summary>
+public sealed record BatchState(
+    BatchSpec? Spec,
+    BatchStatus Status,
+    ImmutableSortedDictionary<int, string> Good,
+    int Failed,
+    int Interrupted,
+    ImmutableSortedDictionary<int, string> InFlight,
+    int NextDisc,
+    string? ImageSha256,
+    string? StashPath,
+    string? Reason) : IBatchPersisted
+{
+    /// <summary>The state before anything happened.</summary>
+    public static BatchState Empty { get; } = new(null, BatchStatus.New, ImmutableSortedDictionary<int, string>.Empty, 0, 0,
+        ImmutableSortedDictionary<int, string>.Empty, 1, null, null, null);
+
+    /// <summary>Good discs still to make.</summary>
+    public int Remaining => Spec is null ? 0 : Math.Max(0, Spec.Copies - Good.Count);
+
+    /// <summary>True once completed, failed or cancelled.</summary>
+    public bool IsFinished => Status is BatchStatus.Completed or BatchStatus.Failed or BatchStatus.Cancelled;
+}

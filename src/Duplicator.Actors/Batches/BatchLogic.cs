@@ -1,0 +1,109 @@
+using System.Collections.Immutable;
+
+namespace Duplicator.Actors.Batches;
+
+/// <summary>A request to the batch, decided against its state.</summary>
+public abstract record BatchCommand;
+
+/// <summary>Submit (idempotent: an existing batch yields no events).</summary>
+public sealed record SubmitBatch(BatchSpec Spec, DateTimeOffset At) : BatchCommand;
+
+/// <summary>Record the staged image.</summary>
+public sealed record RecordStaged(string StashPath, string Sha256, long Sectors) : BatchCommand;
+
+/// <summary>A drive asks for a disc to burn.</summary>
+public sealed record StartDisc(string Drive) : BatchCommand;
+
+/// <summary>A disc came out good.</summary>
+public sealed record CompleteDisc(int Disc, string Drive, string Sha256) : BatchCommand;
+
+/// <summary>A disc failed.</summary>
+public sealed record FailDisc(int Disc, string Drive, string Reason) : BatchCommand;
+
+/// <summary>Cancel the batch.</summary>
+public sealed record CancelBatch(string Reason) : BatchCommand;
+
+/// <summary>After a restart: discs that were in flight are failed as interrupted, to be made again.</summary>
+public sealed record RecoverBatch : BatchCommand;
+
+/// <summary>The outcome of <see cref="BatchLogic.Decide"/>: the events to persist, or why the command was refused.</summary>
+public sealed record BatchDecision(ImmutableArray<IBatchEvent> Events, string? Refused)
+{
+    /// <summary>Accepted with these events (possibly none: an idempotent repeat).</summary>
+    public static BatchDecision Accept(params IBatchEvent[] events) => new([.. events], null);
+
+    /// <summary>Refused, with the reason.</summary>
+    public static BatchDecision Refuse(string why) => new([], why);
+}
+
+/// <summary>
+/// The batch ledger's rules as pure functions: <see cref="Decide"/> turns a command into facts, <see cref="Apply"/>
+/// folds a fact into the state. The persistent actor persists what Decide returns and applies it; recovery
+/// replays Apply. Guarantees: exactly <c>Copies</c> good discs (a disc is handed out only while good plus
+/// in-flight discs are fewer than wanted), a disc completes or fails once (repeats yield no events),
+/// interrupted discs are made again and do not count towards the failed-disc threshold.
+/// </summary>
+public static class BatchLogic
+{
+    /// <summary>Decides <paramref name="command"/> against <paramref name="state"/>.</summary>
+    public static BatchDecision Decide(BatchState state, BatchCommand command)
+    {
+        var id = state.Spec?.BatchId ?? "";
+        switch (command)
+        {
+            case SubmitBatch s:
+                if (state.Spec != null) return BatchDecision.Accept(); // idempotent
+                if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
+                return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
+            case var _ when state.Spec is null:
+                return BatchDecision.Refuse("no batch has been submitted");
+            case CancelBatch c:
+                return state.IsFinished ? BatchDecision.Accept() : BatchDecision.Accept(new BatchCancelled(id, c.Reason));
+            case RecoverBatch:
+                return BatchDecision.Accept([.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted"))]);
+            case var _ when state.IsFinished:
+                return BatchDecision.Refuse($"batch {id} is {state.Status.ToString().ToLowerInvariant()}");
+            case RecordStaged r:
+                return BatchDecision.Accept(new ImageStaged(id, r.StashPath, r.Sha256, r.Sectors));
+            case StartDisc s:
+                if (state.Good.Count + state.InFlight.Count >= state.Spec.Copies)
+                    return BatchDecision.Refuse($"batch {id} needs no more discs ({state.Good.Count} good, {state.InFlight.Count} in flight, {state.Spec.Copies} wanted)");
+                if (state.InFlight.ContainsValue(s.Drive))
+                    return BatchDecision.Refuse($"drive {s.Drive} is already burning a disc of batch {id}");
+                return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive));
+            case CompleteDisc c:
+                if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
+                return state.Good.Count + 1 >= state.Spec.Copies
+                    ? BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256), new BatchFinished(id, true, $"{state.Spec.Copies} good discs"))
+                    : BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
+            case FailDisc f:
+            {
+                if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
+                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason);
+                int threshold = state.Spec.Options.FailedDiscThreshold;
+                return threshold > 0 && state.Failed + 1 >= threshold
+                    ? BatchDecision.Accept(failed, new BatchFinished(id, false, $"{state.Failed + 1} discs failed, the threshold is {threshold}"))
+                    : BatchDecision.Accept(failed);
+            }
+            default:
+                return BatchDecision.Refuse($"unknown command {command.GetType().Name}");
+        }
+    }
+
+    /// <summary>Folds <paramref name="e"/> into <paramref name="state"/>.</summary>
+    public static BatchState Apply(BatchState state, IBatchEvent e) => e switch
+    {
+        BatchSubmitted s => state with { Spec = s.Spec, Status = BatchStatus.Running },
+        ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath },
+        DiscStarted d => state with { InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1) },
+        DiscCompleted d => state with { InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256) },
+        DiscFailed d when d.Reason == "interrupted" => state with { InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1 },
+        DiscFailed d => state with { InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1 },
+        BatchCancelled c => state with { Status = BatchStatus.Cancelled, Reason = c.Reason },
+        BatchFinished f => state with { Status = f.Success ? BatchStatus.Completed : BatchStatus.Failed, Reason = f.Reason },
+        _ => state,
+    };
+
+    /// <summary>Applies every event in order.</summary>
+    public static BatchState Replay(IEnumerable<IBatchEvent> events) => events.Aggregate(BatchState.Empty, Apply);
+}

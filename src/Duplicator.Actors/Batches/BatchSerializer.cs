@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace Duplicator.Actors.Batches;
+
+/// <summary>
+/// Serializes the batch ledger's events and snapshots as JSON under short manifests that never change
+/// with a type's name (renaming a C# type must not make a journal unreadable, as Akka's default
+/// Newtonsoft serializer with "$type" would). Bound to <see cref="IBatchPersisted"/> in <see cref="Hocon"/>.
+/// </summary>
+public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>This serializer's id (project serializers use 100+).</summary>
+    public const int Id = 4101;
+
+    /// <summary>The HOCON that binds the serializer to the ledger's types.</summary>
+    public static readonly string Hocon = $$"""
+        akka.actor {
+          serializers.duplicator-batch = "{{typeof(BatchSerializer).AssemblyQualifiedName}}"
+          serialization-bindings { "{{typeof(IBatchPersisted).AssemblyQualifiedName}}" = duplicator-batch }
+          serialization-identifiers { "{{typeof(BatchSerializer).AssemblyQualifiedName}}" = {{Id}} }
+        }
+        """;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Manifests are part of the on-disk format: never rename or reuse one.
+    private static readonly (string Manifest, Type Type)[] Map =
+    [
+        ("bs", typeof(BatchSubmitted)),
+        ("is", typeof(ImageStaged)),
+        ("ds", typeof(DiscStarted)),
+        ("dc", typeof(DiscCompleted)),
+        ("df", typeof(DiscFailed)),
+        ("bc", typeof(BatchCancelled)),
+        ("bf", typeof(BatchFinished)),
+        ("state", typeof(BatchState)),
+    ];
+
+    /// <inheritdoc />
+    public override int Identifier => Id;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) =>
+        Map.FirstOrDefault(m => m.Type == o.GetType()).Manifest ?? throw new ArgumentException($"{o.GetType()} is not a batch ledger type");
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var type = Map.FirstOrDefault(m => m.Manifest == manifest).Type
+            ?? throw new System.Runtime.Serialization.SerializationException($"unknown batch ledger manifest '{manifest}'");
+        return JsonSerializer.Deserialize(bytes, type, Json) ?? throw new System.Runtime.Serialization.SerializationException($"empty '{manifest}' payload");
+    }
+}
