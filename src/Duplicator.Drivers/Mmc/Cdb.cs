@@ -128,6 +128,116 @@ public static class Cdb
         return 12;
     }
 
+    /// <summary>SPC-4 6.27 REQUEST SENSE: allocation length in byte 4.</summary>
+    public static int RequestSense(Span<byte> c, byte allocation)
+    {
+        Init(c, 0x03, 6);
+        c[4] = allocation;
+        return 6;
+    }
+
+    /// <summary>MMC-6 6.26 READ TOC/PMA/ATIP: format in byte 2 bits 0-3 (0 TOC, 1 session info, 2 full TOC, 4 ATIP), MSF byte 1 bit 1, track 6, allocation 7-8.</summary>
+    public static int ReadToc(Span<byte> c, byte format, byte track, ushort allocation, bool msf = false)
+    {
+        Init(c, 0x43, 10);
+        c[1] = (byte)(msf ? 0x02 : 0);
+        c[2] = (byte)(format & 0x0F);
+        c[6] = track;
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.7 GET EVENT STATUS NOTIFICATION, polled (byte 1 bit 0), class request in byte 4 (10h = media), allocation 7-8.</summary>
+    public static int GetEventStatusNotification(Span<byte> c, byte classRequest, ushort allocation)
+    {
+        Init(c, 0x4A, 10);
+        c[1] = 0x01;
+        c[4] = classRequest;
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.8 GET PERFORMANCE: data type byte 1, starting LBA 2-5, maximum descriptors 8-9, type byte 10 (00h performance, 03h write speed).</summary>
+    public static int GetPerformance(Span<byte> c, byte dataType, uint startingLba, ushort maxDescriptors, byte type)
+    {
+        Init(c, 0xAC, 12);
+        c[1] = dataType;
+        BinaryPrimitives.WriteUInt32BigEndian(c[2..], startingLba);
+        BinaryPrimitives.WriteUInt16BigEndian(c[8..], maxDescriptors);
+        c[10] = type;
+        return 12;
+    }
+
+    /// <summary>MMC-6 6.39 SET STREAMING: type byte 8 (00h performance descriptor), parameter list length 9-10.</summary>
+    public static int SetStreaming(Span<byte> c, ushort parameterLength)
+    {
+        Init(c, 0xB6, 12);
+        BinaryPrimitives.WriteUInt16BigEndian(c[9..], parameterLength);
+        return 12;
+    }
+
+    /// <summary>MMC-6 6.25 READ BUFFER CAPACITY: BLOCK bit byte 1 bit 0, allocation 7-8.</summary>
+    public static int ReadBufferCapacity(Span<byte> c, ushort allocation, bool blocks = false)
+    {
+        Init(c, 0x5C, 10);
+        c[1] = (byte)(blocks ? 1 : 0);
+        BinaryPrimitives.WriteUInt16BigEndian(c[7..], allocation);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.31 RESERVE TRACK by size (ARSV = 0): reservation size in blocks, bytes 5-8.</summary>
+    public static int ReserveTrack(Span<byte> c, uint blocks)
+    {
+        Init(c, 0x53, 10);
+        BinaryPrimitives.WriteUInt32BigEndian(c[5..], blocks);
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.35 SEND CUE SHEET: cue sheet size, 24-bit, bytes 6-8.</summary>
+    public static int SendCueSheet(Span<byte> c, int cueSheetBytes)
+    {
+        Init(c, 0x5D, 10);
+        c[6] = (byte)(cueSheetBytes >> 16);
+        c[7] = (byte)(cueSheetBytes >> 8);
+        c[8] = (byte)cueSheetBytes;
+        return 10;
+    }
+
+    /// <summary>MMC-6 6.46 WRITE(12): LBA 2-5, transfer length 6-9, streaming bit byte 10 bit 7.</summary>
+    public static int Write12(Span<byte> c, long lba, uint blocks, bool streaming = false)
+    {
+        Init(c, 0xAA, 12);
+        BinaryPrimitives.WriteInt32BigEndian(c[2..], checked((int)lba));
+        BinaryPrimitives.WriteUInt32BigEndian(c[6..], blocks);
+        c[10] = (byte)(streaming ? 0x80 : 0);
+        return 12;
+    }
+
+    /// <summary>MMC-6 6.20 READ(12): LBA 2-5, transfer length 6-9.</summary>
+    public static int Read12(Span<byte> c, long lba, uint blocks)
+    {
+        Init(c, 0xA8, 12);
+        BinaryPrimitives.WriteInt32BigEndian(c[2..], checked((int)lba));
+        BinaryPrimitives.WriteUInt32BigEndian(c[6..], blocks);
+        return 12;
+    }
+
+    /// <summary>MMC-6 6.5 FORMAT UNIT with FmtData (byte 1 bit 4) and format code 001b: a format list follows.</summary>
+    public static int FormatUnit(Span<byte> c)
+    {
+        Init(c, 0x04, 6);
+        c[1] = 0x11;
+        return 6;
+    }
+
+    /// <summary>SPC/MMC PREVENT ALLOW MEDIUM REMOVAL: prevent bit byte 4 bit 0.</summary>
+    public static int PreventAllowMediumRemoval(Span<byte> c, bool prevent)
+    {
+        Init(c, 0x1E, 6);
+        c[4] = (byte)(prevent ? 1 : 0);
+        return 6;
+    }
+
     private static int Rw10(Span<byte> c, byte op, long lba, ushort blocks)
     {
         Init(c, op, 10);

@@ -43,4 +43,43 @@ public class CdbTests
         Assert.Equal(new byte[] { 0xBB, 0, 0xFF, 0xFF, 0x1B, 0x90, 0, 0, 0, 0, 0, 0 }, Build(c => Cdb.SetCdSpeed(c, 0xFFFF, 7056)));
         Assert.Equal(new byte[] { 0xA1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, Build(c => Cdb.Blank(c, full: false)));
     }
+
+    [Fact]
+    public void Remaining_mmc_commands_follow_their_tables()
+    {
+        Assert.Equal(new byte[] { 0x03, 0, 0, 0, 0x12, 0 }, Build(c => Cdb.RequestSense(c, 18)));
+        Assert.Equal(new byte[] { 0x43, 0x02, 0x02, 0, 0, 0, 0x01, 0x03, 0x24, 0 }, Build(c => Cdb.ReadToc(c, 2, 1, 804, msf: true)));
+        Assert.Equal(new byte[] { 0x4A, 0x01, 0, 0, 0x10, 0, 0, 0x00, 0x08, 0 }, Build(c => Cdb.GetEventStatusNotification(c, 0x10, 8)));
+        Assert.Equal(new byte[] { 0xAC, 0x00, 0, 0, 0, 0, 0, 0, 0x00, 0x10, 0x03, 0 }, Build(c => Cdb.GetPerformance(c, 0, 0, 16, 3)));
+        Assert.Equal(new byte[] { 0xB6, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x1C, 0 }, Build(c => Cdb.SetStreaming(c, 28)));
+        Assert.Equal(new byte[] { 0x5C, 0x01, 0, 0, 0, 0, 0, 0x00, 0x0C, 0 }, Build(c => Cdb.ReadBufferCapacity(c, 12, blocks: true)));
+        Assert.Equal(new byte[] { 0x53, 0, 0, 0, 0, 0x00, 0x01, 0x00, 0x00, 0 }, Build(c => Cdb.ReserveTrack(c, 65536)));
+        Assert.Equal(new byte[] { 0x5D, 0, 0, 0, 0, 0, 0x00, 0x00, 0x28, 0 }, Build(c => Cdb.SendCueSheet(c, 40)));
+        Assert.Equal(new byte[] { 0xAA, 0, 0, 0, 0x10, 0, 0, 0, 0, 0x20, 0x80, 0 }, Build(c => Cdb.Write12(c, 4096, 32, streaming: true)));
+        Assert.Equal(new byte[] { 0xA8, 0, 0, 0, 0, 0x01, 0, 0, 0, 0x01, 0, 0 }, Build(c => Cdb.Read12(c, 1, 1)));
+        Assert.Equal(new byte[] { 0x04, 0x11, 0, 0, 0, 0 }, Build(c => Cdb.FormatUnit(c)));
+        Assert.Equal(new byte[] { 0x1E, 0, 0, 0, 0x01, 0 }, Build(c => Cdb.PreventAllowMediumRemoval(c, prevent: true)));
+    }
+
+    /// <summary>The emulated drive, decoding CDBs on its own, accepts what these builders make.</summary>
+    [Fact]
+    public void The_emulated_drive_accepts_the_information_commands_these_builders_make()
+    {
+        using var emu = Duplicator.Drivers.Emulation.EmulatedRecorder.FromUrl($"emulated:dvd+r?dir={Path.GetTempPath()}dup-cdb-{Guid.NewGuid():N}");
+        var data = new byte[64];
+        foreach (var (name, build, len) in new (string, Func<byte[], int>, int)[]
+        {
+            ("GET EVENT STATUS", c => Cdb.GetEventStatusNotification(c, 0x10, 8), 8),
+            ("READ BUFFER CAPACITY", c => Cdb.ReadBufferCapacity(c, 12), 12),
+            ("PREVENT", c => Cdb.PreventAllowMediumRemoval(c, true), 0),
+            ("ALLOW", c => Cdb.PreventAllowMediumRemoval(c, false), 0),
+        })
+        {
+            var cdb = new byte[16];
+            int n = build(cdb);
+            Assert.NotEqual(0, cdb[0]);
+            var r = emu.Execute(cdb.AsSpan(0, n), len == 0 ? Duplicator.Drivers.Transport.DataDirection.None : Duplicator.Drivers.Transport.DataDirection.In, data.AsSpan(0, len), TimeSpan.FromSeconds(5));
+            Assert.True(r.IsGood, $"{name}: status {r.Status}, sense {Convert.ToHexString(r.Sense.Span)}");
+        }
+    }
 }
