@@ -37,6 +37,9 @@ public static class AudioDiscWriter
         long total = disc.Tracks.Sum(t => t.Length), written = 0;
         var starts = new List<long>();
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2352);
+        // Expected audio hashed as it is written (or known from the staging): the image is read once.
+        using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        bool hashWhileWriting = options.Verify && !options.Simulate && disc is not IContentHashed;
         try
         {
             for (int i = 0; i < disc.Tracks.Count; i++)
@@ -53,6 +56,7 @@ public static class AudioDiscWriter
                     int n = (int)Math.Min(ChunkSectors, track.Length - done);
                     var span = buffer.AsSpan(0, n * 2352);
                     disc.Read(track.StartSector + done, span);
+                    if (hashWhileWriting) expected.AppendData(span);
                     drive.Write10(info.NextWritable + done, 2352, span);
                     done += n;
                     written += n;
@@ -68,7 +72,7 @@ public static class AudioDiscWriter
                 if (options.EjectAfterBurn) drive.Eject();
                 return null;
             }
-            using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long verified = 0;
             using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             for (int i = 0; i < disc.Tracks.Count; i++)
             {
@@ -78,15 +82,15 @@ public static class AudioDiscWriter
                     cancellationToken.ThrowIfCancellationRequested();
                     int n = (int)Math.Min(ChunkSectors, track.Length - done);
                     var span = buffer.AsSpan(0, n * 2352);
-                    disc.Read(track.StartSector + done, span);
-                    expected.AppendData(span);
                     drive.ReadCdAudio(starts[i] + done, span);
                     actual.AppendData(span);
                     done += n;
+                    verified += n;
+                    progress.NotifyVerifyProgress(verified, total);
                 }
             }
             var got = actual.GetHashAndReset();
-            var want = expected.GetHashAndReset();
+            var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
             if (!got.AsSpan().SequenceEqual(want))
                 throw new ImapiException(ImapiError.CannotWriteToMedia, $"{drive.Location}: verification failed: the tracks read back as SHA-256 {Convert.ToHexString(got)}, the image's are {Convert.ToHexString(want)}");
             if (options.EjectAfterBurn) drive.Eject();

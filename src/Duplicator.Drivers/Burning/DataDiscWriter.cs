@@ -47,6 +47,10 @@ public static class DataDiscWriter
         progress.NotifyPreparingBurn(0);
         long start = track.NextWritable;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2048);
+        // The expected hash comes from the staging when it is known, else from the bytes as they are written:
+        // the image is read once either way.
+        using var written = options.Verify && !options.Simulate && image is not IContentHashed
+            ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         try
         {
             for (long done = 0; done < image.SectorCount;)
@@ -56,6 +60,7 @@ public static class DataDiscWriter
                 int n = (int)Math.Min(ChunkSectors, image.SectorCount - done);
                 var span = buffer.AsSpan(0, n * 2048);
                 image.Read(done, span);
+                written?.AppendData(span);
                 drive.Write10(start + done, 2048, span);
                 done += n;
                 progress.NotifyBlockProgress(done, image.SectorCount);
@@ -70,8 +75,8 @@ public static class DataDiscWriter
             byte[]? readBack = null;
             if (options.Verify)
             {
-                readBack = ReadBackSha256(drive, start, image.SectorCount, cancellationToken);
-                var expected = image.ComputeSha256(cancellationToken);
+                readBack = ReadBackSha256(drive, start, image.SectorCount, cancellationToken, progress);
+                var expected = (image as IContentHashed)?.ContentSha256 ?? written!.GetHashAndReset();
                 if (!readBack.AsSpan().SequenceEqual(expected))
                     throw new ImapiException(ImapiError.CannotWriteToMedia,
                         $"{drive.Location}: verification failed: the disc reads back as SHA-256 {Convert.ToHexString(readBack)}, the image is {Convert.ToHexString(expected)}");
@@ -86,7 +91,7 @@ public static class DataDiscWriter
     }
 
     /// <summary>SHA-256 of <paramref name="sectors"/> 2048-byte sectors read from <paramref name="start"/>.</summary>
-    public static byte[] ReadBackSha256(MmcDevice drive, long start, long sectors, CancellationToken cancellationToken)
+    public static byte[] ReadBackSha256(MmcDevice drive, long start, long sectors, CancellationToken cancellationToken, IDiscMasterProgressEvents? progress = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2048);
@@ -100,6 +105,7 @@ public static class DataDiscWriter
                 drive.Read10(start + done, 2048, span);
                 hash.AppendData(span);
                 done += n;
+                progress?.NotifyVerifyProgress(done, sectors);
             }
             return hash.GetHashAndReset();
         }

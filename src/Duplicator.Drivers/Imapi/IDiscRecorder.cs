@@ -57,6 +57,10 @@ public interface IDiscRecorder : IDisposable
     /// <summary>Blanks a rewritable medium (full or quick).</summary>
     void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Burns <paramref name="image"/>; throws <see cref="ImapiException"/> on failure.</summary>
-    void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken);
+    /// <summary>
+    /// Burns <paramref name="image"/>; throws <see cref="ImapiException"/> on failure. Returns the SHA-256 the
+    /// disc read back as when <see cref="RecordOptions.Verify"/> is set (equal to the image's content hash, or
+    /// the call fails with CannotWriteToMedia), else null. The image is read once, in ascending sector order.
+    /// </summary>
+    byte[]? Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken);
 }

@@ -88,14 +88,13 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
     }
 
     /// <inheritdoc />
-    public void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+    public byte[]? Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
         try
         {
             if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
-                AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
-            else
-                DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+                return AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
+            return DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
         }
         catch (TransportException e)
         {

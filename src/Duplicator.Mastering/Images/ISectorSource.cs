@@ -69,3 +69,14 @@ public interface IDiscImage : ISectorSource
     /// <summary>Media catalog number (13 digits), or null.</summary>
     string? Catalog => null;
 }
+
+/// <summary>
+/// An image whose content hash is already known (computed once when it was staged), so a recorder that
+/// verifies does not read the image a second time. The content is what a drive reads back: every sector
+/// of a data image; the audio of every track, gaps excluded, of an audio disc.
+/// </summary>
+public interface IContentHashed
+{
+    /// <summary>SHA-256 of the content as a verifying recorder reads it back.</summary>
+    byte[] ContentSha256 { get; }
+}

@@ -28,6 +28,12 @@ public interface IDiscMasterProgressEvents
     /// <summary>The disc is being closed; estimated seconds.</summary>
     void NotifyClosingDisc(int estimatedSeconds) { }
 
+    /// <summary>
+    /// Not in IMAPI (which has no verify): the burned disc is being read back, <paramref name="completedBlocks"/>
+    /// of <paramref name="totalBlocks"/>.
+    /// </summary>
+    void NotifyVerifyProgress(long completedBlocks, long totalBlocks) { }
+
     /// <summary>The burn ended; <paramref name="error"/> is null on success.</summary>
     void NotifyBurnComplete(ImapiError? error) { }
 

@@ -22,11 +22,12 @@ public sealed class DiscMasterTests : IDisposable
         public MediaInfo QueryMediaInfo() => new(true, MediaFlags.Blank | MediaFlags.Writable, "DVD+R", 0, 1, 0, 2_295_104);
         public void Eject() { }
         public void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default) { }
-        public void Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+        public byte[]? Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
         {
             progress.NotifyBlockProgress(image.SectorCount, image.SectorCount);
             if (fail is { } code) throw new ImapiException(code, $"{path}: scripted failure");
             Burns.Add((image, options));
+            return null;
         }
         public void Dispose() => Disposed = true;
     }
