@@ -16,7 +16,9 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="Paths">The folder, the image, or the WAV files.</param>
 /// <param name="Copies">Good discs wanted.</param>
 /// <param name="Options">How to burn.</param>
-public sealed record BatchSpec(string BatchId, string Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options);
+/// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
+/// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
+public sealed record BatchSpec(string BatchId, string Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null);
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;
@@ -53,6 +55,17 @@ public sealed record BatchCancelled(string BatchId, string Reason) : IBatchEvent
 /// <summary>The batch ended: with all its good discs, or failed (threshold reached, source changed, ...).</summary>
 public sealed record BatchFinished(string BatchId, bool Success, string Reason) : IBatchEvent;
 
+/// <summary>The tower registered a batch id (the tower's own journal: which batches exist, to resume them on start).</summary>
+public sealed record BatchRegistered(string BatchId, DateTimeOffset At) : IBatchPersisted;
+
+/// <summary>One disc in a batch's ledger.</summary>
+/// <param name="Disc">Disc number within the batch, from 1.</param>
+/// <param name="Drive">Drive it was (or is being) burned on.</param>
+/// <param name="State">started, completed, failed or interrupted.</param>
+/// <param name="Sha256">What the disc verified as, when completed.</param>
+/// <param name="Reason">Why it failed.</param>
+public sealed record DiscEntry(int Disc, string Drive, string State, string? Sha256, string? Reason);
+
 /// <summary>Where a batch stands.</summary>
 public enum BatchStatus
 {
@@ -82,11 +95,18 @@ public sealed record BatchState(
     int NextDisc,
     string? ImageSha256,
     string? StashPath,
-    string? Reason) : IBatchPersisted
+    string? Reason,
+    ImmutableSortedDictionary<int, DiscEntry>? Ledger = null,
+    long Version = 0) : IBatchPersisted
 {
     /// <summary>The state before anything happened.</summary>
     public static BatchState Empty { get; } = new(null, BatchStatus.New, ImmutableSortedDictionary<int, string>.Empty, 0, 0,
-        ImmutableSortedDictionary<int, string>.Empty, 1, null, null, null);
+        ImmutableSortedDictionary<int, string>.Empty, 1, null, null, null, ImmutableSortedDictionary<int, DiscEntry>.Empty);
+
+    // Version: events applied so far; lets a reader that gets answers out of order keep the newest state.
+
+    /// <summary>Every disc handed out, by number, with its latest state.</summary>
+    public ImmutableSortedDictionary<int, DiscEntry> Discs => Ledger ?? ImmutableSortedDictionary<int, DiscEntry>.Empty;
 
     /// <summary>Good discs still to make.</summary>
     public int Remaining => Spec is null ? 0 : Math.Max(0, Spec.Copies - Good.Count);

@@ -23,6 +23,9 @@ public sealed record FailDisc(int Disc, string Drive, string Reason) : BatchComm
 /// <summary>Cancel the batch.</summary>
 public sealed record CancelBatch(string Reason) : BatchCommand;
 
+/// <summary>End the batch as failed (its image could not be staged, its source changed, ...).</summary>
+public sealed record FailBatch(string Reason) : BatchCommand;
+
 /// <summary>After a restart: discs that were in flight are failed as interrupted, to be made again.</summary>
 public sealed record RecoverBatch : BatchCommand;
 
@@ -63,6 +66,8 @@ public static class BatchLogic
                 return BatchDecision.Accept([.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted"))]);
             case var _ when state.IsFinished:
                 return BatchDecision.Refuse($"batch {id} is {state.Status.ToString().ToLowerInvariant()}");
+            case FailBatch f:
+                return BatchDecision.Accept(new BatchFinished(id, false, f.Reason));
             case RecordStaged r:
                 return BatchDecision.Accept(new ImageStaged(id, r.StashPath, r.Sha256, r.Sectors));
             case StartDisc s:
@@ -91,14 +96,32 @@ public static class BatchLogic
     }
 
     /// <summary>Folds <paramref name="e"/> into <paramref name="state"/>.</summary>
-    public static BatchState Apply(BatchState state, IBatchEvent e) => e switch
+    public static BatchState Apply(BatchState state, IBatchEvent e) => Fold(state, e) with { Version = state.Version + 1 };
+
+    private static BatchState Fold(BatchState state, IBatchEvent e) => e switch
     {
         BatchSubmitted s => state with { Spec = s.Spec, Status = BatchStatus.Running },
         ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath },
-        DiscStarted d => state with { InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1) },
-        DiscCompleted d => state with { InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256) },
-        DiscFailed d when d.Reason == "interrupted" => state with { InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1 },
-        DiscFailed d => state with { InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1 },
+        DiscStarted d => state with
+        {
+            InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "started", null, null)),
+        },
+        DiscCompleted d => state with
+        {
+            InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "completed", d.Sha256, null)),
+        },
+        DiscFailed d when d.Reason == "interrupted" => state with
+        {
+            InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1,
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "interrupted", null, d.Reason)),
+        },
+        DiscFailed d => state with
+        {
+            InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1,
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "failed", null, d.Reason)),
+        },
         BatchCancelled c => state with { Status = BatchStatus.Cancelled, Reason = c.Reason },
         BatchFinished f => state with { Status = f.Success ? BatchStatus.Completed : BatchStatus.Failed, Reason = f.Reason },
         _ => state,

@@ -36,6 +36,7 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("bc", typeof(BatchCancelled)),
         ("bf", typeof(BatchFinished)),
         ("state", typeof(BatchState)),
+        ("tr", typeof(BatchRegistered)),
     ];
 
     /// <inheritdoc />

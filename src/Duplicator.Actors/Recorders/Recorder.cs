@@ -1,0 +1,78 @@
+using Akka.Actor;
+using Duplicator.Actors.Images;
+using Duplicator.Drivers.Imapi;
+
+namespace Duplicator.Actors.Recorders;
+
+/// <summary>What a recorder is doing.</summary>
+public enum DriveState
+{
+    /// <summary>Opening the drive.</summary>
+    Opening,
+    /// <summary>No usable medium: waiting for one.</summary>
+    Empty,
+    /// <summary>A medium is in; ready for a disc.</summary>
+    Ready,
+    /// <summary>Checking the medium (blank? big enough?).</summary>
+    Checking,
+    /// <summary>Writing the image.</summary>
+    Writing,
+    /// <summary>Closing track and session.</summary>
+    Closing,
+    /// <summary>Reading the disc back.</summary>
+    Verifying,
+    /// <summary>Ejecting the disc.</summary>
+    Ejecting,
+    /// <summary>The drive failed; it is restarted with backoff.</summary>
+    Faulted,
+}
+
+/// <summary>
+/// Protocol of a RecorderActor: one per drive, owning the drive's MMC session on a dedicated thread. The tower
+/// sends <see cref="Burn"/> to a <see cref="DriveState.Ready"/> recorder; the recorder checks the medium, joins the
+/// batch's staging wave, writes, closes, verifies, ejects, and answers <see cref="DiscBurned"/> or
+/// <see cref="DiscFailed"/>. It reports every change as <see cref="StatusChanged"/>.
+/// </summary>
+public static class Recorder
+{
+    /// <summary>Timing of a recorder.</summary>
+    /// <param name="MediaPoll">How often an empty drive is asked for a medium.</param>
+    /// <param name="CancelGrace">How long a cancelled or detached burn may take to stop before the drive is declared hung.</param>
+    /// <param name="ProgressInterval">Least time between two progress reports.</param>
+    public sealed record Settings(TimeSpan MediaPoll, TimeSpan CancelGrace, TimeSpan ProgressInterval)
+    {
+        /// <summary>Poll every second, 30 s grace, progress every 250 ms.</summary>
+        public static Settings Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>Burn disc <paramref name="Disc"/> of a batch from <paramref name="Image"/>, fed by <paramref name="Staging"/>.</summary>
+    /// <param name="BatchId">The batch.</param>
+    /// <param name="Disc">Disc number in the batch's ledger.</param>
+    /// <param name="Image">The staged image.</param>
+    /// <param name="Staging">The batch's staging actor (waves).</param>
+    /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
+    /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank);
+
+    /// <summary>Stop the burn of a batch (the disc fails as cancelled).</summary>
+    public sealed record CancelBurn(string BatchId, string Reason);
+
+    /// <summary>A recorder's state, progress, rate and ETA.</summary>
+    public sealed record StatusChanged(string DriveId, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds, string? BatchId, int? Disc, string? Message);
+
+    /// <summary>The disc came out good; <paramref name="Sha256"/> is what it read back as (the content hash when not verifying).</summary>
+    public sealed record DiscBurned(string DriveId, string BatchId, int Disc, string Sha256, bool Verified);
+
+    /// <summary>The disc failed. <paramref name="DriveFault"/> is false for media the operator must change (not blank, too small, wrong kind) and cancellations.</summary>
+    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault);
+
+    /// <summary>
+    /// Props of the recorder for <paramref name="driveId"/>; <paramref name="open"/> opens the drive (called again after a
+    /// restart); reports go to <paramref name="tower"/>.
+    /// </summary>
+    public static Props Props(string driveId, Func<IDiscRecorder> open, IActorRef tower, Settings settings) =>
+        Akka.Actor.Props.Create(() => new RecorderActor(driveId, open, tower, settings));
+}
+
+/// <summary>Thrown inside a recorder to have its supervisor restart it (with backoff): the drive stopped answering.</summary>
+public sealed class DriveFaultException(string message, Exception? inner = null) : Exception(message, inner);

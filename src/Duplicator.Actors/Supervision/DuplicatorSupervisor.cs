@@ -1,0 +1,365 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using Akka.Persistence;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
+using Duplicator.Actors.Recorders;
+using Duplicator.Drivers.Imapi;
+
+namespace Duplicator.Actors.Supervision;
+
+/// <summary>
+/// The tower: see <see cref="Tower"/>. Its journal holds only which batches exist (facts, never progress); each
+/// batch's ledger is its own persistent <see cref="BatchActor"/>. Every outcome goes to the ledger first and the
+/// tower acts on the ledger's answer, so after a crash the ledgers alone say what is done.
+/// </summary>
+internal sealed class DuplicatorSupervisor : ReceivePersistentActor
+{
+    private sealed record DriveSlot(Tower.DriveSpec Spec, IActorRef Recorder, Tower.DriveStatus Status, bool Assigning);
+
+    private sealed record BatchSlot(string Id, DateTimeOffset At, IActorRef Ledger, BatchState State, IActorRef? Staging, StagedImage? Image, int Pending);
+
+    private sealed record BatchLoaded(string BatchId, BatchState State, bool Resumed);
+    private sealed record SubmitAnswered(string BatchId, object Reply, IActorRef ReplyTo);
+    private sealed record DiscAssigned(string BatchId, string DriveId, object Reply);
+    private sealed record LedgerAnswered(string BatchId, string What, object Reply);
+
+    private readonly ImmutableArray<Tower.DriveSpec> _driveSpecs;
+    private readonly Tower.Settings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, DriveSlot> _drives = [];
+    private readonly Dictionary<string, BatchSlot> _batches = [];
+    private readonly List<BatchRegistered> _registry = [];
+    private int _children;
+
+    public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings)
+    {
+        _driveSpecs = drives;
+        _settings = settings;
+
+        Recover<BatchRegistered>(e => _registry.Add(e));
+        Recover<RecoveryCompleted>(_ => Start());
+
+        Command<Tower.Submit>(OnSubmit);
+        Command<SubmitAnswered>(OnSubmitAnswered);
+        Command<BatchLoaded>(OnBatchLoaded);
+        Command<DiscAssigned>(OnDiscAssigned);
+        Command<LedgerAnswered>(OnLedgerAnswered);
+        Command<Staging.Staged>(OnStaged);
+        Command<Staging.StagingFailed>(f => AskLedger(f.BatchId, "fail", new FailBatch($"staging failed: {f.Reason}")));
+        Command<Recorder.StatusChanged>(OnStatus);
+        Command<Recorder.DiscBurned>(OnBurned);
+        Command<Recorder.DiscFailed>(OnDiscFailed);
+        Command<Tower.Cancel>(c =>
+        {
+            bool found = _batches.ContainsKey(c.BatchId);
+            if (found) AskLedger(c.BatchId, "cancel", new CancelBatch(c.Reason));
+            Sender.Tell(new Tower.Done(found));
+        });
+        Command<Tower.ClearQuarantine>(c =>
+        {
+            bool found = _drives.TryGetValue(c.DriveId, out var slot);
+            if (found)
+            {
+                _log.Info("drive {0}: quarantine cleared by the operator", c.DriveId);
+                SetDrive(slot! with { Status = slot.Status with { Quarantined = false, ConsecutiveFailures = 0 } });
+                TryDispatch();
+            }
+            Sender.Tell(new Tower.Done(found));
+        });
+        Command<Tower.GetDrives>(_ => Sender.Tell(_driveSpecs.Select(d => _drives[d.Id].Status).ToArray()));
+        Command<Tower.GetBatches>(_ => Sender.Tell(_registry.AsEnumerable().Reverse()
+            .Where(r => _batches.ContainsKey(r.BatchId)).Select(r => _batches[r.BatchId].State).ToArray()));
+        Command<Tower.GetBatch>(g =>
+        {
+            if (_batches.TryGetValue(g.BatchId, out var b)) Sender.Tell(b.State);
+            else Sender.Tell(new Tower.Done(false));
+        });
+        Command<Tower.GetStagingStats>(g =>
+        {
+            if (_batches.TryGetValue(g.BatchId, out var b) && b.Staging is { } s) s.Forward(Staging.GetStats.Instance);
+            else Sender.Tell(new Tower.Done(false));
+        });
+        Command<Terminated>(OnTerminated);
+        Command<SaveSnapshotSuccess>(_ => { });
+    }
+
+    public override string PersistenceId => Tower.PersistenceId;
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        // A ledger that throws is restarted (it recovers from its journal); staging and backoff supervisors likewise.
+        new OneForOneStrategy(_ => Directive.Restart);
+
+    private void Start()
+    {
+        foreach (var d in _driveSpecs)
+        {
+            var child = Recorder.Props(d.Id, d.Open, Self, _settings.Recorder);
+            var backoff = BackoffSupervisor.Props(Backoff.OnFailure(child, "recorder", _settings.BackoffMin, _settings.BackoffMax, 0.2, -1));
+            var recorder = Context.ActorOf(backoff, $"drive-{_children++}");
+            _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0), false);
+        }
+        foreach (var r in _registry)
+            Load(r, resumed: true);
+    }
+
+    private void Load(BatchRegistered r, bool resumed)
+    {
+        var ledger = Context.ActorOf(Batch.Props(r.BatchId, _settings.SnapshotEvery), $"ledger-{_children++}");
+        Context.Watch(ledger);
+        _batches[r.BatchId] = new BatchSlot(r.BatchId, r.At, ledger, BatchState.Empty, null, null, 0);
+        var id = r.BatchId;
+        ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
+            .PipeTo(Self, success: s => new BatchLoaded(id, s, resumed), failure: e => new LedgerAnswered(id, "load", new Status.Failure(e)));
+    }
+
+    private void OnBatchLoaded(BatchLoaded loaded)
+    {
+        if (!_batches.TryGetValue(loaded.BatchId, out var slot)) return;
+        var s = loaded.State;
+        if (loaded.Resumed && s.Status == BatchStatus.Running)
+            _log.Info("resuming batch {0}: {1} of {2} good discs made, {3} failed, {4} interrupted disc(s) will be made again",
+                loaded.BatchId, s.Good.Count, s.Spec?.Copies ?? 0, s.Failed, s.Interrupted);
+        UpdateBatch(slot, s);
+    }
+
+    private void OnSubmit(Tower.Submit submit)
+    {
+        var spec = submit.Spec;
+        if (_batches.TryGetValue(spec.BatchId, out var existing))
+        {
+            var replyTo = Sender;
+            existing.Ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
+                .PipeTo(replyTo, success: s => new Tower.Submitted(s, false), failure: e => new Tower.Rejected(e.Message));
+            return;
+        }
+        var unknown = spec.Options.Drives.Where(d => !_drives.ContainsKey(d)).ToArray();
+        if (unknown.Length > 0)
+        {
+            Sender.Tell(new Tower.Rejected($"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", _driveSpecs.Select(d => d.Id))})"));
+            return;
+        }
+        if (spec.Source is not ("folder" or "image" or "audio") || spec.Paths.IsDefaultOrEmpty)
+        {
+            Sender.Tell(new Tower.Rejected($"batch {spec.BatchId}: source '{spec.Source}' with {spec.Paths.Length} path(s); want folder, image or audio with paths"));
+            return;
+        }
+        var at = DateTimeOffset.UtcNow;
+        var check = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, at));
+        if (check.Refused is { } why)
+        {
+            Sender.Tell(new Tower.Rejected(why));
+            return;
+        }
+        var sender = Sender;
+        Persist(new BatchRegistered(spec.BatchId, at), registered =>
+        {
+            _registry.Add(registered);
+            var ledger = Context.ActorOf(Batch.Props(spec.BatchId, _settings.SnapshotEvery), $"ledger-{_children++}");
+            Context.Watch(ledger);
+            _batches[spec.BatchId] = new BatchSlot(spec.BatchId, at, ledger, BatchState.Empty, null, null, 0);
+            ledger.Ask<object>(new SubmitBatch(spec, at), _settings.AskTimeout)
+                .PipeTo(Self, success: r => new SubmitAnswered(spec.BatchId, r, sender), failure: e => new SubmitAnswered(spec.BatchId, new Status.Failure(e), sender));
+        });
+    }
+
+    private void OnSubmitAnswered(SubmitAnswered a)
+    {
+        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        switch (a.Reply)
+        {
+            case Batch.Accepted ok:
+                _log.Info("batch {0} submitted: {1} copies of {2} {3}", a.BatchId, ok.State.Spec!.Copies, ok.State.Spec.Source, string.Join(" ", ok.State.Spec.Paths));
+                a.ReplyTo.Tell(new Tower.Submitted(ok.State, true));
+                UpdateBatch(slot, ok.State);
+                break;
+            case Batch.Refused no:
+                a.ReplyTo.Tell(new Tower.Rejected(no.Reason));
+                break;
+            default:
+                a.ReplyTo.Tell(new Tower.Rejected($"the ledger did not accept batch {a.BatchId}: {(a.Reply as Status.Failure)?.Cause.Message}"));
+                break;
+        }
+    }
+
+    private void UpdateBatch(BatchSlot slot, BatchState state)
+    {
+        if (state.Version < slot.State.Version) state = slot.State; // ledger answers may arrive out of order: keep the newest
+        slot = slot with { State = state };
+        _batches[slot.Id] = slot;
+        Context.System.EventStream.Publish(new Tower.BatchChanged(state, slot.At));
+        if (state.IsFinished)
+        {
+            if (slot.Staging is { } staging)
+            {
+                Context.Stop(staging);
+                _batches[slot.Id] = slot with { Staging = null, Image = null };
+                foreach (var d in _drives.Values.Where(d => d.Status.BatchId == slot.Id))
+                    d.Recorder.Tell(new Recorder.CancelBurn(slot.Id, $"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"));
+                if (state.Status == BatchStatus.Completed && state.Spec!.Source != "image")
+                    DeleteStash(slot.Id);
+                _log.Info("batch {0} {1}: {2} good, {3} failed ({4})", slot.Id, state.Status.ToString().ToLowerInvariant(), state.Good.Count, state.Failed, state.Reason);
+            }
+            return;
+        }
+        if (state.Status == BatchStatus.Running && slot.Staging is null)
+        {
+            (string, string)? previous = state.StashPath is { } p && state.ImageSha256 is { } h ? (p, h) : null;
+            var staging = Context.ActorOf(Staging.Props(state.Spec!, slot.At, _settings.StashDirectory, previous, _settings.Staging), $"staging-{_children++}");
+            _batches[slot.Id] = slot with { Staging = staging };
+        }
+        TryDispatch();
+    }
+
+    private void DeleteStash(string batchId)
+    {
+        try
+        {
+            var folder = ImageStager.StashFolder(_settings.StashDirectory, batchId);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // IMAPI clears the stash after a successful burn
+        }
+        catch (IOException e)
+        {
+            _log.Warning("batch {0}: the stash could not be removed: {1}", batchId, e.Message);
+        }
+    }
+
+    private void OnStaged(Staging.Staged staged)
+    {
+        var image = staged.Image;
+        if (!_batches.TryGetValue(image.BatchId, out var slot) || slot.State.IsFinished) return;
+        _batches[slot.Id] = slot with { Image = image };
+        if (slot.State.ImageSha256 != image.ContentSha256 || slot.State.StashPath != image.StashPath)
+            AskLedger(slot.Id, "staged", new RecordStaged(image.StashPath, image.ContentSha256, image.SectorCount));
+        TryDispatch();
+    }
+
+    private void AskLedger(string batchId, string what, BatchCommand command)
+    {
+        if (!_batches.TryGetValue(batchId, out var slot)) return;
+        slot.Ledger.Ask<object>(command, _settings.AskTimeout)
+            .PipeTo(Self, success: r => new LedgerAnswered(batchId, what, r), failure: e => new LedgerAnswered(batchId, what, new Status.Failure(e)));
+    }
+
+    private void OnLedgerAnswered(LedgerAnswered a)
+    {
+        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        switch (a.Reply)
+        {
+            case Batch.Accepted ok:
+                UpdateBatch(slot, ok.State);
+                break;
+            case Batch.Refused no:
+                _log.Debug("batch {0}: ledger refused {1}: {2}", a.BatchId, a.What, no.Reason);
+                break;
+            case Status.Failure f:
+                _log.Error("batch {0}: the ledger did not answer {1}: {2}", a.BatchId, a.What, f.Cause.Message);
+                break;
+        }
+    }
+
+    private void TryDispatch()
+    {
+        foreach (var spec in _driveSpecs)
+        {
+            var drive = _drives[spec.Id];
+            if (drive.Status.State != DriveState.Ready || drive.Status.Quarantined || drive.Assigning) continue;
+            var batch = _registry.Select(r => _batches.GetValueOrDefault(r.BatchId)).FirstOrDefault(b =>
+                b is { Image: not null, State: { Status: BatchStatus.Running, Spec: { } s } st }
+                && (s.Options.Drives.IsDefaultOrEmpty || s.Options.Drives.Contains(spec.Id))
+                && st.Good.Count + st.InFlight.Count + b.Pending < s.Copies);
+            if (batch is null) continue;
+            _drives[spec.Id] = drive with { Assigning = true };
+            _batches[batch.Id] = batch with { Pending = batch.Pending + 1 };
+            var (batchId, driveId) = (batch.Id, spec.Id);
+            batch.Ledger.Ask<object>(new StartDisc(driveId), _settings.AskTimeout)
+                .PipeTo(Self, success: r => new DiscAssigned(batchId, driveId, r), failure: e => new DiscAssigned(batchId, driveId, new Status.Failure(e)));
+        }
+    }
+
+    private void OnDiscAssigned(DiscAssigned a)
+    {
+        var drive = _drives[a.DriveId] with { Assigning = false };
+        _drives[a.DriveId] = drive;
+        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        slot = slot with { Pending = Math.Max(0, slot.Pending - 1) };
+        _batches[a.BatchId] = slot;
+        if (a.Reply is not Batch.Accepted ok)
+        {
+            _log.Debug("batch {0}: no disc for {1}: {2}", a.BatchId, a.DriveId, a.Reply);
+            return;
+        }
+        int disc = ok.State.InFlight.First(kv => kv.Value == a.DriveId).Key;
+        var spec = ok.State.Spec!;
+        if (slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready)
+        {
+            SetDrive(drive with { Status = drive.Status with { State = DriveState.Checking, BatchId = a.BatchId, Disc = disc, Percent = 0 } });
+            drive.Recorder.Tell(new Recorder.Burn(a.BatchId, disc, image, staging,
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify), spec.Options.RejectIfNotBlank));
+        }
+        else
+        {
+            AskLedger(a.BatchId, "fail", new FailDisc(disc, a.DriveId, "the drive was no longer ready"));
+        }
+        UpdateBatch(slot, ok.State);
+    }
+
+    private void OnStatus(Recorder.StatusChanged s)
+    {
+        if (!_drives.TryGetValue(s.DriveId, out var drive)) return;
+        SetDrive(drive with
+        {
+            Status = drive.Status with
+            {
+                State = s.State, Percent = s.Percent, BytesPerSecond = s.BytesPerSecond, EtaSeconds = s.EtaSeconds,
+                BatchId = s.BatchId, Disc = s.Disc, Message = s.Message,
+            },
+        });
+        if (s.State == DriveState.Ready) TryDispatch();
+    }
+
+    private void OnBurned(Recorder.DiscBurned b)
+    {
+        if (_drives.TryGetValue(b.DriveId, out var drive))
+            SetDrive(drive with { Status = drive.Status with { ConsecutiveFailures = 0, Good = drive.Status.Good + 1 } });
+        AskLedger(b.BatchId, "complete", new CompleteDisc(b.Disc, b.DriveId, b.Sha256));
+    }
+
+    private void OnDiscFailed(Recorder.DiscFailed f)
+    {
+        if (_drives.TryGetValue(f.DriveId, out var drive))
+        {
+            var status = drive.Status with { Bad = drive.Status.Bad + 1 };
+            if (f.DriveFault)
+            {
+                status = status with { ConsecutiveFailures = status.ConsecutiveFailures + 1 };
+                if (_settings.QuarantineAfter > 0 && status.ConsecutiveFailures >= _settings.QuarantineAfter && !status.Quarantined)
+                {
+                    status = status with { Quarantined = true };
+                    _log.Warning("drive {0} quarantined after {1} failed discs in a row (last: {2}); clear it to use it again", f.DriveId, status.ConsecutiveFailures, f.Reason);
+                }
+            }
+            SetDrive(drive with { Status = status });
+        }
+        AskLedger(f.BatchId, "fail", new FailDisc(f.Disc, f.DriveId, f.Reason));
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        var slot = _batches.Values.FirstOrDefault(b => b.Ledger.Equals(t.ActorRef));
+        if (slot is null) return;
+        // A ledger stops when its journal refuses a write: start it again from what the journal holds.
+        _log.Warning("batch {0}: its ledger stopped (journal failure?); recovering it from the journal", slot.Id);
+        if (slot.Staging is { } s) Context.Stop(s);
+        _batches.Remove(slot.Id);
+        Load(_registry.First(r => r.BatchId == slot.Id), resumed: true);
+    }
+
+    private void SetDrive(DriveSlot slot)
+    {
+        _drives[slot.Spec.Id] = slot;
+        Context.System.EventStream.Publish(new Tower.DriveChanged(slot.Status));
+    }
+}

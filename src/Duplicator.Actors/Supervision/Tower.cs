@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
+using Duplicator.Actors.Recorders;
+using Duplicator.Drivers.Imapi;
+
+namespace Duplicator.Actors.Supervision;
+
+/// <summary>
+/// Protocol of the tower's supervisor (<c>DuplicatorSupervisor</c>): it creates one recorder per drive under a
+/// backoff supervisor, one persistent batch actor and one staging actor per batch, hands discs to ready drives,
+/// records every outcome in the batch's ledger, and quarantines a drive that fails
+/// <see cref="Settings.QuarantineAfter"/> discs in a row. It remembers which batches exist in its own journal and
+/// resumes the unfinished ones when it starts. Changes are published on the event stream as
+/// <see cref="DriveChanged"/> and <see cref="BatchChanged"/>.
+/// </summary>
+public static class Tower
+{
+    /// <summary>A drive of the tower and how to open it.</summary>
+    public sealed record DriveSpec(string Id, string Url, Func<IDiscRecorder> Open);
+
+    /// <summary>How the tower runs.</summary>
+    /// <param name="StashDirectory">Where staged images are kept.</param>
+    /// <param name="QuarantineAfter">Consecutive failed discs that take a drive out of service (0 = never).</param>
+    /// <param name="BackoffMin">First restart delay of a faulted recorder.</param>
+    /// <param name="BackoffMax">Longest restart delay.</param>
+    /// <param name="SnapshotEvery">Batch ledger snapshot interval in events.</param>
+    /// <param name="AskTimeout">How long the tower waits for a batch ledger to answer.</param>
+    /// <param name="Recorder">Recorder timing.</param>
+    /// <param name="Staging">Fan-out tuning.</param>
+    public sealed record Settings(string StashDirectory, int QuarantineAfter, TimeSpan BackoffMin, TimeSpan BackoffMax, int SnapshotEvery,
+        TimeSpan AskTimeout, Recorder.Settings Recorder, Staging.Settings Staging)
+    {
+        /// <summary>Defaults with <paramref name="stashDirectory"/>.</summary>
+        public static Settings Default(string stashDirectory) => new(stashDirectory, 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 50,
+            TimeSpan.FromSeconds(10), Recorders.Recorder.Settings.Default, Images.Staging.Settings.Default);
+    }
+
+    /// <summary>A drive as the tower sees it.</summary>
+    public sealed record DriveStatus(string Id, string Url, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds,
+        bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad);
+
+    /// <summary>Submit a batch. Answer: <see cref="Submitted"/> or <see cref="Rejected"/>.</summary>
+    public sealed record Submit(BatchSpec Spec);
+
+    /// <summary>The batch exists (<paramref name="Created"/> false when it already did: nothing new was made).</summary>
+    public sealed record Submitted(BatchState State, bool Created);
+
+    /// <summary>The request was refused; nothing was created.</summary>
+    public sealed record Rejected(string Reason);
+
+    /// <summary>Cancel a batch. Answer: <see cref="Done"/>.</summary>
+    public sealed record Cancel(string BatchId, string Reason);
+
+    /// <summary>Put a quarantined drive back in service. Answer: <see cref="Done"/>.</summary>
+    public sealed record ClearQuarantine(string DriveId);
+
+    /// <summary>Whether the named batch or drive existed.</summary>
+    public sealed record Done(bool Found);
+
+    /// <summary>Answer: <see cref="DriveStatus"/>[] in configuration order.</summary>
+    public sealed record GetDrives
+    {
+        /// <summary>The one instance.</summary>
+        public static GetDrives Instance { get; } = new();
+    }
+
+    /// <summary>Answer: <see cref="BatchState"/>[] newest first.</summary>
+    public sealed record GetBatches
+    {
+        /// <summary>The one instance.</summary>
+        public static GetBatches Instance { get; } = new();
+    }
+
+    /// <summary>Answer: the <see cref="BatchState"/>, or <see cref="Done"/>(false).</summary>
+    public sealed record GetBatch(string BatchId);
+
+    /// <summary>Answer: the batch's <see cref="Staging.Stats"/>, or <see cref="Done"/>(false).</summary>
+    public sealed record GetStagingStats(string BatchId);
+
+    /// <summary>Published: a drive changed.</summary>
+    public sealed record DriveChanged(DriveStatus Drive);
+
+    /// <summary>Published: a batch changed (a disc started, completed or failed; the batch ended).</summary>
+    public sealed record BatchChanged(BatchState Batch, DateTimeOffset SubmittedAt);
+
+    /// <summary>Persistence id of the tower's registry of batches.</summary>
+    public const string PersistenceId = "duplicator-tower";
+
+    /// <summary>Props of the supervisor.</summary>
+    public static Props Props(IReadOnlyList<DriveSpec> drives, Settings settings) =>
+        Akka.Actor.Props.Create(() => new DuplicatorSupervisor(drives.ToImmutableArray(), settings));
+}
