@@ -9,7 +9,8 @@ namespace Duplicator.Drivers.Burning;
 
 /// <summary>
 /// Records a staged audio CD track-at-once, IMAPI v1's way: mode page 05h with write type TAO, track mode
-/// 0 (2-channel audio) and data block type 0 (raw 2352-byte CD-DA); for each track, WRITE(10) from the next
+/// 0 (2-channel audio) and data block type 0 (raw 2352-byte CD-DA); the speed chosen from those the drive
+/// reports (<see cref="WriteSpeed"/>, SET CD SPEED); for each track, WRITE(10) from the next
 /// writable address READ TRACK INFORMATION reports (the drive puts the 2 s gap before every track itself),
 /// then SYNCHRONIZE CACHE, which ends a TAO track; finally CLOSE SESSION, which finalizes the CD. With
 /// verification the audio of every track is read back with READ CD and compared (SHA-256) with the image.
@@ -24,14 +25,13 @@ public static class AudioDiscWriter
     {
         if (disc.SectorSize != 2352 || disc.Tracks.Any(t => t.Kind != TrackKind.Audio))
             throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: an audio CD takes 2352-byte audio tracks only");
-        MediumCheck.RequireBlank(drive, p => p is MmcProfile.CdR or MmcProfile.CdRw, "audio needs a CD-R or CD-RW", cancellationToken);
+        var profile = MediumCheck.RequireBlank(drive, p => p is MmcProfile.CdR or MmcProfile.CdRw, "audio needs a CD-R or CD-RW", cancellationToken);
         drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 0, dataBlockType: 0);
         var first = drive.ReadTrackInformation();
         long needed = disc.Tracks.Sum(t => t.Length) + 150L * (disc.Tracks.Count - 1);
         if (needed > first.FreeBlocks)
             throw new ImapiException(ImapiError.DiscFull, $"{drive.Location}: the tracks and gaps need {needed} blocks, the CD has {first.FreeBlocks} free");
-        if (options.Speed > 0)
-            drive.SetCdSpeed(checked((ushort)Math.Min(0xFFFE, options.Speed * 176)));
+        WriteSpeed.Apply(drive, profile, options.Speed, first.NextWritable + first.FreeBlocks - 1);
 
         progress.NotifyPreparingBurn(0);
         long total = disc.Tracks.Sum(t => t.Length), written = 0;

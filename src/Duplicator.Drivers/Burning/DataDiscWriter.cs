@@ -10,7 +10,8 @@ namespace Duplicator.Drivers.Burning;
 /// <summary>
 /// Records a 2048-byte-sector image as one data track, the command order libburn's cookbook and MMC-6
 /// describe: wait until ready; check the profile and that the medium is blank and big enough; on CD and
-/// DVD-R set mode page 05h (track-at-once, Mode 1, test write when simulating) and the speed; WRITE(10)
+/// DVD-R set mode page 05h (track-at-once, Mode 1, test write when simulating); select the speed from
+/// those the drive reports (<see cref="WriteSpeed"/>); WRITE(10)
 /// from the next writable address; SYNCHRONIZE CACHE; CLOSE the track, then the session (finalizing:
 /// 010b on CD/DVD-R without multi-session, 110b on DVD+R and BD-R). Optionally reads the track back and
 /// compares SHA-256 with the image. Progress goes to IMAPI's events; cancellation is honoured between
@@ -41,8 +42,7 @@ public static class DataDiscWriter
             throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the drive reports no next writable address");
         if (image.SectorCount > track.FreeBlocks)
             throw new ImapiException(ImapiError.DiscFull, $"{drive.Location}: the image needs {image.SectorCount} blocks, the {MmcProfiles.Name(profile)} has {track.FreeBlocks} free");
-        if (options.Speed > 0 && MmcProfiles.IsCd(profile))
-            drive.SetCdSpeed(checked((ushort)Math.Min(0xFFFE, options.Speed * 176)));
+        WriteSpeed.Apply(drive, profile, options.Speed, track.NextWritable + track.FreeBlocks - 1);
 
         progress.NotifyPreparingBurn(0);
         long start = track.NextWritable;

@@ -172,7 +172,7 @@ public sealed partial class EmulatedRecorder
         var oneX = EmulatedProfiles.OneXKilobytes(_disc?.Profile ?? EmulatedProfile.CdR);
         r[2] = 0x1B;                                  // reads CD-R, CD-RW, DVD-ROM, DVD-R
         r[3] = 0x17;                                  // writes CD-R, CD-RW, DVD-R; test write
-        r[4] = 0x40;                                  // multi-session
+        r[4] = 0xC0;                                  // BUF (as features 0021h/002Dh say), multi-session
         r[5] = 0x03;                                  // CD-DA commands, stream accurate
         r[6] = (byte)(0x29 | (_preventRemoval ? 0x02 : 0)); // tray, eject, lock (+ lock state)
         Put16(r, CapMaxReadSpeedOffset, speeds[0] * oneX);
@@ -355,6 +355,19 @@ public sealed partial class EmulatedRecorder
         if (length < 28 || output.Length < 28)
         {
             throw Fail(EmulatedSense.ParameterListLengthError, $"performance descriptor needs 28 bytes, got {Math.Min(length, output.Length)}");
+        }
+
+        // Performance descriptor: byte 0 WRC 4-3, RDD bit 2, Exact bit 1, RA bit 0; start LBA 4-7, end LBA 8-11,
+        // read size 12-15 / read time 16-19, write size 20-23 (kB) / write time 24-27 (ms).
+        if ((output[0] & 0x04) != 0)
+        {
+            SelectSpeed(0xFFFF); // RDD: back to the default, the fastest
+            return Math.Min(length, output.Length);
+        }
+
+        if (U32(output, 8) < U32(output, 4))
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, $"end LBA {U32(output, 8)} before start LBA {U32(output, 4)}");
         }
 
         var size = U32(output, 20);

@@ -324,7 +324,10 @@ public sealed partial class EmulatedRecorder
         return Reply(input, r, U16(cdb, 7));
     }
 
-    /// <summary>READ TOC/PMA/ATIP (MMC-6 §6.26): format 0 (TOC), 1 (session info) and, on CD, 2 (full TOC) over closed, recorded tracks.</summary>
+    /// <summary>
+    /// READ TOC/PMA/ATIP (MMC-6 §6.26): format 0 (TOC), 1 (session info) and, on CD, 2 (full TOC) over closed,
+    /// recorded tracks; format 4 (ATIP) on CD media, blank or not (always MSF, as the pre-groove holds MSF).
+    /// </summary>
     private int ReadToc(ReadOnlySpan<byte> cdb, Span<byte> input)
     {
         Need(cdb, 10);
@@ -337,6 +340,11 @@ public sealed partial class EmulatedRecorder
         }
 
         var allocation = U16(cdb, 7);
+        if (format == 4)
+        {
+            return Reply(input, AtipOf(disc), allocation);
+        }
+
         var toc = disc.Tracks.Where(t => t.Closed && t.Recorded > 0).ToList();
         if (toc.Count == 0 || format > 2 || (format == 2 && !EmulatedProfiles.IsCd(disc.Profile)))
         {
@@ -399,6 +407,31 @@ public sealed partial class EmulatedRecorder
         r[o + 2] = 0xAA;
         Address(r, o + 4, toc[^1].Start + toc[^1].Recorded);
         return Reply(input, r, allocation);
+    }
+
+    // MMC-6 §6.26, ATIP (format 0100b): 4-byte header, then ITWP/reference speed (byte 4), URU (5),
+    // disc type/sub-type (6), lead-in start M:S:F (8-10), last possible lead-out start M:S:F (12-14).
+    private const int AtipPowerOffset = 4;
+    private const int AtipDiscTypeOffset = 6;
+    private const int AtipLeadInOffset = 8;
+    private const int AtipLeadOutOffset = 11; // PutMsf writes the reserved byte 11, then M:S:F at 12-14
+
+    private static byte[] AtipOf(EmulatedDisc disc)
+    {
+        if (!EmulatedProfiles.IsCd(disc.Profile))
+        {
+            throw Fail(EmulatedSense.InvalidFieldInCdb, $"no ATIP on {EmulatedProfiles.Name(disc.Profile)}");
+        }
+
+        var r = new byte[4 + 24];
+        Put16(r, 0, r.Length - 2);
+        r[AtipPowerOffset] = 0x80 | (5 << 4) | 0x01;                                // ITWP 5, reference speed 1
+        r[AtipDiscTypeOffset] = (byte)(0x80 | (disc.Profile == EmulatedProfile.CdRw ? 0x40 : 0));
+        r[AtipLeadInOffset] = 97;                                                   // 97:26:66, as READ DISC INFORMATION says
+        r[AtipLeadInOffset + 1] = 26;
+        r[AtipLeadInOffset + 2] = 66;
+        PutMsf(r, AtipLeadOutOffset, disc.Capacity);
+        return r;
     }
 
     // MMC-6 §6.26.3.4, full TOC (format 0010b): 4-byte header, then 11-byte descriptors per session:

@@ -187,6 +187,84 @@ public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout
         Run("SET CD SPEED", c[..Cdb.SetCdSpeed(c, 0xFFFF, writeKBps)], DataDirection.None, [], CommandTimeout);
     }
 
+    /// <summary>
+    /// GET PERFORMANCE type 00h, nominal performance (tolerance 10b, Except 00b) for reading or writing
+    /// from LBA 0; up to <paramref name="maxDescriptors"/> descriptors.
+    /// </summary>
+    public PerformanceData GetPerformance(bool write, ushort maxDescriptors = 8)
+    {
+        var d = new byte[PerformanceData.HeaderSize + 16 * maxDescriptors];
+        Span<byte> c = stackalloc byte[16];
+        byte dataType = (byte)(0x10 | (write ? 0x04 : 0)); // byte 1: tolerance bits 4-3 = 10b, Write bit 2, Except 00b
+        int n = RunIn("GET PERFORMANCE", c[..Cdb.GetPerformance(c, dataType, 0, maxDescriptors, 0x00)], d, CommandTimeout);
+        return PerformanceData.Read(d.AsSpan(0, n));
+    }
+
+    /// <summary>GET PERFORMANCE type 03h: the write speeds the drive offers for the medium it holds.</summary>
+    public IReadOnlyList<WriteSpeedDescriptor> GetWriteSpeeds(ushort maxDescriptors = 32)
+    {
+        var d = new byte[PerformanceData.HeaderSize + WriteSpeedDescriptor.Size * maxDescriptors];
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("GET PERFORMANCE", c[..Cdb.GetPerformance(c, 0, 0, maxDescriptors, 0x03)], d, CommandTimeout);
+        return WriteSpeedDescriptor.ReadList(d.AsSpan(0, n));
+    }
+
+    /// <summary>MODE SENSE(10) of page 2Ah: capabilities, buffer size, current and supported write speeds.</summary>
+    public CapabilitiesPage ReadCapabilities()
+    {
+        var d = new byte[8 + 32 + 4 * 64]; // header, the page, up to 64 write speed descriptors
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("MODE SENSE(10)", c[..Cdb.ModeSense10(c, CapabilitiesPage.PageCode, (ushort)d.Length)], d, CommandTimeout);
+        return CapabilitiesPage.ReadModeSense(d.AsSpan(0, n));
+    }
+
+    /// <summary>READ TOC/PMA/ATIP format 0000b from <paramref name="startTrack"/> (AAh: the lead-out only), addresses as LBAs or MSF.</summary>
+    public TableOfContents ReadToc(byte startTrack = 1, bool msf = false)
+    {
+        var d = new byte[4 + 8 * 100]; // 99 tracks and the lead-out
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("READ TOC", c[..Cdb.ReadToc(c, 0, startTrack, (ushort)d.Length, msf)], d, CommandTimeout);
+        return TableOfContents.Read(d.AsSpan(0, n), msf);
+    }
+
+    /// <summary>READ TOC/PMA/ATIP format 0100b: the ATIP of a CD-R/RW (MSF bit set, as MMC requires for ATIP).</summary>
+    public Atip ReadAtip()
+    {
+        var d = new byte[4 + 24];
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("READ TOC (ATIP)", c[..Cdb.ReadToc(c, 4, 0, (ushort)d.Length, msf: true)], d, CommandTimeout);
+        return Atip.Read(d.AsSpan(0, n));
+    }
+
+    /// <summary>READ BUFFER CAPACITY: buffer length and free space in bytes, or free blocks when <paramref name="blocks"/>.</summary>
+    public BufferCapacity ReadBufferCapacity(bool blocks = false)
+    {
+        var d = new byte[12];
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("READ BUFFER CAPACITY", c[..Cdb.ReadBufferCapacity(c, (ushort)d.Length, blocks)], d, CommandTimeout);
+        return BufferCapacity.Read(d.AsSpan(0, n));
+    }
+
+    /// <summary>
+    /// SET STREAMING with one performance descriptor (MMC-6 6.39, type 00h, 28 bytes): byte 0 WRC/RDD/Exact/RA
+    /// (all 0: default rotation, not exact), start LBA 4-7, end LBA 8-11, read size 12-15 (kB) over read
+    /// time 16-19 (ms), write size 20-23 (kB) over write time 24-27 (ms). The speeds are given as that many
+    /// kB per 1000 ms.
+    /// </summary>
+    public void SetStreaming(long startLba, long endLba, int readKBps, int writeKBps)
+    {
+        const int StartLbaOffset = 4, EndLbaOffset = 8, ReadSizeOffset = 12, ReadTimeOffset = 16, WriteSizeOffset = 20, WriteTimeOffset = 24;
+        var d = new byte[28];
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(StartLbaOffset), checked((uint)startLba));
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(EndLbaOffset), checked((uint)endLba));
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(ReadSizeOffset), checked((uint)readKBps));
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(ReadTimeOffset), 1000);
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(WriteSizeOffset), checked((uint)writeKBps));
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(WriteTimeOffset), 1000);
+        Span<byte> c = stackalloc byte[16];
+        Run("SET STREAMING", c[..Cdb.SetStreaming(c, (ushort)d.Length)], DataDirection.Out, d, CommandTimeout);
+    }
+
     /// <summary>BLANK a rewritable CD (full or minimal).</summary>
     public void Blank(bool full)
     {
@@ -208,6 +286,15 @@ public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout
     {
         var r = transport.Execute(cdb, direction, data, timeout);
         if (!r.IsGood) throw new ScsiCommandException(Location, name, r.Status, SenseData.Read(r.Sense.Span));
+    }
+
+    // A data-in command whose answer is parsed: returns the bytes actually moved (the whole buffer when the
+    // transport reports none, as some do for short answers they do not measure).
+    private int RunIn(string name, ReadOnlySpan<byte> cdb, Span<byte> data, TimeSpan timeout)
+    {
+        var r = transport.Execute(cdb, DataDirection.In, data, timeout);
+        if (!r.IsGood) throw new ScsiCommandException(Location, name, r.Status, SenseData.Read(r.Sense.Span));
+        return r.Transferred is > 0 and var n && n <= data.Length ? n : data.Length;
     }
 
     private static string Ascii(byte[] d, int offset, int length) => Encoding.ASCII.GetString(d, offset, length).TrimEnd(' ', '\0');

@@ -61,6 +61,37 @@ public sealed class IscsiTransportTests : IDisposable
     }
 
     [Fact]
+    public void Tgts_information_answers_parse_and_a_burn_at_a_requested_speed_goes_through_SET_STREAMING()
+    {
+        // Parsers meeting answers written by someone else (tgt 1.0.85 usr/mmc.c, values measured here).
+        using var drive = new MmcDevice(IscsiTransport.Connect(_tgt.Url(1)));
+        Assert.Equal(new BufferCapacity(false, 8 * 1024 * 1024, 4 * 1024 * 1024), drive.ReadBufferCapacity());
+        var caps = drive.ReadCapabilities();
+        Assert.True(caps.Writes.HasFlag(MediaWriteCapabilities.DvdR));
+        Assert.Equal(2048, caps.BufferSizeKiB);
+        Assert.NotEmpty(caps.WriteSpeedsKBps);
+        Assert.Contains(caps.CurrentWriteKBps, caps.WriteSpeedsKBps);
+        var speed = Assert.Single(drive.GetWriteSpeeds());
+        Assert.Equal(0x230540 - 1, speed.EndLba); // tgt's last possible lead-out, minus 1
+        Assert.Equal(3324, speed.WriteKBps);      // 2.4x DVD
+
+        var outcome = WriteSpeed.Apply(drive, MmcProfile.DvdPlusR, 8, 0x230540 - 1);
+        Assert.Equal((3324, WriteSpeedSource.WriteSpeedDescriptors, "SET STREAMING"), (outcome.KBps, outcome.Source, outcome.Command));
+        Assert.Empty(outcome.Refusals);
+
+        File.WriteAllBytes(Path.Combine(_src, "small.bin"), Enumerable.Range(0, 100_000).Select(i => (byte)(i * 3)).ToArray());
+        var staging = new JolietStaging(MediaKind.Dvd);
+        staging.AddData(_src, false);
+        var image = staging.Build();
+        Assert.Equal(image.ComputeSha256(), DataDiscWriter.Burn(drive, image, new RecordOptions(Speed: 8, Verify: true), new NoEvents(), CancellationToken.None));
+
+        // tgt's TOC answer is two bytes short (mmc-targets.md): the track survives, the cut lead-out is dropped, not misread.
+        var toc = drive.ReadToc();
+        Assert.Equal(0, Assert.Single(toc.Tracks).Start);
+        Assert.True(toc.Tracks.Single().IsData);
+    }
+
+    [Fact]
     public void The_recorder_locator_opens_iscsi_drives_and_reports_their_media()
     {
         using var recorder = RecorderLocator.Open(_tgt.Url(2));
