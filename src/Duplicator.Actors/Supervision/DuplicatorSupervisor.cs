@@ -98,7 +98,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
         {
             var child = Recorder.Props(d.Id, d.Open, Self, _settings.Recorder);
             var backoff = BackoffSupervisor.Props(Backoff.OnFailure(child, "recorder", _settings.BackoffMin, _settings.BackoffMax, 0.2, -1));
-            var recorder = Context.ActorOf(backoff, $"drive-{_children++}");
+            // Named after the drive, so the log says which drive an actor is; a counter when the id is no valid path element.
+            var name = ActorPath.IsValidPathElement("drive-" + d.Id) ? "drive-" + d.Id : $"drive-{_children++}";
+            var recorder = Context.ActorOf(backoff, name);
             _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0), false);
         }
         foreach (var r in _registry)
