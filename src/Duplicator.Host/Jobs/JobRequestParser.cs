@@ -162,7 +162,8 @@ public static partial class JobRequestParser
     {
         var p = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var r = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        return p == r || p.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        // "/" stays "/" after trimming: every absolute path is under it.
+        return p == r || p.StartsWith(r.EndsWith(Path.DirectorySeparatorChar) ? r : r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}$")]
