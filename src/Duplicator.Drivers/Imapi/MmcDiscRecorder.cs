@@ -92,6 +92,8 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
     {
         try
         {
+            if (image.Tracks.Any(t => t.Kind == TrackKind.Audio) && options.AudioMode == AudioWriteMode.DiscAtOnce)
+                return AudioDiscAtOnceWriter.Burn(_drive, image, options, progress, cancellationToken);
             if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
                 return AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
             return DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);

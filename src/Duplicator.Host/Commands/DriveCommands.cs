@@ -50,17 +50,20 @@ internal static class DriveCommands
         var drive = new Option<string>("--drive") { Required = true, Description = "recorder location, e.g. emulated:dvd+r?dir=var/discs" };
         var image = new Option<string?>("--image") { Description = "an ISO image file to burn" };
         var folder = new Option<string?>("--folder") { Description = "a folder whose contents are staged (AddData) and burned" };
-        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc, recorded track-at-once with 2 s gaps" };
+        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc, recorded track-at-once with 2 s gaps (or as laid out in the CUE with --dao)" };
         var speed = new Option<int>("--speed") { Description = "write speed as a multiple of 1x; 0 = maximum" };
         var simulate = new Option<bool>("--simulate") { Description = "test write: the disc stays blank (CD-R/RW, DVD-R)" };
         var eject = new Option<bool>("--eject") { Description = "open the tray when done" };
         var verify = new Option<bool>("--verify") { Description = "read the disc back and compare its SHA-256 with the image" };
-        var cmd = new Command("record", "burn one disc on one recorder, the IMAPI way") { drive, image, folder, cue, speed, simulate, eject, verify };
+        var dao = new Option<bool>("--dao") { Description = "record the --cue audio disc disc-at-once (cue sheet, pregaps as in the CUE) instead of track-at-once" };
+        var cmd = new Command("record", "burn one disc on one recorder, the IMAPI way") { drive, image, folder, cue, speed, simulate, eject, verify, dao };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
             var sources = new[] { parse.GetValue(image), parse.GetValue(folder), parse.GetValue(cue) }.Count(s => s != null);
             if (sources != 1)
                 throw new ImapiException(ImapiError.InvalidInput, "give exactly one of --image, --folder or --cue");
+            if (parse.GetValue(dao) && parse.GetValue(cue) is null)
+                throw new ImapiException(ImapiError.InvalidInput, "--dao records audio disc-at-once: it goes with --cue only");
             using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
             var media = recorder.QueryMediaInfo();
             IDiscImage disc;
@@ -79,7 +82,8 @@ internal static class DriveCommands
                 disc = new ImageFile(parse.GetValue(image)!);
             }
             var progress = new ConsoleProgress();
-            var options = new RecordOptions(parse.GetValue(simulate), parse.GetValue(eject), parse.GetValue(speed), parse.GetValue(verify));
+            var options = new RecordOptions(parse.GetValue(simulate), parse.GetValue(eject), parse.GetValue(speed), parse.GetValue(verify),
+                parse.GetValue(dao) ? AudioWriteMode.DiscAtOnce : AudioWriteMode.TrackAtOnce);
             recorder.Record(disc, options, progress, ct);
             Console.WriteLine($"{recorder.Path}: {disc.SectorCount} blocks recorded{(options.Simulate ? " (simulated)" : "")}{(options.Verify ? ", verified" : "")}");
             return ExitCodes.Ok;
