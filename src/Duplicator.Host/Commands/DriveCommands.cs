@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Duplicator.Drivers.Imapi;
+using Duplicator.Drivers.Transport.SgIo;
 using Duplicator.Host.Configuration;
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Images;
@@ -15,10 +16,11 @@ internal static class DriveCommands
     {
         var drive = new Option<string[]>("--drive") { Description = "recorder location (emulated:PROFILE?..., iscsi://..., /dev/sgN); default: the drives of the config", AllowMultipleArgumentsPerToken = false };
         var config = new Option<string>("--config") { Description = "tower config whose drives are listed when no --drive is given", DefaultValueFactory = _ => "config/duplicator.json" };
-        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state") { drive, config };
+        var scan = new Option<string>("--scan-dir") { Description = "device folder scanned for sg/sr recorders when no --drive is given", DefaultValueFactory = _ => "/dev" };
+        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state; without --drive the Linux sg/sr recorders found and the config's drives") { drive, config, scan };
         cmd.SetAction(parse => Cli.Run(_ =>
         {
-            var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : ConfigLoader.Load(parse.GetValue(config)!).Drives.Select(d => d.Url).ToArray();
+            var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : Discovered(parse.GetValue(scan)!, parse.GetValue(config)!);
             int failures = 0;
             Console.WriteLine($"{"LOCATION",-40} {"VENDOR",-8} {"PRODUCT",-16} {"REV",-4} {"PROFILE",-9} MEDIA");
             foreach (var location in locations)
@@ -43,6 +45,22 @@ internal static class DriveCommands
             return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return cmd;
+    }
+
+    // The MMC devices a scan of the device folder finds (one entry per drive, the sg node when there is one),
+    // then the drives the config declares. A node that cannot be asked is named, not fatal: other users'
+    // devices are often unreadable.
+    private static string[] Discovered(string devDirectory, string configPath)
+    {
+        var found = LinuxDriveDiscovery.Scan(devDirectory);
+        foreach (var d in found.Where(d => d.Error != null))
+            Console.Error.WriteLine($"duplicator: {d.Path}: skipped, it did not answer INQUIRY: {d.Error}");
+        IEnumerable<string> declared = [];
+        if (File.Exists(configPath))
+            declared = ConfigLoader.Load(configPath).Drives.Select(d => d.Url);
+        else
+            Console.Error.WriteLine($"duplicator: {configPath}: no config; listing the drives found in {devDirectory} only");
+        return [.. found.Where(d => d.Error == null).Select(d => d.Path), .. declared];
     }
 
     public static Command Record()

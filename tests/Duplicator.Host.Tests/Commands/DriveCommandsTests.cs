@@ -122,6 +122,22 @@ public sealed class DriveCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Drives_without_drive_lists_the_config_drives_and_names_scanned_nodes_that_do_not_answer()
+    {
+        // A device folder whose sg0 is a plain file: the SG_IO INQUIRY fails, which is reported, not fatal.
+        var dev = Directory.CreateDirectory(Path.Combine(_dir, "dev")).FullName;
+        File.WriteAllText(Path.Combine(dev, "sg0"), "");
+        File.WriteAllText(Path.Combine(dev, "sda"), "");
+        var config = Path.Combine(_dir, "tower.json");
+        File.WriteAllText(config, $$"""{ "drives": [ { "id": "bay-1", "url": "{{Drive("cd-rw")}}" } ] }""");
+        var r = CliRunner.Run("drives", "--config", config, "--scan-dir", dev);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("CD-RW     blank", r.StdOut);
+        Assert.Contains($"{Path.Combine(dev, "sg0")}: skipped, it did not answer INQUIRY", r.StdErr);
+        Assert.DoesNotContain("sda", r.StdErr + r.StdOut);
+    }
+
+    [Fact]
     public void Drives_lists_media_state_and_names_locations_it_cannot_open()
     {
         var r = CliRunner.Run("drives", "--drive", Drive("bd-r"), "--drive", Drive("none"), "--drive", Drive("cd-r", "&state=closed"));
