@@ -284,7 +284,7 @@ public sealed partial class EmulatedRecorder
         {
             CloseSession(disc, finalize: _wp.MultiSession == 0);
         }
-        else if (disc.Profile == EmulatedProfile.DvdMinusR && _wp.WriteType == 2 && disc.OpenTrack is { Reserved: true, Planned: { } size } reserved && reserved.Recorded == size)
+        else if (EmulatedProfiles.IsDash(disc.Profile) && _wp.WriteType == 2 && disc.OpenTrack is { Reserved: true, Planned: { } size } reserved && reserved.Recorded == size)
         {
             // DVD-R DAO: the reserved track is the whole session; writing it out and flushing completes the disc.
             CloseSession(disc, finalize: _wp.MultiSession == 0);
@@ -353,7 +353,7 @@ public sealed partial class EmulatedRecorder
             return 0;
         }
 
-        var finalize = function is 5 or 6 || ((cd || disc.Profile == EmulatedProfile.DvdMinusR) && _wp.MultiSession == 0);
+        var finalize = function is 5 or 6 || ((cd || EmulatedProfiles.IsDash(disc.Profile)) && _wp.MultiSession == 0);
         CloseSession(disc, finalize);
         return 0;
     }
@@ -654,13 +654,13 @@ public sealed partial class EmulatedRecorder
         return new string(isrc);
     }
 
-    /// <summary>BLANK (MMC-6 §6.2) of a CD-RW: type 000b full or 001b minimal; the drive then holds a new blank disc.</summary>
+    /// <summary>BLANK (MMC-6 §6.2) of a CD-RW or DVD-RW: type 000b full or 001b minimal; the drive then holds a new blank disc of the same kind.</summary>
     private int Blank(ReadOnlySpan<byte> cdb)
     {
         Need(cdb, 12);
         var disc = RequireDisc();
         var type = cdb[1] & 0x07;
-        if (disc.Profile != EmulatedProfile.CdRw)
+        if (!EmulatedProfiles.IsBlankable(disc.Profile))
         {
             throw Fail(EmulatedSense.CannotWriteIncompatibleFormat, $"BLANK on {EmulatedProfiles.Name(disc.Profile)}");
         }
@@ -672,7 +672,7 @@ public sealed partial class EmulatedRecorder
 
         var capacity = disc.Capacity;
         RemoveMedium();
-        LoadLocked(EmulatedProfile.CdRw, MediumState.Blank, capacity);
+        LoadLocked(disc.Profile, MediumState.Blank, capacity);
         _mediaEvent = MediaEventNone;
         return 0;
     }

@@ -22,7 +22,7 @@ namespace Duplicator.Drivers.Emulation;
 /// track's or the cue sheet region's mode: 05/64/00 ILLEGAL MODE FOR THIS TRACK.</item>
 /// <item>WRITE past the medium's capacity (or a cue sheet whose lead-out lies beyond it): 05/21/00 LBA OUT OF RANGE.</item>
 /// <item>WRITE, RESERVE TRACK or SEND CUE SHEET on a finalized (closed) write-once disc, BLANK on a medium that is
-/// not CD-RW, FORMAT UNIT on one that is not DVD+RW: 05/30/05 CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT.
+/// not CD-RW or DVD-RW, FORMAT UNIT on one that is not DVD+RW: 05/30/05 CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT.
 /// WRITE on an unformatted DVD+RW: 05/30/10 MEDIUM NOT FORMATTED.</item>
 /// <item>SAO WRITE without a cue sheet, SEND CUE SHEET when write type is not SAO or the session is not empty,
 /// closing a blank disc: 05/2C/00 COMMAND SEQUENCE ERROR.</item>
