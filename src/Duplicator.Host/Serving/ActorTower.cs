@@ -48,7 +48,7 @@ public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan
         request.Copies,
         new BatchOptions(request.Verify ?? defaults.Verify, request.Speed ?? defaults.Speed,
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
-            [.. request.Drives]),
+            [.. request.Drives], DiscAtOnce: request.AudioMode == "dao"),
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null);
 

@@ -23,11 +23,13 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static readonly Staging.Settings Settings = new(4 * 2048, Window: 3, StallTimeout: TimeSpan.FromMilliseconds(400), GatherWindow: TimeSpan.Zero);
 
-    private (IActorRef Wave, Counting Source) StartWave(int sectors, params TestProbe[] members)
+    private (IActorRef Wave, Counting Source) StartWave(int sectors, params TestProbe[] members) => StartWave(sectors, Settings, members);
+
+    private (IActorRef Wave, Counting Source) StartWave(int sectors, Staging.Settings settings, params TestProbe[] members)
     {
         var source = new Counting(sectors);
         var image = new StagedImage("b", "/x.iso", 2048, sectors, [new TrackInfo(1, TrackKind.Data, 0, sectors, 0)], "00");
-        var wave = Sys.ActorOf(WaveActor.Props(source, image, [.. members.Select(m => m.Ref)], Settings));
+        var wave = Sys.ActorOf(WaveActor.Props(source, image, [.. members.Select(m => m.Ref)], settings));
         return (wave, source);
     }
 
@@ -36,7 +38,7 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var a = CreateTestProbe();
         var b = CreateTestProbe();
-        var (wave, source) = StartWave(40, a, b); // 10 chunks of 4 sectors
+        var (wave, source) = StartWave(40, Settings with { StallTimeout = TimeSpan.FromMinutes(1) }, a, b); // 10 chunks of 4 sectors
 
         var first = Enumerable.Range(0, 3).Select(_ => a.ExpectMsg<Staging.Chunk>()).ToArray();
         Assert.Equal([0L, 1, 2], first.Select(c => c.Index));

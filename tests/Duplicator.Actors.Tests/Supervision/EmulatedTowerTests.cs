@@ -64,13 +64,15 @@ public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(Persisten
         }
     }
 
-    [Fact]
-    public async Task Audio_batch_on_emulated_CD_recorders_reads_back_equal_to_the_staged_tracks()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Audio_batch_on_emulated_CD_recorders_reads_back_equal_to_the_staged_tracks(bool discAtOnce)
     {
         var wavs = new[] { Wav(Path.Combine(_fx.Dir, "a.wav"), 44100 * 5, 1), Wav(Path.Combine(_fx.Dir, "b.wav"), 44100 * 4 + 77, 2) };
         var tower = StartTower("cd-r", 2);
 
-        var spec = new BatchSpec("a1", "audio", [.. wavs], 2, new BatchOptions(true, 0, 0, true, []), Media: "cd80");
+        var spec = new BatchSpec("a1", "audio", [.. wavs], 2, new BatchOptions(true, 0, 0, true, [], discAtOnce), Media: "cd80");
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
         var done = await TowerFixture.UntilFinished(tower, "a1", Long);
 
