@@ -35,6 +35,8 @@ public sealed class RecorderActorTests : Akka.TestKit.Xunit2.TestKit
         var drive = new FakeDrive("d1", new FakeScript());
         var recorder = Ready(drive, tower);
         var (image, chunks) = Image();
+        var imapi = CreateTestProbe();
+        Sys.EventStream.Subscribe(imapi.Ref, typeof(Recorder.ImapiEvent));
 
         recorder.Tell(new Recorder.Burn("b", 7, image, wave.Ref, new RecordOptions(Verify: true), RejectIfNotBlank: true));
         Assert.Equal(new Staging.Join("d1", 7), wave.ExpectMsg<Staging.Join>());
@@ -47,6 +49,10 @@ public sealed class RecorderActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new Recorder.DiscBurned("d1", "b", 7, image.ContentSha256, Verified: true), burned);
         Assert.Equal([image.ContentSha256], drive.Burned);
         tower.FishForMessage<Recorder.StatusChanged>(s => s.State == DriveState.Ready); // next medium
+        // IMAPI's events, as the drive reported them, for subscribers.
+        Assert.Equal(new Recorder.ImapiEvent("d1", "b", 7, "BlockProgress", 8, 8), imapi.FishForMessage<Recorder.ImapiEvent>(e => e.Completed == 8));
+        Assert.Equal("ClosingDisc", imapi.ExpectMsg<Recorder.ImapiEvent>().Event);
+        Assert.Equal("BurnComplete", imapi.ExpectMsg<Recorder.ImapiEvent>().Event);
     }
 
     [Fact]
