@@ -163,3 +163,51 @@ public sealed class ServeEndToEndTests
         Assert.Equal(3, (await client.BatchAsync("cli-1", CancellationToken.None)).Discs.Count(d => d.State == "completed"));
     }
 }
+
+/// <summary>`duplicator burn` with no host running, and what `--wait` shows.</summary>
+public sealed class BurnInProcessTests
+{
+    [Fact]
+    public void Burn_without_a_host_runs_the_tower_in_process_and_exits_zero_with_all_good_discs()
+    {
+        using var tower = new ServeProcess(drives: 3, speed: 0); // config only: nothing is started
+        var src = Directory.CreateDirectory(Path.Combine(tower.Dir, "src")).FullName;
+        File.WriteAllText(Path.Combine(src, "a.txt"), "in process");
+        var r = CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "5", "--wait");
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        Assert.Contains("running the tower in this process", r.StdErr);
+        Assert.Contains("completed: 5 of 5 good discs", r.StdErr);
+        Assert.Equal(5, Directory.GetFiles(tower.Discs, "disc-*.iso", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public void Burn_refuses_two_sources_and_an_unknown_drive_with_exit_1_and_burns_nothing()
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 0);
+        var src = Directory.CreateDirectory(Path.Combine(tower.Dir, "src")).FullName;
+        var two = CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--image", "x.iso", "--copies", "1", "--wait");
+        Assert.Equal(1, two.ExitCode);
+        Assert.Contains("exactly one of --image, --folder or --audio", two.StdErr);
+        var drive = CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--drives", "drive-9", "--wait");
+        Assert.Equal(1, drive.ExitCode);
+        Assert.Contains("drive-9", drive.StdErr);
+        Assert.False(Directory.Exists(tower.Discs) && Directory.GetFiles(tower.Discs, "*.iso", SearchOption.AllDirectories).Length > 0);
+    }
+
+    [Fact]
+    public void Live_view_draws_a_bar_rate_and_eta_per_drive_under_the_batch_line()
+    {
+        var batch = new BatchView("b1", "running", "folder /src", 8, 3, 1, 5, 95);
+        var drives = new[]
+        {
+            new DriveView("drive-1", "emulated:dvd+r", "writing", 50, 33_200_000, false, "b1", 4, 12, 2, 0),
+            new DriveView("drive-2", "emulated:dvd+r", "quarantined", 0, 0, true, null, null, null, 0, 3),
+        };
+        var frame = Duplicator.Host.Commands.LiveView.Frame(batch, drives, width: 10);
+        Assert.Equal("batch b1: running, 3/8 good, 1 bad, 5 to go, ETA 1m35s", frame[0]);
+        Assert.Contains("[#####.....]  50.0%", frame[1]);
+        Assert.Contains("33.2 MB/s ETA 12s disc 4", frame[1]);
+        Assert.Contains("quarantined", frame[2]);
+        Assert.Contains("[..........]", frame[2]);
+    }
+}
