@@ -16,7 +16,7 @@ public sealed class JobRejectedException(string origin, IReadOnlyList<string> pr
 /// Parses and validates <c>duplicator.job/1</c> documents. Unknown keys, a missing or unreadable source,
 /// copies out of range and paths outside the allowed roots are all refused, every problem listed.
 /// </summary>
-public static partial class JobRequestParser
+public static unsafe partial class JobRequestParser
 {
     /// <summary>The schema name a job document may carry in <c>"schema"</c>.</summary>
     public const string Schema = "duplicator.job/1";
@@ -154,7 +154,10 @@ public static partial class JobRequestParser
             string CheckPath(string key, string path, bool mustBeDirectory)
             {
                 var full = Path.GetFullPath(path, baseDirectory);
-                if (allowedRoots.Count > 0 && !allowedRoots.Any(r => IsUnder(full, Path.GetFullPath(r, baseDirectory))))
+                // Compared after symbolic links are resolved on both sides: a link under a root that points
+                // elsewhere must not carry a request out of the allowed roots.
+                var real = RealPath(full);
+                if (allowedRoots.Count > 0 && !allowedRoots.Any(r => IsUnder(real, RealPath(Path.GetFullPath(r, baseDirectory)))))
                     problems.Add($"{key}: '{path}' is outside the allowed roots ({string.Join(", ", allowedRoots)})");
                 else if (mustBeDirectory ? !Directory.Exists(full) : !File.Exists(full))
                     problems.Add($"{key}: '{path}' does not exist or is not a {(mustBeDirectory ? "folder" : "file")}");
@@ -162,6 +165,27 @@ public static partial class JobRequestParser
             }
         }
     }
+
+    /// <summary>
+    /// <paramref name="path"/> with every symbolic link resolved (realpath(3)); a path that does not exist (yet)
+    /// is returned as given, and is refused later for not existing.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        var resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return path;
+        try
+        {
+            return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(resolved) ?? path;
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free((void*)resolved);
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial IntPtr RealPathNative(string path, IntPtr resolved);
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or lies beneath it (after resolving "..").</summary>
     public static bool IsUnder(string path, string root)

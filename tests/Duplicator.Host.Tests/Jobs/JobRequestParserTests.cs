@@ -84,6 +84,17 @@ public sealed class JobRequestParserTests : IDisposable
         Assert.Contains(e.Problems, p => p.StartsWith(expected));
     }
 
+    [Fact]
+    public void A_symbolic_link_under_an_allowed_root_that_points_outside_it_is_refused()
+    {
+        File.CreateSymbolicLink(Path.Combine(_allowed, "escape"), Path.Combine(_root, "secret"));
+        Directory.CreateSymbolicLink(Path.Combine(_allowed, "inside"), Path.Combine(_allowed, "photos"));
+
+        var e = Reject("""{ "folder": "input/escape", "copies": 1 }""");
+        Assert.Contains(e.Problems, p => p.StartsWith("folder: 'input/escape' is outside the allowed roots"));
+        Assert.Equal(Path.Combine(_allowed, "inside"), Parse("""{ "folder": "input/inside", "copies": 1 }""").Paths[0]); // a link that stays inside is fine
+    }
+
     [Theory]
     [InlineData("/a/b", "/a", true)]
     [InlineData("/a", "/a", true)]
