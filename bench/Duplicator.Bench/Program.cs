@@ -81,6 +81,28 @@ while (true)
     await Task.Delay(50);
 }
 
+// --warmup N: a first batch of the image's first N MiB through the same drives, so the measured batch runs on
+// warm code paths (a tower process lives for days; its first disc is the only cold one).
+int warmupMiB = opt.Int("warmup", 0);
+if (warmupMiB > 0)
+{
+    string warm = Path.Combine(dir, "warmup.iso");
+    using (var src = File.OpenRead(image))
+    using (var dst = File.Create(warm))
+    {
+        var chunk = new byte[1 << 20];
+        for (int m = 0; m < warmupMiB && src.Read(chunk) is var n && n > 0; m++) dst.Write(chunk, 0, n);
+    }
+    var warmSpec = new BatchSpec("warmup", "image", [warm], driveCount, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+    if (await tower.Ask<object>(new Tower.Submit(warmSpec), TimeSpan.FromSeconds(30)) is not Tower.Submitted) { Console.Error.WriteLine("duplicator-bench: warm-up refused"); return 1; }
+    await Listener.Finished("warmup").WaitAsync(TimeSpan.FromMinutes(10));
+    while ((await tower.Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, TimeSpan.FromSeconds(10))).Any(d => d.State != Duplicator.Actors.Recorders.DriveState.Ready))
+        await Task.Delay(20);
+    await Task.Delay(300);
+    metrics.Reset();
+    Listener.Waves.Clear();
+}
+
 var process = Process.GetCurrentProcess();
 long baseRss = Metrics.ProcStatusKb("VmRSS");
 var cpuSubmit = process.TotalProcessorTime;
@@ -90,7 +112,7 @@ long submitTicks = Stopwatch.GetTimestamp();
 var spec = new BatchSpec("bench", "image", [image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
-var (final, finishedTicks) = await Listener.Finished.Task.WaitAsync(TimeSpan.FromMinutes(30));
+var (final, finishedTicks) = await Listener.Finished("bench").WaitAsync(TimeSpan.FromMinutes(30));
 process.Refresh();
 var cpuEnd = process.TotalProcessorTime;
 long allocEnd = GC.GetTotalAllocatedBytes(precise: true);
@@ -111,7 +133,7 @@ var inv = CultureInfo.InvariantCulture;
 string F(double v, int digits = 2) => v.ToString("F" + digits, inv);
 
 Console.WriteLine(string.Join(' ',
-    $"RESULT label={label} kind={kind} drives={driveCount} copies={copies} good={final.Good.Count} failed={final.Failed} status={final.Status}",
+    $"RESULT label={label} kind={kind} warmup_MiB={warmupMiB} drives={driveCount} copies={copies} good={final.Good.Count} failed={final.Failed} status={final.Status}",
     $"image_MiB={imageBytes >> 20} chunk_KiB={staging.ChunkBytes >> 10} window={staging.Window} speed={speed} discard={discard}",
     $"wall_s={F(wall, 3)} aggregate_GBps={F(delivered / wall / 1e9, 3)}",
     $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
@@ -128,12 +150,14 @@ if (opt.Has("discs") || speed > 0 || failDrive > 0)
         double rate = d.Bytes / s;
         Console.WriteLine($"DISC drive={d.Drive} n={d.Seq} bytes={d.Bytes} s={F(s, 3)} MBps={F(rate / 1e6)}" +
             (d.RatedBps > 0 ? $" pct_rated={F(100 * rate / d.RatedBps)} rated_MBps={F(d.RatedBps / 1e6)}" : "") +
-            $" underruns={d.Underruns} blocked_s={F(d.Blocked.TotalSeconds)} failed={d.Failed.ToString().ToLowerInvariant()}");
+            $" underruns={d.Underruns} blocked_s={F(d.Blocked.TotalSeconds)} failed={d.Failed.ToString().ToLowerInvariant()}" +
+            (d.FirstUnderrunAt >= 0 ? $" first_underrun_at_byte={d.FirstUnderrunAt} first_underrun_s={F(d.FirstUnderrunSeconds, 3)}" : "") +
+            $" longest_host_gap_ms={F(d.LongestGapMs, 1)} at_byte={d.LongestGapAt}");
     }
-    // The first disc of every drive except the one made to fail: the drives that ran side by side.
-    var firsts = good.Where(d => d.Seq == 1 && d.RatedBps > 0).Select(d => (d.Bytes / Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks).TotalSeconds) / d.RatedBps * 100).OrderBy(p => p).ToArray();
+    // The first disc of every drive in the measured batch, unless it failed: the drives that ran side by side.
+    var firsts = discs.GroupBy(d => d.Drive).Select(g => g.OrderBy(d => d.StartTicks).First()).Where(d => !d.Failed && d.RatedBps > 0).Select(d => (d.Bytes / Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks).TotalSeconds) / d.RatedBps * 100).OrderBy(p => p).ToArray();
     if (firsts.Length > 0)
-        Console.WriteLine($"SUMMARY first_discs={firsts.Length} pct_rated_min={F(firsts[0])} pct_rated_median={F(firsts[firsts.Length / 2])} pct_rated_max={F(firsts[^1])} underruns_total={good.Sum(d => d.Underruns)} failed_discs={discs.Count(d => d.Failed)}");
+        Console.WriteLine($"SUMMARY first_discs={firsts.Length} pct_rated_min={F(firsts[0])} pct_rated_median={F(firsts[firsts.Length / 2])} pct_rated_max={F(firsts[^1])} underruns_first_discs={discs.GroupBy(d => d.Drive).Select(g => g.OrderBy(d => d.StartTicks).First()).Where(d => !d.Failed).Sum(d => d.Underruns)} underruns_all_discs={discs.Sum(d => d.Underruns)} failed_discs={discs.Count(d => d.Failed)}");
 }
 await system.Terminate();
 return final.Status == BatchStatus.Completed ? 0 : 1;
@@ -177,13 +201,29 @@ namespace Duplicator.Bench
         public TimeSpan BlockedAtStart { get; } = blockedAtStart;
         public long Underruns { get; set; }
         public TimeSpan Blocked { get; set; }
+
+        /// <summary>Where the first underrun showed: bytes written before it and seconds into the disc (-1: none).</summary>
+        public long FirstUnderrunAt { get; set; } = -1;
+        public double FirstUnderrunSeconds { get; set; } = -1;
+
+        /// <summary>Longest time between the end of one WRITE and the start of the next (the host's gap).</summary>
+        public double LongestGapMs { get; set; }
+        public long LongestGapAt { get; set; }
+        public long LastWriteEnd { get; set; }
     }
 
     internal sealed class Metrics
     {
         private int _started;
 
-        public ConcurrentBag<DiscRecord> Discs { get; } = [];
+        public ConcurrentBag<DiscRecord> Discs { get; private set; } = [];
+
+        /// <summary>Forgets the warm-up batch.</summary>
+        public void Reset()
+        {
+            Discs = [];
+            _started = 0;
+        }
 
         /// <summary>Process CPU time when the first WRITE of the run arrived.</summary>
         public TimeSpan CpuAtFirstWrite { get; private set; }
@@ -213,6 +253,11 @@ namespace Duplicator.Bench
 
         public void Before(byte opcode)
         {
+            if (opcode == 0x2A && _current is { LastWriteEnd: > 0 } c)
+            {
+                double gap = Stopwatch.GetElapsedTime(c.LastWriteEnd).TotalMilliseconds;
+                if (gap > c.LongestGapMs) (c.LongestGapMs, c.LongestGapAt) = (gap, c.Bytes);
+            }
             if (opcode == 0x2A && _current is null)
             {
                 metrics.DiscStarted();
@@ -224,7 +269,13 @@ namespace Duplicator.Bench
         public void After(byte opcode, bool good, int bytes)
         {
             if (_current is not { } d) return;
-            if (opcode == 0x2A && good) d.Bytes += bytes;
+            if (opcode == 0x2A && good)
+            {
+                d.Bytes += bytes;
+                d.LastWriteEnd = Stopwatch.GetTimestamp();
+                if (d.FirstUnderrunAt < 0 && d.RatedBps > 0 && inner.Underruns > d.UnderrunsAtStart)
+                    (d.FirstUnderrunAt, d.FirstUnderrunSeconds) = (d.Bytes, Stopwatch.GetElapsedTime(d.StartTicks).TotalSeconds);
+            }
             if ((opcode == 0x2A && !good) || opcode == 0x35)
             {
                 d.EndTicks = Stopwatch.GetTimestamp();
@@ -304,15 +355,21 @@ namespace Duplicator.Bench
     /// <summary>Collects WaveFinished and the end of the batch from the event stream.</summary>
     internal sealed class Listener : ReceiveActor
     {
-        public static TaskCompletionSource<(BatchState State, long Ticks)> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static readonly ConcurrentDictionary<string, TaskCompletionSource<(BatchState State, long Ticks)>> s_finished = new();
+
         public static ConcurrentQueue<Staging.WaveFinished> Waves { get; } = new();
+
+        /// <summary>Completes when batch <paramref name="id"/> has finished: its last state and when it was published.</summary>
+        public static Task<(BatchState State, long Ticks)> Finished(string id) =>
+            s_finished.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
         public Listener()
         {
             Receive<Staging.WaveFinished>(w => Waves.Enqueue(w));
             Receive<Tower.BatchChanged>(b =>
             {
-                if (b.Batch.IsFinished) Finished.TrySetResult((b.Batch, Stopwatch.GetTimestamp()));
+                if (b.Batch.IsFinished && b.Batch.Spec is { } spec)
+                    s_finished.GetOrAdd(spec.BatchId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult((b.Batch, Stopwatch.GetTimestamp()));
             });
         }
     }
