@@ -7,7 +7,7 @@
 #   unthrottled  one 1 GiB image batch, copies 16, verify off, to 16 emulated DVD+R recorders at speed=0 with
 #                discard=true (data checked and counted, stored nowhere), through the real tower; and the same
 #                batch to 16 "null" drives (no MMC driver or emulator: the drive thread only copies what the
-#                fan-out hands it); peers: `cat IMAGE > /dev/null` and 16 parallel `dd if=IMAGE of=/dev/null bs=64K`.
+#                fan-out hands it); the emulated batch again with a window of 4 chunks instead of 16; peers: `cat IMAGE > /dev/null` and 16 parallel `dd if=IMAGE of=/dev/null bs=64K`.
 #   throttled    a 256 MiB image to 16 recorders at speed=24 (33.24 MB/s each) with a 2 MiB buffer: cold (the
 #                first batch of the process), warm (after a 16 MiB warm-up batch), and warm with drive d07 hitting
 #                a one-shot WRITE error at LBA 65536 (half way).
@@ -42,9 +42,10 @@ declare -A cmd=(
   [cat]="peer cat 1073741824 sh -c 'cat \"$img1\" > /dev/null'"
   [dd16]="peer dd16 17179869184 dd16"
   [tower-emulated]="bench --image '$img1' --label tower-emulated"
+  [tower-emulated-w4]="bench --image '$img1' --window 4 --label tower-emulated-w4"
   [tower-null]="bench --image '$img1' --kind null --label tower-null"
 )
-order=(cat dd16 tower-emulated tower-null)
+order=(cat dd16 tower-emulated tower-emulated-w4 tower-null)
 for i in $(seq "$runs"); do
   k=$(( (i - 1) % ${#order[@]} ))
   for t in "${order[@]:k}" "${order[@]:0:k}"; do
