@@ -65,7 +65,8 @@ for (int i = 1; i <= driveCount; i++)
     }));
 }
 
-var config = PersistenceConfig.InMemory().WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));
+string logLevel = opt.Get("akka-loglevel", "WARNING");
+var config = PersistenceConfig.InMemory().WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}\nakka.stdout-loglevel = {logLevel}"));
 using var system = ActorSystem.Create("bench", config);
 var listener = system.ActorOf(Props.Create(() => new Listener()), "listener");
 system.EventStream.Subscribe(listener, typeof(Staging.WaveFinished));
