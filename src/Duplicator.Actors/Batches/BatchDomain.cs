@@ -8,7 +8,8 @@ namespace Duplicator.Actors.Batches;
 /// <param name="FailedDiscThreshold">The batch stops failed after this many failed discs (0 = never); interrupted discs do not count.</param>
 /// <param name="RejectIfNotBlank">Refuse media that is not blank.</param>
 /// <param name="Drives">Drive ids to use; empty = all.</param>
-public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshold, bool RejectIfNotBlank, ImmutableArray<string> Drives);
+/// <param name="DiscAtOnce">Audio CDs disc-at-once (cue sheet, gaps as staged) instead of track-at-once.</param>
+public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshold, bool RejectIfNotBlank, ImmutableArray<string> Drives, bool DiscAtOnce = false);
 
 /// <summary>What a batch is: an image source, how many good discs, and how.</summary>
 /// <param name="BatchId">Unique id; submitting it again returns the existing batch.</param>

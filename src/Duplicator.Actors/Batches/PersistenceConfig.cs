@@ -47,6 +47,38 @@ public static class PersistenceConfig
             """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon));
     }
 
+    /// <summary>
+    /// Akka.Persistence.Sql on any database Linq2Db supports: <paramref name="provider"/> is its provider name
+    /// (e.g. "PostgreSQL", "SqlServer.2019", "MySql"; "SQLite.MS" for Microsoft.Data.Sqlite) and
+    /// <paramref name="connectionString"/> its connection string. Tables are created on first use.
+    /// </summary>
+    public static Config Sql(string provider, string connectionString)
+    {
+        string Quote(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  connection-string = "{{Quote(connectionString)}}"
+                  provider-name = "{{Quote(provider)}}"
+                  auto-initialize = on
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  connection-string = "{{Quote(connectionString)}}"
+                  provider-name = "{{Quote(provider)}}"
+                  auto-initialize = on
+                }
+              }
+            }
+            """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon));
+    }
+
     /// <summary>Akka's in-memory journal and snapshot store (unit tests).</summary>
     public static Config InMemory() => ConfigurationFactory.ParseString("""
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"

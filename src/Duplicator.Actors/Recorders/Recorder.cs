@@ -60,6 +60,12 @@ public static class Recorder
     /// <summary>A recorder's state, progress, rate and ETA.</summary>
     public sealed record StatusChanged(string DriveId, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds, string? BatchId, int? Disc, string? Message);
 
+    /// <summary>
+    /// Published on the event stream: one of IMAPI's IDiscMasterProgressEvents as the drive reported it
+    /// (PreparingBurn, BlockProgress (throttled), TrackProgress, ClosingDisc, BurnComplete[:error]).
+    /// </summary>
+    public sealed record ImapiEvent(string DriveId, string BatchId, int Disc, string Event, long Completed, long Total);
+
     /// <summary>The disc came out good; <paramref name="Sha256"/> is what it read back as (the content hash when not verifying).</summary>
     public sealed record DiscBurned(string DriveId, string BatchId, int Disc, string Sha256, bool Verified);
 

@@ -246,7 +246,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
         Become(Burning);
         Enter(burn);
         var handle = _handle;
-        var sink = new ProgressSink(self, id, cancel.Token, _settings.ProgressInterval);
+        var sink = new ProgressSink(self, id, cancel.Token, _settings.ProgressInterval, Context.System.EventStream, _driveId, job.BatchId, job.Disc);
         var token = cancel.Token;
         // The consumed-callback runs on the drive thread and needs the wave's ref: the first chunk carries it.
         image.WaveKnown = r => wave.Ref = r;
@@ -258,12 +258,14 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
                 CheckMedium(drive, job, token);
                 self.Tell(new JoinWave(id));
                 var sha = drive.Record(image, job.Options with { EjectAfterBurn = false }, sink, token);
+                sink.NotifyBurnComplete(null);
                 self.Tell(new PhaseChanged(id, DriveState.Ejecting, 0, 0));
                 drive.Eject();
                 self.Tell(new BurnSucceeded(id, sha is null ? job.Image.ContentSha256 : Convert.ToHexString(sha), sha is not null));
             }
             catch (Exception e)
             {
+                sink.NotifyBurnComplete((e as ImapiException)?.Code ?? ImapiError.CannotWriteToMedia);
                 try
                 {
                     if (e is not TransportException && e.InnerException is not TransportException) drive.Eject(); // hand the bad medium back
@@ -351,26 +353,47 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     private void Report(DriveState state, double percent = 0, double rate = 0, double? eta = null, string? batch = null, int? disc = null, string? message = null) =>
         _tower.Tell(new Recorder.StatusChanged(_driveId, state, percent, rate, eta, batch, disc, message));
 
-    /// <summary>IMAPI's progress events from the drive thread, turned into at most one message per interval.</summary>
-    private sealed class ProgressSink(IActorRef self, Guid burn, CancellationToken token, TimeSpan interval) : IDiscMasterProgressEvents
+    /// <summary>
+    /// IMAPI's progress events from the drive thread: each is published as <see cref="Recorder.ImapiEvent"/>
+    /// (block progress at most once per interval) and turned into at most one phase message per interval.
+    /// </summary>
+    private sealed class ProgressSink(IActorRef self, Guid burn, CancellationToken token, TimeSpan interval,
+        Akka.Event.EventStream events, string drive, string batch, int disc) : IDiscMasterProgressEvents
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _last = TimeSpan.FromDays(-1);
 
         public bool QueryCancel() => token.IsCancellationRequested;
 
-        public void NotifyBlockProgress(long completedBlocks, long totalBlocks) => Tick(DriveState.Writing, completedBlocks, totalBlocks);
+        public void NotifyPreparingBurn(int estimatedSeconds) => Publish("PreparingBurn", 0, estimatedSeconds);
+
+        public void NotifyBlockProgress(long completedBlocks, long totalBlocks)
+        {
+            if (Tick(DriveState.Writing, completedBlocks, totalBlocks)) Publish("BlockProgress", completedBlocks, totalBlocks);
+        }
+
+        public void NotifyTrackProgress(int completedTracks, int totalTracks) => Publish("TrackProgress", completedTracks, totalTracks);
 
         public void NotifyVerifyProgress(long completedBlocks, long totalBlocks) => Tick(DriveState.Verifying, completedBlocks, totalBlocks);
 
-        public void NotifyClosingDisc(int estimatedSeconds) => self.Tell(new PhaseChanged(burn, DriveState.Closing, 0, 0));
+        public void NotifyClosingDisc(int estimatedSeconds)
+        {
+            Publish("ClosingDisc", 0, estimatedSeconds);
+            self.Tell(new PhaseChanged(burn, DriveState.Closing, 0, 0));
+        }
 
-        private void Tick(DriveState phase, long done, long total)
+        public void NotifyBurnComplete(ImapiError? error) => Publish(error is null ? "BurnComplete" : $"BurnComplete:{error}", 0, 0);
+
+        private void Publish(string name, long completed, long total) =>
+            events.Publish(new Recorder.ImapiEvent(drive, batch, disc, name, completed, total));
+
+        private bool Tick(DriveState phase, long done, long total)
         {
             var now = _clock.Elapsed;
-            if (done < total && now - _last < interval) return;
+            if (done < total && now - _last < interval) return false;
             _last = now;
             self.Tell(new PhaseChanged(burn, phase, done, total));
+            return true;
         }
     }
 }

@@ -15,7 +15,7 @@ namespace Duplicator.Actors.Supervision;
 /// batch's ledger is its own persistent <see cref="BatchActor"/>. Every outcome goes to the ledger first and the
 /// tower acts on the ledger's answer, so after a crash the ledgers alone say what is done.
 /// </summary>
-internal sealed class DuplicatorSupervisor : ReceivePersistentActor
+internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 {
     private sealed record DriveSlot(Tower.DriveSpec Spec, IActorRef Recorder, Tower.DriveStatus Status, bool Assigning);
 
@@ -25,6 +25,10 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
     private sealed record SubmitAnswered(string BatchId, object Reply, IActorRef ReplyTo);
     private sealed record DiscAssigned(string BatchId, string DriveId, object Reply);
     private sealed record LedgerAnswered(string BatchId, string What, object Reply);
+    private sealed record Redispatch
+    {
+        public static Redispatch Instance { get; } = new();
+    }
 
     private readonly ImmutableArray<Tower.DriveSpec> _driveSpecs;
     private readonly Tower.Settings _settings;
@@ -83,10 +87,13 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
             else Sender.Tell(new Tower.Done(false));
         });
         Command<Terminated>(OnTerminated);
+        Command<Redispatch>(_ => TryDispatch());
         Command<SaveSnapshotSuccess>(_ => { });
     }
 
     public override string PersistenceId => Tower.PersistenceId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         // A ledger that throws is restarted (it recovers from its journal); staging and backoff supervisors likewise.
@@ -98,7 +105,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
         {
             var child = Recorder.Props(d.Id, d.Open, Self, _settings.Recorder);
             var backoff = BackoffSupervisor.Props(Backoff.OnFailure(child, "recorder", _settings.BackoffMin, _settings.BackoffMax, 0.2, -1));
-            var recorder = Context.ActorOf(backoff, $"drive-{_children++}");
+            // Named after the drive, so the log says which drive an actor is; a counter when the id is no valid path element.
+            var name = ActorPath.IsValidPathElement("drive-" + d.Id) ? "drive-" + d.Id : $"drive-{_children++}";
+            var recorder = Context.ActorOf(backoff, name);
             _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0), false);
         }
         foreach (var r in _registry)
@@ -269,6 +278,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
             var batch = _registry.Select(r => _batches.GetValueOrDefault(r.BatchId)).FirstOrDefault(b =>
                 b is { Image: not null, State: { Status: BatchStatus.Running, Spec: { } s } st }
                 && (s.Options.Drives.IsDefaultOrEmpty || s.Options.Drives.Contains(spec.Id))
+                && !st.InFlight.ContainsValue(spec.Id)
                 && st.Good.Count + st.InFlight.Count + b.Pending < s.Copies);
             if (batch is null) continue;
             _drives[spec.Id] = drive with { Assigning = true };
@@ -288,7 +298,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
         _batches[a.BatchId] = slot;
         if (a.Reply is not Batch.Accepted ok)
         {
+            // Refused (a race) or unanswered (the ledger stopped and is being recovered): try again shortly.
             _log.Debug("batch {0}: no disc for {1}: {2}", a.BatchId, a.DriveId, a.Reply);
+            Timers.StartSingleTimer("redispatch", Redispatch.Instance, TimeSpan.FromSeconds(1));
             return;
         }
         int disc = ok.State.InFlight.First(kv => kv.Value == a.DriveId).Key;
@@ -297,7 +309,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor
         {
             SetDrive(drive with { Status = drive.Status with { State = DriveState.Checking, BatchId = a.BatchId, Disc = disc, Percent = 0 } });
             drive.Recorder.Tell(new Recorder.Burn(a.BatchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify), spec.Options.RejectIfNotBlank));
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify,
+                    AudioMode: spec.Options.DiscAtOnce ? AudioWriteMode.DiscAtOnce : AudioWriteMode.TrackAtOnce), spec.Options.RejectIfNotBlank));
         }
         else
         {

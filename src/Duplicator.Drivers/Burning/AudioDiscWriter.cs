@@ -14,7 +14,7 @@ namespace Duplicator.Drivers.Burning;
 /// writable address READ TRACK INFORMATION reports (the drive puts the 2 s gap before every track itself),
 /// then SYNCHRONIZE CACHE, which ends a TAO track; finally CLOSE SESSION, which finalizes the CD. With
 /// verification the audio of every track is read back with READ CD and compared (SHA-256) with the image.
-/// Disc-at-once (cue sheet, gapless) is not built yet.
+/// Disc-at-once (cue sheet, pregaps as staged) is <see cref="AudioDiscAtOnceWriter"/>.
 /// </summary>
 public static class AudioDiscWriter
 {

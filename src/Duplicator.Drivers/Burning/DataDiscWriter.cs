@@ -31,10 +31,11 @@ public static class DataDiscWriter
     {
         if (image.SectorSize != 2048)
             throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: a data disc takes 2048-byte sectors, the image has {image.SectorSize}");
-        var profile = MediumCheck.RequireBlank(drive, MmcProfiles.IsWritable, "a data disc needs CD-R/RW, DVD-R, DVD+R, DVD+R DL or BD-R", cancellationToken);
-        bool cdOrDashR = MmcProfiles.IsCd(profile) || profile == MmcProfile.DvdMinusR;
+        var profile = MediumCheck.RequireBlank(drive, MmcProfiles.IsWritable, "a data disc needs CD-R/RW, DVD-R, DVD-RW (sequential), DVD+R, DVD+R DL or BD-R", cancellationToken);
+        // DVD-RW in sequential recording is written like DVD-R: page 05h, test write, closing finalizes.
+        bool cdOrDashR = MmcProfiles.IsCd(profile) || profile is MmcProfile.DvdMinusR or MmcProfile.DvdMinusRwSequential;
         if (options.Simulate && !cdOrDashR)
-            throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: {MmcProfiles.Name(profile)} has no test-write mode; simulate needs CD-R/RW or DVD-R");
+            throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: {MmcProfiles.Name(profile)} has no test-write mode; simulate needs CD-R/RW or DVD-R/RW");
         if (cdOrDashR)
             drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 4, dataBlockType: 8);
         var track = drive.ReadTrackInformation();

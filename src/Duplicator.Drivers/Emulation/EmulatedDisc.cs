@@ -12,6 +12,9 @@ internal sealed class EmulatedTrack
     public required long Start { get; init; }
     public required bool Audio { get; init; }
 
+    /// <summary>ISRC the cue sheet gave the track (SAO), or null.</summary>
+    public string? Isrc { get; init; }
+
     /// <summary>Created by RESERVE TRACK.</summary>
     public bool Reserved { get; init; }
 
@@ -28,7 +31,7 @@ internal sealed class EmulatedTrack
 internal readonly record struct CueRegion(long Start, long End, bool Audio);
 
 /// <summary>An accepted cue sheet (MMC-6 §6.33, SEND CUE SHEET): program from <see cref="ProgramStart"/> (LBA, the first pregap) to <see cref="LeadOut"/>.</summary>
-internal sealed record CueSheet(long ProgramStart, long LeadOut, IReadOnlyList<CueRegion> Regions);
+internal sealed record CueSheet(long ProgramStart, long LeadOut, IReadOnlyList<CueRegion> Regions, string? Catalog = null);
 
 /// <summary>
 /// The medium in an emulated drive: its tracks and sessions, the NWA rule, and the image file that
@@ -95,6 +98,9 @@ internal sealed class EmulatedDisc : IDisposable
     public int? Stride { get; private set; }
 
     public CueSheet? Cue { get; set; }
+
+    /// <summary>Media catalog number of a session written with a cue sheet that carried one.</summary>
+    public string? Catalog { get; set; }
     public long DaoNext { get; set; }
 
     /// <summary>The image file; null until a block was stored, and always null on a discarding drive (there is no file).</summary>
@@ -241,6 +247,11 @@ internal sealed class EmulatedDisc : IDisposable
             json.WriteString("image", Path.GetFileName(image));
         }
 
+        if (Catalog is { } catalog)
+        {
+            json.WriteString("catalog", catalog);
+        }
+
         json.WriteStartArray("tracks");
         foreach (var t in Tracks)
         {
@@ -250,6 +261,11 @@ internal sealed class EmulatedDisc : IDisposable
             json.WriteNumber("start", t.Start);
             json.WriteNumber("length", t.Recorded);
             json.WriteString("kind", t.Audio ? "audio" : "data");
+            if (t.Isrc is { } isrc)
+            {
+                json.WriteString("isrc", isrc);
+            }
+
             json.WriteEndObject();
         }
 

@@ -13,6 +13,8 @@ public enum EmulatedProfile : ushort
     CdRw = 0x000A,
     /// <summary>DVD-R sequential recording, 0011h.</summary>
     DvdMinusR = 0x0011,
+    /// <summary>DVD-RW sequential recording, 0014h (written like DVD-R, erased with BLANK).</summary>
+    DvdMinusRwSequential = 0x0014,
     /// <summary>DVD+RW, 001Ah.</summary>
     DvdPlusRw = 0x001A,
     /// <summary>DVD+R, 001Bh.</summary>
@@ -48,16 +50,22 @@ public static class EmulatedProfiles
     public static bool IsCd(EmulatedProfile p) => p is EmulatedProfile.CdR or EmulatedProfile.CdRw;
 
     /// <summary>True for the DVD profiles.</summary>
-    public static bool IsDvd(EmulatedProfile p) => p is EmulatedProfile.DvdMinusR or EmulatedProfile.DvdPlusR or EmulatedProfile.DvdPlusRw;
+    public static bool IsDvd(EmulatedProfile p) => p is EmulatedProfile.DvdMinusR or EmulatedProfile.DvdMinusRwSequential or EmulatedProfile.DvdPlusR or EmulatedProfile.DvdPlusRw;
 
-    /// <summary>True for media the drive can erase or overwrite (CD-RW by BLANK, DVD+RW by FORMAT UNIT).</summary>
-    public static bool IsErasable(EmulatedProfile p) => p is EmulatedProfile.CdRw or EmulatedProfile.DvdPlusRw;
+    /// <summary>True for the sequentially recorded DVD "dash" media (DVD-R, DVD-RW sequential): page 05h, test write, closing finalizes.</summary>
+    public static bool IsDash(EmulatedProfile p) => p is EmulatedProfile.DvdMinusR or EmulatedProfile.DvdMinusRwSequential;
+
+    /// <summary>True for media BLANK erases (CD-RW, DVD-RW).</summary>
+    public static bool IsBlankable(EmulatedProfile p) => p is EmulatedProfile.CdRw or EmulatedProfile.DvdMinusRwSequential;
+
+    /// <summary>True for media the drive can erase or overwrite (CD-RW and DVD-RW by BLANK, DVD+RW by FORMAT UNIT).</summary>
+    public static bool IsErasable(EmulatedProfile p) => p is EmulatedProfile.CdRw or EmulatedProfile.DvdMinusRwSequential or EmulatedProfile.DvdPlusRw;
 
     /// <summary>Default capacity in blocks of a blank medium: CD 80 min (360,000), DVD 4.7 GB, BD 25 GB (<see cref="MediaCapacity"/>).</summary>
     public static long DefaultCapacity(EmulatedProfile p) => p switch
     {
         EmulatedProfile.CdR or EmulatedProfile.CdRw => MediaCapacity.Sectors(MediaKind.Cd80),
-        EmulatedProfile.DvdMinusR or EmulatedProfile.DvdPlusR or EmulatedProfile.DvdPlusRw => MediaCapacity.Sectors(MediaKind.Dvd),
+        EmulatedProfile.DvdMinusR or EmulatedProfile.DvdMinusRwSequential or EmulatedProfile.DvdPlusR or EmulatedProfile.DvdPlusRw => MediaCapacity.Sectors(MediaKind.Dvd),
         EmulatedProfile.BdR => MediaCapacity.Sectors(MediaKind.Bd25),
         _ => 0,
     };
@@ -79,12 +87,13 @@ public static class EmulatedProfiles
     /// <summary>ECC block in sectors: tracks on DVD (16) and BD (32) start on such a boundary; CD 1.</summary>
     public static int Blocking(EmulatedProfile p) => IsCd(p) ? 1 : IsDvd(p) ? 16 : 32;
 
-    /// <summary>The spelling used in emulated: URLs: cd-r, cd-rw, dvd-r, dvd+r, dvd+rw, bd-r, none.</summary>
+    /// <summary>The spelling used in emulated: URLs: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, none.</summary>
     public static string Name(EmulatedProfile p) => p switch
     {
         EmulatedProfile.CdR => "cd-r",
         EmulatedProfile.CdRw => "cd-rw",
         EmulatedProfile.DvdMinusR => "dvd-r",
+        EmulatedProfile.DvdMinusRwSequential => "dvd-rw",
         EmulatedProfile.DvdPlusR => "dvd+r",
         EmulatedProfile.DvdPlusRw => "dvd+rw",
         EmulatedProfile.BdR => "bd-r",
@@ -99,6 +108,7 @@ public static class EmulatedProfiles
             "cd-r" or "cdr" => EmulatedProfile.CdR,
             "cd-rw" or "cdrw" => EmulatedProfile.CdRw,
             "dvd-r" or "dvdr" => EmulatedProfile.DvdMinusR,
+            "dvd-rw" or "dvdrw" => EmulatedProfile.DvdMinusRwSequential,
             "dvd+r" or "dvdplusr" => EmulatedProfile.DvdPlusR,
             "dvd+rw" or "dvdplusrw" => EmulatedProfile.DvdPlusRw,
             "bd-r" or "bdr" => EmulatedProfile.BdR,

@@ -6,7 +6,7 @@ public sealed partial class EmulatedRecorder
     private static readonly EmulatedProfile[] SupportedProfiles =
     [
         EmulatedProfile.BdR, (EmulatedProfile)0x0040, EmulatedProfile.DvdPlusR, EmulatedProfile.DvdPlusRw,
-        EmulatedProfile.DvdMinusR, (EmulatedProfile)0x0010, EmulatedProfile.CdRw, EmulatedProfile.CdR, (EmulatedProfile)0x0008,
+        EmulatedProfile.DvdMinusRwSequential, EmulatedProfile.DvdMinusR, (EmulatedProfile)0x0010, EmulatedProfile.CdRw, EmulatedProfile.CdR, (EmulatedProfile)0x0008,
     ];
 
     private readonly record struct Feature(ushort Code, byte Version, bool Persistent, bool Current, byte[] Data);
@@ -80,13 +80,13 @@ public sealed partial class EmulatedRecorder
             list.Add(new(0x0020, 0, false, true, rw));                           // Random writable
         }
 
-        var incremental = writable && p is EmulatedProfile.CdR or EmulatedProfile.CdRw or EmulatedProfile.DvdMinusR;
+        var incremental = writable && (EmulatedProfiles.IsCd(p) || EmulatedProfiles.IsDash(p));
         list.Add(new(0x0021, 1, false, incremental, [0x01, 0x01, 0x01, 0x02, 0x07, 0x10, 0, 0])); // types 0 and 8, BUF, link sizes 7 (CD) and 16 (DVD-R)
         list.Add(new(0x002A, 1, false, p == EmulatedProfile.DvdPlusRw, [0x01, 0, 0, 0]));       // DVD+RW write
         list.Add(new(0x002B, 0, false, p == EmulatedProfile.DvdPlusR && writable, [0x01, 0, 0, 0])); // DVD+R write
         list.Add(new(0x002D, 2, false, cd && writable, [0x46, 0, 0x01, 0x01]));   // CD TAO: BUF, test write, CD-RW; types 0 and 8
         list.Add(new(0x002E, 1, false, cd && writable, [0x66, 0x00, 0x10, 0x00])); // CD mastering: BUF, SAO, test write, CD-RW; cue sheet ≤ 4096
-        list.Add(new(0x002F, 1, false, p == EmulatedProfile.DvdMinusR && writable, [0x44, 0, 0, 0])); // DVD-R write: BUF, test write
+        list.Add(new(0x002F, 1, false, EmulatedProfiles.IsDash(p) && writable, [0x46, 0, 0, 0])); // DVD-R/-RW write: BUF, test write, DVD-RW
         var bd = new byte[20];
         bd[13] = 0x02;                                                           // BD-R class 0, version 1
         list.Add(new(0x0041, 1, false, p == EmulatedProfile.BdR && writable, bd)); // BD write
@@ -258,7 +258,7 @@ public sealed partial class EmulatedRecorder
             throw Fail(EmulatedSense.InvalidFieldInParameterList, $"data block type {dataBlockType} not supported (0 raw 2352, 8 Mode 1 2048)");
         }
 
-        if (testWrite && _disc is { } d && !(EmulatedProfiles.IsCd(d.Profile) || d.Profile == EmulatedProfile.DvdMinusR))
+        if (testWrite && _disc is { } d && !(EmulatedProfiles.IsCd(d.Profile) || EmulatedProfiles.IsDash(d.Profile)))
         {
             throw Fail(EmulatedSense.InvalidFieldInParameterList, $"test write is not possible on {EmulatedProfiles.Name(d.Profile)}");
         }

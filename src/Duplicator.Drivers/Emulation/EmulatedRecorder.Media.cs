@@ -284,7 +284,7 @@ public sealed partial class EmulatedRecorder
         {
             CloseSession(disc, finalize: _wp.MultiSession == 0);
         }
-        else if (disc.Profile == EmulatedProfile.DvdMinusR && _wp.WriteType == 2 && disc.OpenTrack is { Reserved: true, Planned: { } size } reserved && reserved.Recorded == size)
+        else if (EmulatedProfiles.IsDash(disc.Profile) && _wp.WriteType == 2 && disc.OpenTrack is { Reserved: true, Planned: { } size } reserved && reserved.Recorded == size)
         {
             // DVD-R DAO: the reserved track is the whole session; writing it out and flushing completes the disc.
             CloseSession(disc, finalize: _wp.MultiSession == 0);
@@ -353,7 +353,7 @@ public sealed partial class EmulatedRecorder
             return 0;
         }
 
-        var finalize = function is 5 or 6 || ((cd || disc.Profile == EmulatedProfile.DvdMinusR) && _wp.MultiSession == 0);
+        var finalize = function is 5 or 6 || ((cd || EmulatedProfiles.IsDash(disc.Profile)) && _wp.MultiSession == 0);
         CloseSession(disc, finalize);
         return 0;
     }
@@ -376,6 +376,7 @@ public sealed partial class EmulatedRecorder
             disc.ClosedSessions++;
         }
 
+        disc.Catalog ??= disc.Cue?.Catalog;
         disc.Cue = null;
         disc.Finalized |= finalize;
         disc.WriteToc(_options.Name);
@@ -479,17 +480,32 @@ public sealed partial class EmulatedRecorder
             throw Fail(EmulatedSense.InvalidFieldInParameterList, "cue sheet must start with the lead-in (TNO 0, after any MCN entries) and end with the lead-out (TNO AAh)");
         }
 
+        var catalog = CueCatalog(sheet, leadIn);
         var programStart = disc.NextTrackStart - 150;
         var regions = new List<CueRegion>();
         var tracks = new List<(int Number, long Start, bool Audio)>();
+        var isrcs = new Dictionary<int, string>();
         long previous = long.MinValue;
         long leadOut = 0;
         for (var i = leadIn + 1; i < count; i++)
         {
             var e = sheet.Slice(i * 8, 8);
+            if ((e[0] & 0x0F) == 3)
+            {
+                // ISRC: two entries with the track number, I1-I6 then I7-I12, before the track's first position entry.
+                var isrc = CueIsrc(sheet, i, count);
+                if (!isrcs.TryAdd(e[1], isrc))
+                {
+                    throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: second ISRC for track {e[1]}");
+                }
+
+                i++;
+                continue;
+            }
+
             if ((e[0] & 0x0F) != 1)
             {
-                continue; // MCN / ISRC entries carry no address
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: ADR {e[0] & 0x0F} after the lead-in (1 position, 3 ISRC)");
             }
 
             var address = ((e[5] * 60L) + e[6]) * 75 + e[7] - 150;
@@ -560,6 +576,16 @@ public sealed partial class EmulatedRecorder
             }
         }
 
+        foreach (var number in isrcs.Keys)
+        {
+            if (!tracks.Any(t => t.Number == number))
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"ISRC for track {number}, which the cue sheet does not hold");
+            }
+        }
+
+        // A test write must be undone back to before the cue sheet planned its tracks.
+        BeginSimulationIfAsked(disc);
         for (var i = 0; i < tracks.Count; i++)
         {
             var end = End(i);
@@ -567,21 +593,74 @@ public sealed partial class EmulatedRecorder
             {
                 Number = tracks[i].Number, Session = disc.CurrentSession, Start = tracks[i].Start,
                 Planned = end - tracks[i].Start, Audio = tracks[i].Audio,
+                Isrc = isrcs.GetValueOrDefault(tracks[i].Number),
             });
         }
 
-        disc.Cue = new CueSheet(programStart, leadOut, regions);
+        disc.Cue = new CueSheet(programStart, leadOut, regions, catalog);
         disc.DaoNext = programStart;
         return length;
     }
 
-    /// <summary>BLANK (MMC-6 §6.2) of a CD-RW: type 000b full or 001b minimal; the drive then holds a new blank disc.</summary>
+    // Media catalog number: two ADR 2 entries before the lead-in, N1-N7 then N8-N13 and a zero byte, ASCII digits.
+    private static string? CueCatalog(ReadOnlySpan<byte> sheet, int entries)
+    {
+        if (entries == 0)
+        {
+            return null;
+        }
+
+        if (entries != 2 || sheet[15] != 0)
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, $"{entries} catalog entries (MCN takes two, the second ending in a zero byte)");
+        }
+
+        Span<char> mcn = stackalloc char[13];
+        for (var k = 0; k < 13; k++)
+        {
+            var b = sheet[k < 7 ? 1 + k : 9 + (k - 7)];
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"catalog character {k + 1} is {b:X2}h, not a digit");
+            }
+
+            mcn[k] = (char)b;
+        }
+
+        return new string(mcn);
+    }
+
+    // ISRC: entries i and i+1, ADR 3, same TNO; country (2) and owner (3) letters or digits, year (2) and serial (5) digits.
+    private static string CueIsrc(ReadOnlySpan<byte> sheet, int i, int count)
+    {
+        if (i + 1 >= count || (sheet[(i + 1) * 8] & 0x0F) != 3 || sheet[(i + 1) * 8 + 1] != sheet[i * 8 + 1])
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: an ISRC takes two ADR 3 entries of one track");
+        }
+
+        Span<char> isrc = stackalloc char[12];
+        for (var k = 0; k < 12; k++)
+        {
+            var b = sheet[(i + (k / 6)) * 8 + 2 + (k % 6)];
+            var ok = k < 5 ? b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'A' and <= (byte)'Z') : b is >= (byte)'0' and <= (byte)'9';
+            if (!ok)
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: ISRC character {k + 1} is {b:X2}h");
+            }
+
+            isrc[k] = (char)b;
+        }
+
+        return new string(isrc);
+    }
+
+    /// <summary>BLANK (MMC-6 §6.2) of a CD-RW or DVD-RW: type 000b full or 001b minimal; the drive then holds a new blank disc of the same kind.</summary>
     private int Blank(ReadOnlySpan<byte> cdb)
     {
         Need(cdb, 12);
         var disc = RequireDisc();
         var type = cdb[1] & 0x07;
-        if (disc.Profile != EmulatedProfile.CdRw)
+        if (!EmulatedProfiles.IsBlankable(disc.Profile))
         {
             throw Fail(EmulatedSense.CannotWriteIncompatibleFormat, $"BLANK on {EmulatedProfiles.Name(disc.Profile)}");
         }
@@ -593,7 +672,7 @@ public sealed partial class EmulatedRecorder
 
         var capacity = disc.Capacity;
         RemoveMedium();
-        LoadLocked(EmulatedProfile.CdRw, MediumState.Blank, capacity);
+        LoadLocked(disc.Profile, MediumState.Blank, capacity);
         _mediaEvent = MediaEventNone;
         return 0;
     }

@@ -22,7 +22,7 @@ namespace Duplicator.Drivers.Emulation;
 /// track's or the cue sheet region's mode: 05/64/00 ILLEGAL MODE FOR THIS TRACK.</item>
 /// <item>WRITE past the medium's capacity (or a cue sheet whose lead-out lies beyond it): 05/21/00 LBA OUT OF RANGE.</item>
 /// <item>WRITE, RESERVE TRACK or SEND CUE SHEET on a finalized (closed) write-once disc, BLANK on a medium that is
-/// not CD-RW, FORMAT UNIT on one that is not DVD+RW: 05/30/05 CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT.
+/// not CD-RW or DVD-RW, FORMAT UNIT on one that is not DVD+RW: 05/30/05 CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT.
 /// WRITE on an unformatted DVD+RW: 05/30/10 MEDIUM NOT FORMATTED.</item>
 /// <item>SAO WRITE without a cue sheet, SEND CUE SHEET when write type is not SAO or the session is not empty,
 /// closing a blank disc: 05/2C/00 COMMAND SEQUENCE ERROR.</item>
@@ -33,7 +33,8 @@ namespace Duplicator.Drivers.Emulation;
 /// <list type="bullet">
 /// <item>raw write type (3) is refused in MODE SELECT (05/26/00); mixed data + audio on one disc is refused (05/64/00).</item>
 /// <item>READ CD returns user data only (2048 Mode 1, 2352 CD-DA), never synthesized sync/header/EDC.</item>
-/// <item>cue sheet fields are binary (TNO, INDEX, MSF); each cue sheet track holds at least 300 blocks (4 s).</item>
+/// <item>cue sheet fields are binary (TNO, INDEX, MSF); each cue sheet track holds at least 300 blocks (4 s); catalog (ADR 2) and
+/// ISRC (ADR 3) entry pairs are checked and kept in the TOC file; other ADRs after the lead-in are 05/26/00.</item>
 /// <item>CD TAO tracks after the first of a session start 150 blocks (2 s) after the previous one; a new CD session
 /// starts 11,400 blocks after the first session's end (6,900 after later ones); DVD/BD tracks start on an ECC
 /// block boundary (16 / 32 blocks).</item>

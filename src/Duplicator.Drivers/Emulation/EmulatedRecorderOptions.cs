@@ -69,7 +69,7 @@ public sealed record EmulatedRecorderOptions
 /// Parses recorder URLs of the form
 /// <c>emulated:&lt;profile&gt;[?speed=N|max|0&amp;dir=PATH&amp;buffer=SIZE&amp;state=blank|appendable|closed&amp;capacity=BLOCKS|KIND&amp;name=NAME&amp;autoreload=true|false&amp;discard=true|false]</c>.
 /// <list type="bullet">
-/// <item><c>profile</c>: cd-r, cd-rw, dvd-r, dvd+r, dvd+rw, bd-r, or none (empty drive).</item>
+/// <item><c>profile</c>: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, or none (empty drive).</item>
 /// <item><c>speed</c>: highest write speed in multiples of 1x; <c>max</c> = the family's rated maximum; 0 (default) = unthrottled.</item>
 /// <item><c>dir</c>: output directory for burned discs (default ./var/discs).</item>
 /// <item><c>buffer</c>: drive buffer in bytes, with an optional k/m suffix (KiB/MiB), default 2m.</item>
@@ -103,7 +103,7 @@ public static class EmulatedRecorderUrl
         var profileText = q < 0 ? rest : rest[..q];
         if (!EmulatedProfiles.TryParse(profileText, out var profile))
         {
-            throw Bad($"recorder URL '{url}': profile '{profileText}' is not one of cd-r, cd-rw, dvd-r, dvd+r, dvd+rw, bd-r, none");
+            throw Bad($"recorder URL '{url}': profile '{profileText}' is not one of cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, none");
         }
 
         var options = new EmulatedRecorderOptions { Profile = profile };

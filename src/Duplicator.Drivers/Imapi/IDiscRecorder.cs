@@ -29,12 +29,22 @@ public enum MediaFlags
 /// <param name="FreeBlocks">Blocks that can still be written.</param>
 public sealed record MediaInfo(bool Present, MediaFlags Flags, string ProfileName, int Sessions, int LastTrack, long NextWritable, long FreeBlocks);
 
+/// <summary>How an audio CD is written.</summary>
+public enum AudioWriteMode
+{
+    /// <summary>Track-at-once: one track per write, the drive puts a 2 s gap before every track (IMAPI v1's way).</summary>
+    TrackAtOnce,
+    /// <summary>Disc-at-once (session-at-once): a cue sheet lays out the session, which is written in one pass from LBA -150, pregaps as staged.</summary>
+    DiscAtOnce,
+}
+
 /// <summary>Options of one recording.</summary>
 /// <param name="Simulate">Test write: the laser stays off and the medium stays blank (IMAPI's simulate).</param>
 /// <param name="EjectAfterBurn">Open the tray when done.</param>
 /// <param name="Speed">Write speed as a multiple of 1x; 0 = the drive's maximum.</param>
 /// <param name="Verify">Read the disc back and compare its SHA-256 with the image's.</param>
-public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = false, int Speed = 0, bool Verify = false);
+/// <param name="AudioMode">How an audio CD is written; data discs are always written as one incremental track.</param>
+public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = false, int Speed = 0, bool Verify = false, AudioWriteMode AudioMode = AudioWriteMode.TrackAtOnce);
 
 /// <summary>
 /// One recorder as IMAPI's IDiscRecorder sees it: identity, media queries, eject, erase and the burn of a

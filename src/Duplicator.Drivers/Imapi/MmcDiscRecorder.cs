@@ -73,8 +73,9 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
     public void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
     {
         var profile = _drive.CurrentProfile();
-        if (!MmcProfiles.IsCd(profile) || !MmcProfiles.IsRewritable(profile))
-            throw new ImapiException(ImapiError.MediumInvalidType, $"{Path}: {MmcProfiles.Name(profile)} cannot be blanked here (CD-RW can)");
+        // BLANK erases CD-RW and DVD-RW (either recording mode); DVD+RW and BD-RE are overwritten, not blanked.
+        if (profile is not (MmcProfile.CdRw or MmcProfile.DvdMinusRwSequential or MmcProfile.DvdMinusRwRestricted))
+            throw new ImapiException(ImapiError.MediumInvalidType, $"{Path}: {MmcProfiles.Name(profile)} cannot be blanked here (CD-RW and DVD-RW can)");
         try
         {
             _drive.Blank(full);
@@ -92,6 +93,8 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
     {
         try
         {
+            if (image.Tracks.Any(t => t.Kind == TrackKind.Audio) && options.AudioMode == AudioWriteMode.DiscAtOnce)
+                return AudioDiscAtOnceWriter.Burn(_drive, image, options, progress, cancellationToken);
             if (image.Tracks.Any(t => t.Kind == TrackKind.Audio))
                 return AudioDiscWriter.Burn(_drive, image, options, progress, cancellationToken);
             return DataDiscWriter.Burn(_drive, image, options, progress, cancellationToken);

@@ -143,6 +143,14 @@ public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout
         Run("MODE SELECT(10)", c[..Cdb.ModeSelect10(c, (ushort)d.Length)], DataDirection.Out, d, CommandTimeout);
     }
 
+    /// <summary>SEND CUE SHEET (MMC-6 6.35): the disc-at-once layout of a CD session, sent after mode page 05h selects SAO.</summary>
+    public void SendCueSheet(ReadOnlySpan<byte> sheet)
+    {
+        Span<byte> c = stackalloc byte[16];
+        var buffer = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sheet), sheet.Length);
+        Run("SEND CUE SHEET", c[..Cdb.SendCueSheet(c, sheet.Length)], DataDirection.Out, buffer, CommandTimeout);
+    }
+
     /// <summary>WRITE(10) of whole blocks starting at <paramref name="lba"/>.</summary>
     public void Write10(long lba, int blockSize, ReadOnlySpan<byte> data, TimeSpan? timeout = null)
     {

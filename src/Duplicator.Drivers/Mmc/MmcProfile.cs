@@ -60,7 +60,7 @@ public static class MmcProfiles
 
     /// <summary>Media a data disc can be recorded on sequentially by this project.</summary>
     public static bool IsWritable(MmcProfile p) =>
-        p is MmcProfile.CdR or MmcProfile.CdRw or MmcProfile.DvdMinusR or MmcProfile.DvdPlusR or MmcProfile.DvdPlusRDl or MmcProfile.BdR;
+        p is MmcProfile.CdR or MmcProfile.CdRw or MmcProfile.DvdMinusR or MmcProfile.DvdMinusRwSequential or MmcProfile.DvdPlusR or MmcProfile.DvdPlusRDl or MmcProfile.BdR;
 
     /// <summary>Rewritable media.</summary>
     public static bool IsRewritable(MmcProfile p) => p is MmcProfile.CdRw or MmcProfile.DvdPlusRw or MmcProfile.DvdMinusRwRestricted or MmcProfile.DvdMinusRwSequential or MmcProfile.BdRe;

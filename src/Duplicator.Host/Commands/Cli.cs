@@ -42,6 +42,11 @@ internal static class Cli
             Console.Error.WriteLine($"duplicator: {e.Message}");
             return ExitCodes.Failed;
         }
+        catch (Jobs.JobRejectedException e)
+        {
+            Console.Error.WriteLine($"duplicator: {e.Message}");
+            return ExitCodes.Failed;
+        }
         catch (Control.ControlException e)
         {
             Console.Error.WriteLine($"duplicator: {e.Message}");

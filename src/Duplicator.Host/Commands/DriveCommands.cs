@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Duplicator.Drivers.Imapi;
+using Duplicator.Drivers.Transport.SgIo;
 using Duplicator.Host.Configuration;
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Images;
@@ -15,10 +16,11 @@ internal static class DriveCommands
     {
         var drive = new Option<string[]>("--drive") { Description = "recorder location (emulated:PROFILE?..., iscsi://..., /dev/sgN); default: the drives of the config", AllowMultipleArgumentsPerToken = false };
         var config = new Option<string>("--config") { Description = "tower config whose drives are listed when no --drive is given", DefaultValueFactory = _ => "config/duplicator.json" };
-        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state") { drive, config };
+        var scan = new Option<string>("--scan-dir") { Description = "device folder scanned for sg/sr recorders when no --drive is given", DefaultValueFactory = _ => "/dev" };
+        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state; without --drive the Linux sg/sr recorders found and the config's drives") { drive, config, scan };
         cmd.SetAction(parse => Cli.Run(_ =>
         {
-            var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : ConfigLoader.Load(parse.GetValue(config)!).Drives.Select(d => d.Url).ToArray();
+            var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : Discovered(parse.GetValue(scan)!, parse.GetValue(config)!);
             int failures = 0;
             Console.WriteLine($"{"LOCATION",-40} {"VENDOR",-8} {"PRODUCT",-16} {"REV",-4} {"PROFILE",-9} MEDIA");
             foreach (var location in locations)
@@ -45,22 +47,41 @@ internal static class DriveCommands
         return cmd;
     }
 
+    // The MMC devices a scan of the device folder finds (one entry per drive, the sg node when there is one),
+    // then the drives the config declares. A node that cannot be asked is named, not fatal: other users'
+    // devices are often unreadable.
+    private static string[] Discovered(string devDirectory, string configPath)
+    {
+        var found = LinuxDriveDiscovery.Scan(devDirectory);
+        foreach (var d in found.Where(d => d.Error != null))
+            Console.Error.WriteLine($"duplicator: {d.Path}: skipped, it did not answer INQUIRY: {d.Error}");
+        IEnumerable<string> declared = [];
+        if (File.Exists(configPath))
+            declared = ConfigLoader.Load(configPath).Drives.Select(d => d.Url);
+        else
+            Console.Error.WriteLine($"duplicator: {configPath}: no config; listing the drives found in {devDirectory} only");
+        return [.. found.Where(d => d.Error == null).Select(d => d.Path), .. declared];
+    }
+
     public static Command Record()
     {
         var drive = new Option<string>("--drive") { Required = true, Description = "recorder location, e.g. emulated:dvd+r?dir=var/discs" };
         var image = new Option<string?>("--image") { Description = "an ISO image file to burn" };
         var folder = new Option<string?>("--folder") { Description = "a folder whose contents are staged (AddData) and burned" };
-        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc, recorded track-at-once with 2 s gaps" };
+        var cue = new Option<string?>("--cue") { Description = "a BIN/CUE audio disc, recorded track-at-once with 2 s gaps (or as laid out in the CUE with --dao)" };
         var speed = new Option<int>("--speed") { Description = "write speed as a multiple of 1x; 0 = maximum" };
         var simulate = new Option<bool>("--simulate") { Description = "test write: the disc stays blank (CD-R/RW, DVD-R)" };
         var eject = new Option<bool>("--eject") { Description = "open the tray when done" };
         var verify = new Option<bool>("--verify") { Description = "read the disc back and compare its SHA-256 with the image" };
-        var cmd = new Command("record", "burn one disc on one recorder, the IMAPI way") { drive, image, folder, cue, speed, simulate, eject, verify };
+        var dao = new Option<bool>("--dao") { Description = "record the --cue audio disc disc-at-once (cue sheet, pregaps as in the CUE) instead of track-at-once" };
+        var cmd = new Command("record", "burn one disc on one recorder, the IMAPI way") { drive, image, folder, cue, speed, simulate, eject, verify, dao };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
             var sources = new[] { parse.GetValue(image), parse.GetValue(folder), parse.GetValue(cue) }.Count(s => s != null);
             if (sources != 1)
                 throw new ImapiException(ImapiError.InvalidInput, "give exactly one of --image, --folder or --cue");
+            if (parse.GetValue(dao) && parse.GetValue(cue) is null)
+                throw new ImapiException(ImapiError.InvalidInput, "--dao records audio disc-at-once: it goes with --cue only");
             using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
             var media = recorder.QueryMediaInfo();
             IDiscImage disc;
@@ -79,7 +100,8 @@ internal static class DriveCommands
                 disc = new ImageFile(parse.GetValue(image)!);
             }
             var progress = new ConsoleProgress();
-            var options = new RecordOptions(parse.GetValue(simulate), parse.GetValue(eject), parse.GetValue(speed), parse.GetValue(verify));
+            var options = new RecordOptions(parse.GetValue(simulate), parse.GetValue(eject), parse.GetValue(speed), parse.GetValue(verify),
+                parse.GetValue(dao) ? AudioWriteMode.DiscAtOnce : AudioWriteMode.TrackAtOnce);
             recorder.Record(disc, options, progress, ct);
             Console.WriteLine($"{recorder.Path}: {disc.SectorCount} blocks recorded{(options.Simulate ? " (simulated)" : "")}{(options.Verify ? ", verified" : "")}");
             return ExitCodes.Ok;

@@ -54,7 +54,17 @@ public static class ControlApi
                 return;
             }
             var id = request.Id ?? "b-" + Guid.NewGuid().ToString("N")[..12];
-            var batch = tower.Submit(id, request, out bool created);
+            BatchView batch;
+            bool created;
+            try
+            {
+                batch = tower.Submit(id, request, out created);
+            }
+            catch (JobRejectedException e)
+            {
+                await Problem(ctx, StatusCodes.Status400BadRequest, e.Problems);
+                return;
+            }
             ctx.Response.Headers.Location = $"/api/batches/{batch.Id}";
             await Write(ctx, created ? StatusCodes.Status201Created : StatusCodes.Status200OK, batch);
         });

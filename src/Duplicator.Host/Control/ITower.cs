@@ -31,7 +31,13 @@ public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs)
 /// <param name="Percent">Progress of the current disc, 0-100.</param>
 /// <param name="BytesPerSecond">Current write rate.</param>
 /// <param name="Quarantined">Taken out of service after repeated failures until an operator clears it.</param>
-public sealed record DriveView(string Id, string Url, string State, double Percent, double BytesPerSecond, bool Quarantined);
+/// <param name="BatchId">Batch of the disc being burned, or null.</param>
+/// <param name="Disc">Disc number being burned, or null.</param>
+/// <param name="EtaSeconds">Seconds left in the current phase, or null.</param>
+/// <param name="Good">Good discs this drive made since the host started.</param>
+/// <param name="Bad">Failed discs on this drive since the host started.</param>
+public sealed record DriveView(string Id, string Url, string State, double Percent, double BytesPerSecond, bool Quarantined,
+    string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0);
 
 /// <summary>
 /// What the host's front ends (control API, hot folder, CLI) ask of the tower. The orchestrator in

@@ -29,6 +29,7 @@ public enum JobSourceKind
 /// <param name="Drives">Drive ids to use; empty = every drive of the tower.</param>
 /// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
+/// <param name="AudioMode">Audio only: "tao" (track-at-once, the default) or "dao" (disc-at-once).</param>
 public sealed record JobRequest(
     string? Id,
     JobSourceKind Source,
@@ -40,4 +41,5 @@ public sealed record JobRequest(
     int? Speed,
     IReadOnlyList<string> Drives,
     bool? RejectIfNotBlank,
-    int? FailedDiscThreshold);
+    int? FailedDiscThreshold,
+    string? AudioMode = null);

@@ -27,7 +27,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode",
     };
 
     /// <summary>
@@ -138,9 +138,15 @@ public static partial class JobRequestParser
             if (kind == JobSourceKind.Audio && media is { } am && !MediaCapacity.IsCd(am))
                 problems.Add($"media: audio needs cd74 or cd80, not {MediaCapacity.Name(am)}");
 
+            var audioMode = Str("audioMode");
+            if (audioMode is not (null or "tao" or "dao"))
+                problems.Add($"audioMode: '{audioMode}' is not tao (track-at-once, 2 s gaps) or dao (disc-at-once, gaps as staged)");
+            else if (audioMode != null && kind != JobSourceKind.Audio)
+                problems.Add("audioMode: only for audio jobs");
+
             var request = new JobRequest(
                 id, kind, paths, copies, Str("volume"), media, Bool("verify"), Int("speed", 0, 64),
-                StrList("drives"), Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000));
+                StrList("drives"), Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000), audioMode);
             if (problems.Count > 0)
                 throw new JobRejectedException(origin, problems);
             return request;
@@ -162,7 +168,8 @@ public static partial class JobRequestParser
     {
         var p = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var r = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        return p == r || p.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        // "/" stays "/" after trimming: every absolute path is under it.
+        return p == r || p.StartsWith(r.EndsWith(Path.DirectorySeparatorChar) ? r : r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}$")]

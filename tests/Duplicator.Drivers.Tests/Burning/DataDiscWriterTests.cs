@@ -65,6 +65,44 @@ public sealed class DataDiscWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_used_DVD_RW_is_blanked_then_burned_closed_and_reads_back_identical()
+    {
+        using var emu = Drive("dvd-rw", "&state=closed");
+        using var recorder = new MmcDiscRecorder(emu);
+        var before = recorder.QueryMediaInfo();
+        Assert.Equal("DVD-RW", before.ProfileName);
+        Assert.False(before.Flags.HasFlag(MediaFlags.Blank));
+        Assert.True(before.Flags.HasFlag(MediaFlags.Rewritable));
+        Assert.Equal(ImapiError.WrongDisc, Assert.Throws<ImapiException>(() => recorder.Record(_image, new RecordOptions(), new Events(), CancellationToken.None)).Code);
+
+        recorder.Erase(full: false);
+        var blank = recorder.QueryMediaInfo();
+        Assert.True(blank.Flags.HasFlag(MediaFlags.Blank | MediaFlags.Writable), blank.ToString());
+        Assert.Equal(0, blank.NextWritable);
+
+        var events = new Events();
+        Assert.Equal(_image.ComputeSha256(), recorder.Record(_image, new RecordOptions(Verify: true), events, CancellationToken.None));
+        Assert.Equal(DiscStatus.Complete, recorder.Device.ReadDiscInformation().Status); // closing the session finalizes, as on DVD-R
+        var burned = File.ReadAllBytes(emu.CurrentImagePath!);
+        var staged = new byte[_image.SectorCount * 2048];
+        _image.Read(0, staged);
+        Assert.True(burned.AsSpan(0, staged.Length).SequenceEqual(staged));
+        Assert.Contains("\"profile\": \"dvd-rw\"", File.ReadAllText(emu.CurrentTocPath!));
+    }
+
+    [Fact]
+    public void A_DVD_RW_takes_a_test_write_and_write_once_media_cannot_be_blanked()
+    {
+        using var rw = new MmcDiscRecorder(Drive("dvd-rw"));
+        rw.Record(_image, new RecordOptions(Simulate: true), new Events(), CancellationToken.None);
+        Assert.True(rw.QueryMediaInfo().Flags.HasFlag(MediaFlags.Blank));
+        using var dashR = new MmcDiscRecorder(Drive("dvd-r", "&state=closed"));
+        var e = Assert.Throws<ImapiException>(() => dashR.Erase(full: true));
+        Assert.Equal(ImapiError.MediumInvalidType, e.Code);
+        Assert.Contains("CD-RW and DVD-RW can", e.Message);
+    }
+
+    [Fact]
     public void A_disc_that_is_not_blank_is_WrongDisc()
     {
         using var emu = Drive("dvd+r", "&state=appendable");

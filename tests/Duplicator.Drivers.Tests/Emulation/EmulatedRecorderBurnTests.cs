@@ -234,6 +234,26 @@ public sealed class EmulatedRecorderBurnTests
     }
 
     [Fact]
+    public void DvdRw_closed_disc_refuses_writes_until_BLANK_then_burns_as_profile_0014h()
+    {
+        using var d = new EmuDrive(EmulatedProfile.DvdMinusRwSequential, MediumState.Closed);
+        Assert.Equal(0x0014, Pattern.U16(d.InGood(Cdb.GetConfiguration(1), 8), 6));
+        Assert.Equal(0x10, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x10); // erasable
+        Sense.Is(d.Out(Cdb.Write10(1024, 16), new byte[16 * 2048]), 0x05, 0x30, 0x05);
+        Sense.Good(d.Run(Cdb.Blank(0)));
+        Assert.Equal(0x0014, Pattern.U16(d.InGood(Cdb.GetConfiguration(1), 8), 6)); // still a DVD-RW, now blank
+        Assert.Equal(0, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03);
+        Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(writeType: 1, dataBlockType: 8, trackMode: 5)));
+        var data = new List<byte>();
+        WriteRun(d, Nwa(d), 48, 16, 2048, data);
+        Sense.Good(d.Run(Cdb.SyncCache()));
+        Sense.Good(d.Run(Cdb.Close(1, 1)));
+        Sense.Good(d.Run(Cdb.Close(2)));
+        Assert.Equal(2, d.InGood(Cdb.ReadDiscInfo(), 34)[2] & 0x03); // finalized, as DVD-R without multi-session
+        Assert.Equal(data.ToArray(), d.InGood(Cdb.Read10(0, 48), 48 * 2048));
+    }
+
+    [Fact]
     public void DvdPlusRw_needs_FORMAT_UNIT_then_writes_anywhere()
     {
         using var d = new EmuDrive(EmulatedProfile.DvdPlusRw);

@@ -169,6 +169,10 @@ public sealed class EmulatedRecorderRejectionTests
         Sense.Is(d.Out(Cdb.FormatUnit(), Cdb.FormatList(1000)), 0x05, 0x30, 0x05);
         d.Recorder.LoadMedium(EmulatedProfile.CdRw);
         Sense.Is(d.Run(Cdb.Blank(4)), 0x05, 0x24, 0x00);
+        d.Recorder.LoadMedium(EmulatedProfile.DvdMinusR, MediumState.Closed);
+        Sense.Is(d.Run(Cdb.Blank(1)), 0x05, 0x30, 0x05); // DVD-R is write-once; DVD-RW is blanked
+        d.Recorder.LoadMedium(EmulatedProfile.DvdMinusRwSequential);
+        Sense.Is(d.Out(Cdb.FormatUnit(), Cdb.FormatList(1000)), 0x05, 0x30, 0x05);
     }
 
     [Fact]

@@ -100,6 +100,44 @@ public sealed class DriveCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Record_dao_burns_a_bin_cue_as_its_cue_sheet_lays_it_out()
+    {
+        // Two tracks without a pregap between them: track-at-once would put 2 s between, disc-at-once does not.
+        var bin = new byte[(300 + 320) * 2352];
+        new Random(5).NextBytes(bin);
+        File.WriteAllBytes(Path.Combine(_dir, "gapless.bin"), bin);
+        var cue = Path.Combine(_dir, "gapless.cue");
+        File.WriteAllText(cue, "FILE \"gapless.bin\" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n    INDEX 01 00:04:00\n");
+        var r = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", cue, "--verify", "--dao");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("recorded, verified", r.StdOut);
+        var burned = File.ReadAllBytes(Path.Combine(_dir, "discs", "d", "disc-1.bin"));
+        Assert.True(burned.AsSpan().SequenceEqual(bin));
+        var toc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "discs", "d", "disc-1.json"))).RootElement;
+        Assert.Equal([0L, 300L], toc.GetProperty("tracks").EnumerateArray().Select(t => t.GetProperty("start").GetInt64()));
+
+        var wrong = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", Source(), "--dao");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("--dao records audio disc-at-once", wrong.StdErr);
+    }
+
+    [Fact]
+    public void Drives_without_drive_lists_the_config_drives_and_names_scanned_nodes_that_do_not_answer()
+    {
+        // A device folder whose sg0 is a plain file: the SG_IO INQUIRY fails, which is reported, not fatal.
+        var dev = Directory.CreateDirectory(Path.Combine(_dir, "dev")).FullName;
+        File.WriteAllText(Path.Combine(dev, "sg0"), "");
+        File.WriteAllText(Path.Combine(dev, "sda"), "");
+        var config = Path.Combine(_dir, "tower.json");
+        File.WriteAllText(config, $$"""{ "drives": [ { "id": "bay-1", "url": "{{Drive("cd-rw")}}" } ] }""");
+        var r = CliRunner.Run("drives", "--config", config, "--scan-dir", dev);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("CD-RW     blank", r.StdOut);
+        Assert.Contains($"{Path.Combine(dev, "sg0")}: skipped, it did not answer INQUIRY", r.StdErr);
+        Assert.DoesNotContain("sda", r.StdErr + r.StdOut);
+    }
+
+    [Fact]
     public void Drives_lists_media_state_and_names_locations_it_cannot_open()
     {
         var r = CliRunner.Run("drives", "--drive", Drive("bd-r"), "--drive", Drive("none"), "--drive", Drive("cd-r", "&state=closed"));

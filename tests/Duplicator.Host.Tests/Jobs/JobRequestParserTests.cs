@@ -89,6 +89,8 @@ public sealed class JobRequestParserTests : IDisposable
     [InlineData("/a", "/a", true)]
     [InlineData("/a/b/../../c", "/a", false)]
     [InlineData("/ab", "/a", false)]
+    [InlineData("/srv/x", "/", true)]
+    [InlineData("/", "/", true)]
     public void IsUnder_compares_whole_path_segments(string path, string root, bool expected)
     {
         Assert.Equal(expected, JobRequestParser.IsUnder(path, root));

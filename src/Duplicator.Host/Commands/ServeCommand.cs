@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Duplicator.Host.Configuration;
+using Duplicator.Host.Serving;
+using Microsoft.Extensions.Hosting;
+
+namespace Duplicator.Host.Commands;
+
+/// <summary><c>duplicator serve [--config FILE]</c>: runs the tower host until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "the tower's config file", DefaultValueFactory = _ => "config/duplicator.json" };
+        var cmd = new Command("serve", "run the tower: drives, batch ledger, control API and hot folder; resumes unfinished batches") { config };
+        cmd.SetAction(parse => Cli.Run(ct =>
+        {
+            var tower = ConfigLoader.Load(parse.GetValue(config)!); // an invalid config stops here, naming the key
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                stop.Cancel();
+            });
+            using var host = TowerRuntime.Build(tower);
+            host.StartAsync(stop.Token).GetAwaiter().GetResult();
+            try
+            {
+                stop.Token.WaitHandle.WaitOne();
+            }
+            finally
+            {
+                host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,77 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
+using Duplicator.Actors.Recorders;
+using Duplicator.Actors.Supervision;
+using Duplicator.Drivers.Imapi;
+using Duplicator.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Duplicator.Host.Serving;
+
+/// <summary>Key of the tower supervisor in Akka.Hosting's actor registry.</summary>
+public sealed class TowerKey;
+
+/// <summary>
+/// Builds the tower host from a <see cref="TowerConfig"/>: Microsoft.Extensions.Hosting with Akka.Hosting (the actor
+/// system, the batch ledger's journal, the tower supervisor), and <see cref="TowerService"/> for the control API and
+/// the hot folder. Used by <c>duplicator serve</c> and by <c>duplicator burn</c> when no host is running.
+/// </summary>
+public static class TowerRuntime
+{
+    /// <summary>The generic host for <paramref name="config"/>; <paramref name="frontEnds"/> false runs the tower alone (in-process burn).</summary>
+    public static IHost Build(TowerConfig config, bool frontEnds = true)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        var level = Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true);
+        builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddSingleton(config);
+        var persistence = Persistence(config.Storage);
+        var akkaLevel = level switch
+        {
+            LogLevel.Trace or LogLevel.Debug => "DEBUG",
+            LogLevel.Information => "INFO",
+            LogLevel.Warning => "WARNING",
+            _ => "ERROR",
+        };
+        builder.Services.AddAkka("duplicator", (akka, _) =>
+        {
+            akka.AddHocon(persistence.WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {akkaLevel}\nakka.log-dead-letters = off")), HoconAddMode.Prepend);
+            akka.ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                var drives = config.Drives.Select(d => new Tower.DriveSpec(d.Id, d.Url, () => RecorderLocator.Open(d.Url))).ToArray();
+                var settings = Tower.Settings.Default(config.StashDirectory) with { QuarantineAfter = config.Defaults.QuarantineAfter };
+                registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower"));
+            });
+        });
+        builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<ActorRegistry>(), sp.GetRequiredService<ActorSystem>(),
+            config, frontEnds, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
+        return builder.Build();
+    }
+
+    /// <summary>The journal configuration for the configured storage.</summary>
+    public static Config Persistence(StorageConfig storage) =>
+        string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase)
+            ? string.IsNullOrWhiteSpace(storage.ConnectionString)
+                ? PersistenceConfig.Sqlite(storage.Path)
+                : PersistenceConfig.Sql("SQLite.MS", storage.ConnectionString)
+            : PersistenceConfig.Sql(storage.Provider, storage.ConnectionString!);
+}

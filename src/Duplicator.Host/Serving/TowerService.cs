@@ -1,0 +1,95 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Duplicator.Host.Configuration;
+using Duplicator.Host.Control;
+using Duplicator.Host.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Duplicator.Host.Serving;
+
+/// <summary>
+/// The tower host's front ends, started once the actor system is up: the HTTP/JSON control API, the hot folder
+/// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
+/// and batch changes.
+/// </summary>
+public sealed class TowerService(ActorRegistry registry, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs) : IHostedService
+{
+    private readonly ILogger _log = logs.CreateLogger("duplicator");
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<ActorTower> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebApplication? _api;
+    private Task? _hotFolder;
+
+    /// <summary>The tower, once started.</summary>
+    public Task<ActorTower> Tower => _ready.Task;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var towerRef = await registry.GetAsync<TowerKey>(cancellationToken);
+        var tower = new ActorTower(towerRef, config.Defaults);
+        system.ActorOf(EventLogger.Props(_log), "event-log");
+        var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
+        if (frontEnds)
+        {
+            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower);
+            await _api.StartAsync(cancellationToken);
+            if (config.HotFolder.Enabled)
+                _hotFolder = Task.Run(() => WatchHotFolder(new HotFolder(config.HotFolder.Path, roots, tower), tower, _stop.Token));
+            _log.LogInformation("tower {Name}: {Drives} drive(s) ({Ids}); control API on {Listen}; hot folder {HotFolder}; ledger {Ledger}",
+                config.Name, config.Drives.Count, string.Join(", ", config.Drives.Select(d => d.Id)), config.Control.Listen,
+                config.HotFolder.Enabled ? Path.GetFullPath(config.HotFolder.Path) : "off", config.Storage.ConnectionString is null ? Path.GetFullPath(config.Storage.Path) : config.Storage.Provider);
+        }
+        _ready.TrySetResult(tower);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stop.Cancel();
+        if (_api != null) await _api.StopAsync(cancellationToken);
+        if (_hotFolder != null) await _hotFolder.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task WatchHotFolder(HotFolder folder, ActorTower tower, CancellationToken stop)
+    {
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var e in folder.Scan())
+                    _log.LogInformation("hot folder: {Job} {State}{Batch}{Problems}", e.JobFile, e.State, e.BatchId is null ? "" : $" as batch {e.BatchId}",
+                        e.Problems.Count == 0 ? "" : ": " + string.Join("; ", e.Problems));
+                foreach (var id in folder.ActiveJobs().Keys)
+                {
+                    if (tower.State(id) is not { } state) continue;
+                    if (state.IsFinished)
+                    {
+                        folder.MarkFinished(id, state.Status == Actors.Batches.BatchStatus.Completed,
+                            state.Status == Actors.Batches.BatchStatus.Completed ? [] : [$"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"]);
+                        running.Remove(id);
+                    }
+                    else if (!state.Discs.IsEmpty && running.Add(id))
+                    {
+                        folder.MarkRunning(id);
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogError("hot folder {Folder}: {Error}", folder.Folder, e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

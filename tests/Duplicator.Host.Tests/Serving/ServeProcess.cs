@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Duplicator.Host.Control;
+using Duplicator.Host.Tests.Commands;
+
+namespace Duplicator.Host.Tests.Serving;
+
+/// <summary>A temp tower (config, ledger, stash, emulated discs, hot folder) and `duplicator serve` running on it as a real process.</summary>
+public sealed class ServeProcess : IDisposable
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null)
+    {
+        Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
+        Port = FreePort();
+        var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
+            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}" }"""));
+        File.WriteAllText(ConfigPath, $$"""
+            {
+              "name": "e2e",
+              "drives": [
+            {{driveJson}}
+              ],
+              "storage": { "provider": "sqlite", "path": "{{Path.Combine(Dir, "ledger.db")}}" },
+              "stash": "{{Path.Combine(Dir, "stash")}}",
+              "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
+              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": [ "{{Dir}}" ] },
+              "hotFolder": { "enabled": true, "path": "{{HotFolder}}" },
+              "logging": { "level": "Information" }
+            }
+            """);
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string ConfigPath => Path.Combine(Dir, "duplicator.json");
+    public string Discs => Path.Combine(Dir, "discs");
+    public string HotFolder => Path.Combine(Dir, "hot");
+    public string Log { get { lock (_log) return _log.ToString(); } }
+    public ControlClient Client() => new($"http://127.0.0.1:{Port}", null);
+
+    /// <summary>Starts `duplicator serve` and waits until its control API answers.</summary>
+    public async Task StartAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir };
+        psi.ArgumentList.Add(CliRunner.DllPath);
+        psi.ArgumentList.Add("serve");
+        psi.ArgumentList.Add("--config");
+        psi.ArgumentList.Add(ConfigPath);
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_log) _log.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_log) _log.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _process = p;
+        using var client = Client();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await client.IsRunningAsync(CancellationToken.None))
+        {
+            if (p.HasExited) throw new InvalidOperationException($"serve exited with {p.ExitCode}:\n{Log}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"serve did not answer:\n{Log}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when the power goes.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            Directory.Delete(Dir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
