@@ -8,7 +8,8 @@ namespace Duplicator.Actors.Images;
 /// <summary>
 /// One wave: streams the staged image to a fixed set of recorders. Chunk k is read from the stash once, when
 /// every member has consumed chunk k - Window or more (pull with credits), sent to all members as the same
-/// read-only memory, and dropped once every member has consumed it, so memory stays at about Window chunks
+/// read-only memory (nothing is sent before the first Window chunks are read, so every drive starts with a full
+/// window in hand), and dropped once every member has consumed it, so memory stays at about Window chunks
 /// whatever the image size. A member that stalls with chunks in hand past the deadline is detached; a member
 /// that fails leaves; either way the rest continue at their own pace.
 /// </summary>
@@ -40,7 +41,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private readonly int _chunkBytes;
     private readonly long _totalChunks;
     private long _nextRead;
-    private bool _reading, _finished;
+    private bool _reading, _finished, _primed;
     private long _bytesRead;
     private int _detached;
     private readonly int _recorders;
@@ -114,14 +115,35 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         _bytesRead += read.Bytes;
         var chunk = new Staging.Chunk(Self, read.Index, read.Index * _chunkSectors, read.Sectors, read.Array.AsMemory(0, read.Bytes));
         _buffer[read.Index] = chunk;
+        if (!_primed)
+        {
+            // A drive takes its first chunks as fast as its buffer fills (2 MiB at once), then needs the next at
+            // once: sent one by one as read, chunk 1 came ~47 ms after chunk 0 on a busy host and every drive of the
+            // wave underran at 1 MiB. The wave starts with its whole window in hand instead.
+            if (read.Index + 1 < Math.Min(_settings.Window, _totalChunks))
+            {
+                Advance();
+                return;
+            }
+            _primed = true;
+            foreach (var held in _buffer.Values) Send(held);
+        }
+        else
+        {
+            Send(chunk);
+        }
+        Advance();
+    }
+
+    private void Send(Staging.Chunk chunk)
+    {
         var now = DateTime.UtcNow;
         foreach (var (recorder, m) in _members)
         {
             if (m.Sent <= m.Consumed) m.LastActivity = now; // it had nothing in hand: the stall clock starts now
-            m.Sent = read.Index;
+            m.Sent = chunk.Index;
             recorder.Tell(chunk);
         }
-        Advance();
     }
 
     private void Remove(IActorRef recorder)
