@@ -5,10 +5,11 @@
 //
 //   duplicator-bench --image PATH [--drives 16] [--copies 16] [--kind emulated|null] [--speed 0] [--buffer 2m]
 //                    [--discard true] [--dir PATH] [--fail-drive N --fail-lba L] [--chunk BYTES] [--window N]
-//                    [--label TEXT] [--discs]
+//                    [--warmup MIB] [--label TEXT] [--discs] [--akka-loglevel INFO]
 //
 // --kind null replaces the MMC driver and emulator by a drive that only copies what the fan-out hands it into
 // its 64 KiB write buffer (the same reads DataDiscWriter does): the orchestrator alone.
+// --warmup burns a first batch of the image's first MIB MiB on the same drives and measures the second one.
 // --fail-drive arms a one-shot WRITE error at --fail-lba on that drive (1-based) through the emulator's FaultPlan.
 using System.Buffers;
 using System.Collections.Concurrent;
