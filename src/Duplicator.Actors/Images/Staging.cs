@@ -34,7 +34,8 @@ public static class Staging
 
     /// <summary>
     /// Sectors [<paramref name="FirstSector"/>, +<paramref name="Sectors"/>) of the image. <paramref name="Data"/> is
-    /// shared with every recorder of the wave: read it, never write it.
+    /// shared with every recorder of the wave: read it, never write it, and not after reporting it
+    /// <see cref="Consumed"/> or leaving the wave (the wave then reuses its memory for a later chunk).
     /// </summary>
     public sealed record Chunk(IActorRef Wave, long Index, long FirstSector, int Sectors, ReadOnlyMemory<byte> Data);
 

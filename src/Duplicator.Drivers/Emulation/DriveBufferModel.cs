@@ -89,7 +89,7 @@ public sealed class DriveBufferModel
     /// <summary>Accepts <paramref name="bytes"/> from a WRITE, blocking while the buffer lacks room.</summary>
     public void Write(long bytes)
     {
-        TimeSpan wait;
+        TimeSpan wait, until;
         lock (_gate)
         {
             Advance();
@@ -110,12 +110,19 @@ public sealed class DriveBufferModel
             // The data-out phase stalls while the laser makes room; the host is transferring, so the
             // buffer draining meanwhile is not an underrun.
             wait = TimeSpan.FromSeconds(excess / _rate);
+            until = _clock.Elapsed + wait;
             _blocked = true;
         }
 
+        var started = _clock.Elapsed;
         try
         {
-            _clock.Sleep(wait);
+            // Sleep until the room is really there: a sleep may end early (timer granularity), and the data
+            // must never enter the buffer faster than the laser drains it.
+            for (var left = wait; left > TimeSpan.Zero; left = until - _clock.Elapsed)
+            {
+                _clock.Sleep(left);
+            }
         }
         finally
         {
@@ -123,7 +130,7 @@ public sealed class DriveBufferModel
             {
                 Advance();
                 _blocked = false;
-                _timeBlocked += wait;
+                _timeBlocked += _clock.Elapsed - started;
                 _fill = Math.Min(CapacityBytes, _fill + bytes);
                 _streaming = true;
             }

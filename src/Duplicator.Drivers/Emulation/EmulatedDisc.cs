@@ -54,11 +54,13 @@ internal sealed class EmulatedDisc : IDisposable
     public const long CdLaterSessionGap = 6_900;
 
     private readonly string _basePath;
+    private readonly bool _discard;
     private SafeFileHandle? _file;
     private bool _created;
 
-    public EmulatedDisc(EmulatedProfile profile, MediumState state, long capacity, int index, string basePath)
+    public EmulatedDisc(EmulatedProfile profile, MediumState state, long capacity, int index, string basePath, bool discard = false)
     {
+        _discard = discard;
         Profile = profile;
         Capacity = capacity;
         Index = index;
@@ -101,7 +103,8 @@ internal sealed class EmulatedDisc : IDisposable
     public string? Catalog { get; set; }
     public long DaoNext { get; set; }
 
-    public string? ImagePath => Stride is { } s ? _basePath + (s == MediaCapacity.AudioBlockSize ? ".bin" : ".iso") : null;
+    /// <summary>The image file; null until a block was stored, and always null on a discarding drive (there is no file).</summary>
+    public string? ImagePath => Stride is { } s && !_discard ? _basePath + (s == MediaCapacity.AudioBlockSize ? ".bin" : ".iso") : null;
     public string TocPath => _basePath + ".json";
 
     public bool IsBlank => Tracks.Count == 0 && !Formatted;
@@ -193,6 +196,11 @@ internal sealed class EmulatedDisc : IDisposable
         }
 
         Stride ??= blockSize;
+        if (_discard)
+        {
+            return;
+        }
+
         _file ??= OpenImage();
         RandomAccess.Write(_file, data, lba * Stride.Value);
     }
@@ -201,7 +209,7 @@ internal sealed class EmulatedDisc : IDisposable
     public void Load(long lba, Span<byte> destination, int blockSize)
     {
         destination.Clear();
-        if (Stride is not { } stride || stride != blockSize)
+        if (Stride is not { } stride || stride != blockSize || _discard)
         {
             return;
         }

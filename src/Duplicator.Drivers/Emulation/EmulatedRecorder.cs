@@ -306,7 +306,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     {
         _discCounter++;
         var basePath = Path.Combine(_driveDirectory, $"disc-{_discCounter}");
-        _disc = new EmulatedDisc(profile, state, capacity ?? EmulatedProfiles.DefaultCapacity(profile), _discCounter, basePath);
+        _disc = new EmulatedDisc(profile, state, capacity ?? EmulatedProfiles.DefaultCapacity(profile), _discCounter, basePath, _options.Discard);
         _trayOpen = false;
         _mediaEvent = MediaEventNew;
         _wp = WriteParameters.Default;

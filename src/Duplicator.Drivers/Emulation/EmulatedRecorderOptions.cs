@@ -51,6 +51,13 @@ public sealed record EmulatedRecorderOptions
     /// <summary>When the host ejects, a fresh blank medium of <see cref="Profile"/> is loaded (an autoloader).</summary>
     public bool AutoReload { get; init; }
 
+    /// <summary>
+    /// Burned data is checked and counted as usual but stored nowhere (no image file; the track list is still
+    /// written), and reads of recorded blocks return zeros, so a verifying burn fails. For benchmarks of the
+    /// host side, where writing every copy to a file would measure the file system instead.
+    /// </summary>
+    public bool Discard { get; init; }
+
     /// <summary>Time source of the buffer model and timed faults.</summary>
     public IDriveClock Clock { get; init; } = SystemDriveClock.Instance;
 
@@ -60,7 +67,7 @@ public sealed record EmulatedRecorderOptions
 
 /// <summary>
 /// Parses recorder URLs of the form
-/// <c>emulated:&lt;profile&gt;[?speed=N|max|0&amp;dir=PATH&amp;buffer=SIZE&amp;state=blank|appendable|closed&amp;capacity=BLOCKS|KIND&amp;name=NAME&amp;autoreload=true|false]</c>.
+/// <c>emulated:&lt;profile&gt;[?speed=N|max|0&amp;dir=PATH&amp;buffer=SIZE&amp;state=blank|appendable|closed&amp;capacity=BLOCKS|KIND&amp;name=NAME&amp;autoreload=true|false&amp;discard=true|false]</c>.
 /// <list type="bullet">
 /// <item><c>profile</c>: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, or none (empty drive).</item>
 /// <item><c>speed</c>: highest write speed in multiples of 1x; <c>max</c> = the family's rated maximum; 0 (default) = unthrottled.</item>
@@ -69,6 +76,7 @@ public sealed record EmulatedRecorderOptions
 /// <item><c>state</c>, <c>capacity</c>: the loaded medium's state, and its capacity in blocks or as a media kind
 /// (cd74 = 333,000, cd80 = 360,000, dvd, dvd-dl, bd25, bd50: see <see cref="MediaCapacity"/>).</item>
 /// <item><c>autoreload</c>: true = a fresh blank medium goes in whenever the host ejects.</item>
+/// <item><c>discard</c>: true = burned data is stored nowhere (reads return zeros): see <see cref="EmulatedRecorderOptions.Discard"/>.</item>
 /// <item><c>name</c>: drive name (default "emulated"), the folder under dir.</item>
 /// </list>
 /// Example: <c>emulated:dvd+r?speed=24&amp;dir=/tmp/discs&amp;buffer=4m&amp;name=bay1</c>.
@@ -119,7 +127,8 @@ public static class EmulatedRecorderUrl
                 "capacity" => options with { CapacityBlocks = ParsePositive(url, key, value) },
                 "name" when value.Length > 0 && value.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && value != "." && value != ".." => options with { Name = value },
                 "autoreload" when bool.TryParse(value, out var b) => options with { AutoReload = b },
-                _ => throw Bad($"recorder URL '{url}': parameter '{pair}' is not one of speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false"),
+                "discard" when bool.TryParse(value, out var b) => options with { Discard = b },
+                _ => throw Bad($"recorder URL '{url}': parameter '{pair}' is not one of speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false, discard=true|false"),
             };
         }
 

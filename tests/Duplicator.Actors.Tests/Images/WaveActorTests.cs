@@ -57,6 +57,52 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(4, source.Reads);
     }
 
+    private sealed class Slow(int sectors) : ISectorSource
+    {
+        public int Reads;
+        public int SectorSize => 2048;
+        public long SectorCount => sectors;
+        public void Read(long firstSector, Span<byte> destination)
+        {
+            Thread.Sleep(30);
+            Interlocked.Increment(ref Reads);
+        }
+    }
+
+    [Fact]
+    public void A_wave_starts_with_its_whole_window_read_so_no_drive_waits_for_its_second_chunk()
+    {
+        var a = CreateTestProbe();
+        var source = new Slow(40);
+        var image = new StagedImage("b", "/x.iso", 2048, 40, [new TrackInfo(1, TrackKind.Data, 0, 40, 0)], "00");
+        Sys.ActorOf(WaveActor.Props(source, image, [a.Ref], Settings with { StallTimeout = TimeSpan.FromMinutes(1) }));
+
+        Assert.Equal(0, a.ExpectMsg<Staging.Chunk>(TimeSpan.FromSeconds(5)).Index);
+        Assert.Equal(3, Volatile.Read(ref source.Reads)); // the window (3) was read before the first chunk went out
+        Assert.Equal(1, a.ExpectMsg<Staging.Chunk>(TimeSpan.FromMilliseconds(20)).Index); // and follows at once
+        Assert.Equal(2, a.ExpectMsg<Staging.Chunk>(TimeSpan.FromMilliseconds(20)).Index);
+    }
+
+    [Fact]
+    public void A_chunk_every_member_consumed_lends_its_memory_to_a_later_chunk()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var (wave, _) = StartWave(40, Settings with { StallTimeout = TimeSpan.FromMinutes(1) }, a, b);
+        var chunks = Enumerable.Range(0, 3).Select(_ => a.ExpectMsg<Staging.Chunk>()).ToArray();
+        Enumerable.Range(0, 3).ToList().ForEach(_ => b.ExpectMsg<Staging.Chunk>());
+        static byte[] ArrayOf(Staging.Chunk c) => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(c.Data, out var s) ? s.Array! : throw new InvalidOperationException("not an array");
+
+        wave.Tell(new Staging.Consumed(0), a.Ref);
+        wave.Tell(new Staging.Consumed(0), b.Ref);
+        var fourth = a.ExpectMsg<Staging.Chunk>();
+
+        Assert.Same(ArrayOf(chunks[0]), ArrayOf(fourth)); // no new array per chunk: memory stays at about the window
+        Assert.NotSame(ArrayOf(chunks[1]), ArrayOf(fourth)); // chunks still held are never reused
+        Assert.Equal(13, fourth.Data.Span[2048]);
+        Assert.Equal(5, chunks[1].Data.Span[2048]); // chunk 1, held by both, still has its own bytes
+    }
+
     [Fact]
     public void A_recorder_that_stops_consuming_is_detached_and_the_other_gets_the_whole_image()
     {

@@ -35,6 +35,45 @@ public sealed class DriveBufferModelTests
         Assert.Equal(2_500_000, b.BytesAccepted);
     }
 
+    /// <summary>A clock whose Sleep ends after half the time asked, as a coarse timer can.</summary>
+    private sealed class ShortSleepClock : IDriveClock
+    {
+        private long _ticks = TimeSpan.FromSeconds(1).Ticks;
+
+        public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        public void Sleep(TimeSpan duration) => Interlocked.Add(ref _ticks, Math.Max(1, duration.Ticks / 2));
+    }
+
+    [Fact]
+    public void Writes_never_outrun_the_rate_when_sleeps_end_early()
+    {
+        var clock = new ShortSleepClock();
+        var b = new DriveBufferModel(clock, 2_000_000);
+        b.SetRate(1_000_000);
+        var start = clock.Elapsed;
+        for (var i = 0; i < 160; i++)
+        {
+            b.Write(62_500);                      // 10 MB in all
+        }
+
+        // 2 MB fit at once; the other 8 MB can enter only as fast as 1 MB/s drains.
+        Assert.True((clock.Elapsed - start).TotalSeconds >= 8.0 - 1e-6, $"took {(clock.Elapsed - start).TotalSeconds} s of drive time");
+        Assert.Equal(0, b.Underruns);
+    }
+
+    [Fact]
+    public void System_clock_never_sleeps_shorter_than_asked()
+    {
+        var wait = TimeSpan.FromMilliseconds(1.5);
+        for (var i = 0; i < 5; i++)
+        {
+            var t = System.Diagnostics.Stopwatch.StartNew();
+            SystemDriveClock.Instance.Sleep(wait);
+            Assert.True(t.Elapsed >= wait, $"slept {t.Elapsed.TotalMilliseconds} ms for {wait.TotalMilliseconds} ms");
+        }
+    }
+
     [Fact]
     public void Host_pausing_longer_than_the_buffer_lasts_counts_one_underrun()
     {

@@ -35,7 +35,7 @@ internal sealed class FakeClock : IDriveClock
 /// <summary>A temp folder and a recorder writing into it; both gone afterwards.</summary>
 internal sealed class EmuDrive : IDisposable
 {
-    public EmuDrive(EmulatedProfile profile, MediumState state = MediumState.Blank, long? capacity = null, int? maxSpeed = 0, long buffer = EmulatedRecorderOptions.DefaultBufferBytes, bool autoReload = false)
+    public EmuDrive(EmulatedProfile profile, MediumState state = MediumState.Blank, long? capacity = null, int? maxSpeed = 0, long buffer = EmulatedRecorderOptions.DefaultBufferBytes, bool autoReload = false, bool discard = false)
     {
         Directory.CreateDirectory(Root);
         Recorder = new EmulatedRecorder(new EmulatedRecorderOptions
@@ -49,6 +49,7 @@ internal sealed class EmuDrive : IDisposable
             OutputDirectory = Root,
             Clock = Clock,
             AutoReload = autoReload,
+            Discard = discard,
         });
     }
 

@@ -77,6 +77,26 @@ public sealed class EmulatedRecorderBurnTests
     }
 
     [Fact]
+    public void Discarding_drive_enforces_the_NWA_and_counts_bytes_but_stores_no_image_and_reads_zeros()
+    {
+        using var d = new EmuDrive(EmulatedProfile.DvdPlusR, discard: true);
+        var written = new List<byte>();
+        WriteRun(d, 0, 100, 32, 2048, written);
+        Assert.Equal(100, Nwa(d));
+        Assert.Equal(100L * 2048, d.Recorder.BytesWritten);
+        Sense.Is(d.Out(Cdb.Write10(0, 1), new byte[2048]), 0x05, 0x21, 0x02); // still strict: not at the NWA
+        Sense.Good(d.Run(Cdb.SyncCache()));
+        Sense.Good(d.Run(Cdb.Close(1, 1)));
+        Sense.Good(d.Run(Cdb.Close(6)));
+
+        Assert.Null(d.Recorder.CurrentImagePath);
+        Assert.False(File.Exists(Path.Combine(d.Root, "bay1", "disc-1.iso")));
+        Assert.Equal(new byte[100 * 2048], d.InGood(Cdb.Read10(0, 100), 100 * 2048));
+        Assert.True(EmulatedRecorderUrl.Parse("emulated:dvd+r?discard=true").Discard);
+        Assert.False(EmulatedRecorderUrl.Parse("emulated:dvd+r").Discard);
+    }
+
+    [Fact]
     public void CdR_TAO_data_track_burns_at_the_NWA_and_reads_back_through_READ_and_READ_CD()
     {
         using var d = new EmuDrive(EmulatedProfile.CdR);
