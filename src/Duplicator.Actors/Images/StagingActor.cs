@@ -84,8 +84,6 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
         {
             _bytesRead += f.BytesRead;
             _detached += f.Detached;
-            int wave = int.TryParse(Sender.Path.Name.AsSpan("wave-".Length), out var n) ? n : 0;
-            Context.System.EventStream.Publish(new Staging.WaveFinished(_spec.BatchId, wave, f.BytesRead, f.Recorders, f.Detached));
         });
         Receive<Staging.GetStats>(_ => Sender.Tell(new Staging.Stats(_bytesRead, _waves, _detached)));
     }

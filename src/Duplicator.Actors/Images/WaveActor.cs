@@ -188,6 +188,10 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         _buffer.Clear();
         _free.Clear();
         Context.Parent.Tell(new Finished(_bytesRead, _detached, _recorders));
+        // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
+        // the Finished report still in its mailbox.
+        int wave = int.TryParse(Self.Path.Name.AsSpan("wave-".Length), out var n) ? n : 0;
+        Context.System.EventStream.Publish(new Staging.WaveFinished(_image.BatchId, wave, _bytesRead, _recorders, _detached));
         Context.Stop(Self);
         return true;
     }

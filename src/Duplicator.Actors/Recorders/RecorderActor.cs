@@ -170,6 +170,15 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
         Receive<BurnSucceeded>(s =>
         {
             if (_burn is not { } b || b.Id != s.Burn) return;
+            if (b.StopReason is { } stopped)
+            {
+                // The stream was cut (detached, cancelled) while the drive finished anyway: what it wrote after the
+                // cut is not the image, so the disc is never counted.
+                Finish(b);
+                _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, stopped, DriveFault: !stopped.StartsWith("cancelled", StringComparison.Ordinal)));
+                ToEmpty();
+                return;
+            }
             Finish(b, completed: true);
             _log.Info("{0}: disc {1} of batch {2} done, SHA-256 {3}{4}", _driveId, b.Job.Disc, b.Job.BatchId, s.Sha256, s.Verified ? " (verified)" : "");
             _tower.Tell(new Recorder.DiscBurned(_driveId, b.Job.BatchId, b.Job.Disc, s.Sha256, s.Verified));
