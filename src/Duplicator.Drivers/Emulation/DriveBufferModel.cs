@@ -1,12 +1,15 @@
 namespace Duplicator.Drivers.Emulation;
 
 /// <summary>
-/// The recorder's write buffer: WRITE data fills it, the laser drains it at the selected speed. A WRITE
-/// whose data does not fit blocks (sleeps on the clock) until enough has drained, as a real drive holds
-/// the data-out phase. The buffer running empty while data had been flowing and the host had neither
-/// synchronized nor closed is an underrun. With a rate of 0 (unthrottled) the buffer drains instantly
-/// and never underruns. The counters may be read from any thread, also while a WRITE is blocked: the
-/// state has its own lock, which is never held while sleeping.
+/// The recorder's write buffer: WRITE data fills it, the laser drains it at the selected speed. As real
+/// drives do, the laser starts only once the buffer is full (or the host synchronizes or closes, which
+/// writes out what is there), so the host's first WRITEs build a reserve; after an underrun the laser
+/// stops and starts again when the buffer is full once more (BURN-Proof style). A WRITE whose data does
+/// not fit blocks (sleeps on the clock) until enough has drained, as a real drive holds the data-out
+/// phase. The buffer running empty while the laser was writing and the host had neither synchronized nor
+/// closed is an underrun. With a rate of 0 (unthrottled) the buffer drains instantly and never underruns.
+/// The counters may be read from any thread, also while a WRITE is blocked: the state has its own lock,
+/// which is never held while sleeping.
 /// </summary>
 public sealed class DriveBufferModel
 {
@@ -15,6 +18,7 @@ public sealed class DriveBufferModel
     private double _fill;
     private TimeSpan _last;
     private bool _streaming;
+    private bool _flushing;
     private bool _blocked;
     private long _underruns;
     private long _accepted;
@@ -100,10 +104,16 @@ public sealed class DriveBufferModel
             }
 
             var excess = _fill + bytes - CapacityBytes;
-            if (excess <= 0)
+            if (excess < 0)
             {
                 _fill += bytes;
-                _streaming = true;
+                return;
+            }
+
+            _streaming = true; // full: the laser starts (or keeps) writing
+            if (excess == 0)
+            {
+                _fill += bytes;
                 return;
             }
 
@@ -144,6 +154,7 @@ public sealed class DriveBufferModel
         lock (_gate)
         {
             Advance();
+            _flushing = _fill > 0; // the laser writes out what is there; running dry at the end is no underrun
             _streaming = false;
             wait = _rate > 0 && _fill > 0 ? TimeSpan.FromSeconds(_fill / _rate) : TimeSpan.Zero;
         }
@@ -156,6 +167,7 @@ public sealed class DriveBufferModel
         lock (_gate)
         {
             Advance();
+            _flushing = false;
             _fill = 0;
         }
     }
@@ -167,6 +179,7 @@ public sealed class DriveBufferModel
         {
             _fill = 0;
             _streaming = false;
+            _flushing = false;
             _last = _clock.Elapsed;
         }
     }
@@ -179,6 +192,11 @@ public sealed class DriveBufferModel
         if (dt <= 0 || _rate <= 0)
         {
             return;
+        }
+
+        if (!_streaming && !_flushing && !_blocked)
+        {
+            return; // the laser waits for a full buffer
         }
 
         var drained = dt * _rate;

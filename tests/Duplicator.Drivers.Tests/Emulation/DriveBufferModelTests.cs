@@ -7,17 +7,31 @@ public sealed class DriveBufferModelTests
     private const long MiB = 1024 * 1024;
 
     [Fact]
-    public void Buffer_fills_on_writes_and_drains_at_the_rate()
+    public void Laser_starts_once_the_buffer_is_full_then_drains_at_the_rate()
+    {
+        var clock = new FakeClock();
+        var b = new DriveBufferModel(clock, 2_000_000);
+        b.SetRate(1_000_000);
+        b.Write(1_500_000);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.Equal(1_500_000, b.FillBytes);     // a reserve builds up first: nothing written yet
+        b.Write(500_000);                         // full: the laser starts
+        clock.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.Equal(1_500_000, b.FillBytes);
+        Assert.Equal(TimeSpan.Zero, clock.Slept);
+        Assert.Equal(0, b.Underruns);
+    }
+
+    [Fact]
+    public void Host_pausing_before_the_buffer_is_full_is_no_underrun()
     {
         var clock = new FakeClock();
         var b = new DriveBufferModel(clock, 2 * MiB);
-        b.SetRate(1_000_000);
-        b.Write(1_500_000);
-        Assert.Equal(1_500_000, b.FillBytes);
-        clock.Advance(TimeSpan.FromSeconds(0.5));
-        Assert.Equal(1_000_000, b.FillBytes);
-        Assert.Equal(TimeSpan.Zero, clock.Slept);
+        b.SetRate(33_240_000);                    // 24x DVD
+        b.Write(64 * 1024);
+        clock.Advance(TimeSpan.FromMilliseconds(50)); // a first-write hiccup (JIT) far longer than 64 KiB lasts at 24x
         Assert.Equal(0, b.Underruns);
+        Assert.Equal(64 * 1024, b.FillBytes);
     }
 
     [Fact]
@@ -80,16 +94,20 @@ public sealed class DriveBufferModelTests
         var clock = new FakeClock();
         var b = new DriveBufferModel(clock, 2_000_000);
         b.SetRate(1_000_000);
-        b.Write(1_000_000);
-        clock.Advance(TimeSpan.FromSeconds(0.9));
+        b.Write(2_000_000);                      // full: writing starts
+        clock.Advance(TimeSpan.FromSeconds(1.9));
         Assert.Equal(0, b.Underruns);
-        clock.Advance(TimeSpan.FromSeconds(5));  // ran dry after 1 s
+        clock.Advance(TimeSpan.FromSeconds(5));  // ran dry after 2 s
         Assert.Equal(0, b.FillBytes);
         Assert.Equal(1, b.Underruns);
         clock.Advance(TimeSpan.FromSeconds(5));  // still empty: the same underrun
         Assert.Equal(1, b.Underruns);
-        b.Write(100_000);                        // streaming resumes
+        b.Write(100_000);                        // the laser stopped: it waits for a full buffer again
         clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, b.Underruns);
+        Assert.Equal(100_000, b.FillBytes);
+        b.Write(1_900_000);                      // full again: writing resumes
+        clock.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(2, b.Underruns);
     }
 
@@ -164,12 +182,12 @@ public sealed class DriveBufferModelTests
     [Fact]
     public void Recorder_CD_audio_drains_at_176_4_kB_per_x_and_data_at_153_6()
     {
-        using var d = new EmuDrive(EmulatedProfile.CdR, maxSpeed: 1, buffer: 1_000_000);
+        using var d = new EmuDrive(EmulatedProfile.CdR, maxSpeed: 1, buffer: 75 * 2352); // one second of audio: full at once
         Assert.Equal(1, d.Recorder.WriteSpeed);
         Sense.Good(d.Out(Cdb.ModeSelect(60), Cdb.WriteParameters(1, 0, 0)));
         Sense.Good(d.Out(Cdb.Write10(0, 75), new byte[75 * 2352]));
         d.Clock.Advance(TimeSpan.FromSeconds(0.5));
-        Assert.Equal(75 * 2352 - 88_200, d.Recorder.BufferFillBytes);
+        Assert.Equal(75 * 2352 - 88_200, d.Recorder.BufferFillBytes); // 0.5 s at 176.4 kB/s
         Sense.Good(d.Run(Cdb.SyncCache()));
         Assert.Equal(0, d.Recorder.BufferFillBytes);
         Assert.Equal(0, d.Recorder.Underruns);
