@@ -41,4 +41,25 @@ public sealed class SqliteLedgerTests : IDisposable
         }
         Assert.True(new FileInfo(db).Length > 0);
     }
+
+    [Fact]
+    public async Task A_provider_and_connection_string_configure_the_same_journal_for_any_Linq2Db_database()
+    {
+        // The generic path a config with storage.provider + storage.connectionString takes, here on SQLite's provider.
+        var db = Path.Combine(_dir, "generic.db");
+        var config = PersistenceConfig.Sql("SQLite.MS", $"Data Source={db}");
+        var spec = new BatchSpec("g1", "image", ["/srv/a.iso"], 2, new BatchOptions(false, 0, 0, true, []));
+        using (var first = ActorSystem.Create("g-first", config))
+        {
+            var batch = first.ActorOf(Batch.Props("g1"));
+            Assert.IsType<Batch.Accepted>(await batch.Ask<object>(new SubmitBatch(spec, DateTimeOffset.UnixEpoch), TimeSpan.FromSeconds(20)));
+            await first.Terminate();
+        }
+        using (var second = ActorSystem.Create("g-second", config))
+        {
+            var state = await second.ActorOf(Batch.Props("g1")).Ask<BatchState>(Batch.GetState.Instance, TimeSpan.FromSeconds(20));
+            Assert.Equal(2, state.Spec!.Copies);
+            await second.Terminate();
+        }
+    }
 }
