@@ -59,6 +59,12 @@ public sealed record BatchFinished(string BatchId, bool Success, string Reason) 
 /// <summary>The tower registered a batch id (the tower's own journal: which batches exist, to resume them on start).</summary>
 public sealed record BatchRegistered(string BatchId, DateTimeOffset At) : IBatchPersisted;
 
+/// <summary>The tower took a drive out of service after repeated failures (the tower's journal: it stays out after a restart).</summary>
+public sealed record DriveQuarantined(string DriveId, string Reason, DateTimeOffset At) : IBatchPersisted;
+
+/// <summary>An operator put a quarantined drive back in service.</summary>
+public sealed record QuarantineCleared(string DriveId, DateTimeOffset At) : IBatchPersisted;
+
 /// <summary>One disc in a batch's ledger.</summary>
 /// <param name="Disc">Disc number within the batch, from 1.</param>
 /// <param name="Drive">Drive it was (or is being) burned on.</param>

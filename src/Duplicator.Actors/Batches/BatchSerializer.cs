@@ -37,6 +37,8 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("bf", typeof(BatchFinished)),
         ("state", typeof(BatchState)),
         ("tr", typeof(BatchRegistered)),
+        ("dq", typeof(DriveQuarantined)),
+        ("qc", typeof(QuarantineCleared)),
     ];
 
     /// <inheritdoc />

@@ -190,7 +190,8 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         Context.Parent.Tell(new Finished(_bytesRead, _detached, _recorders));
         // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
         // the Finished report still in its mailbox.
-        int wave = int.TryParse(Self.Path.Name.AsSpan("wave-".Length), out var n) ? n : 0;
+        var name = Self.Path.Name;
+        int wave = name.StartsWith("wave-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out var n) ? n : 0;
         Context.System.EventStream.Publish(new Staging.WaveFinished(_image.BatchId, wave, _bytesRead, _recorders, _detached));
         Context.Stop(Self);
         return true;

@@ -36,6 +36,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, DriveSlot> _drives = [];
     private readonly Dictionary<string, BatchSlot> _batches = [];
     private readonly List<BatchRegistered> _registry = [];
+    private readonly Dictionary<string, string> _quarantined = []; // drive id -> why, as the journal says
     private int _children;
 
     public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings)
@@ -44,6 +45,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         _settings = settings;
 
         Recover<BatchRegistered>(e => _registry.Add(e));
+        Recover<DriveQuarantined>(e => _quarantined[e.DriveId] = e.Reason);
+        Recover<QuarantineCleared>(e => _quarantined.Remove(e.DriveId));
         Recover<RecoveryCompleted>(_ => Start());
 
         Command<Tower.Submit>(OnSubmit);
@@ -64,14 +67,21 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         });
         Command<Tower.ClearQuarantine>(c =>
         {
-            bool found = _drives.TryGetValue(c.DriveId, out var slot);
-            if (found)
+            if (!_drives.ContainsKey(c.DriveId))
             {
-                _log.Info("drive {0}: quarantine cleared by the operator", c.DriveId);
-                SetDrive(slot! with { Status = slot.Status with { Quarantined = false, ConsecutiveFailures = 0 } });
-                TryDispatch();
+                Sender.Tell(new Tower.Done(false));
+                return;
             }
-            Sender.Tell(new Tower.Done(found));
+            var sender = Sender;
+            Persist(new QuarantineCleared(c.DriveId, DateTimeOffset.UtcNow), e =>
+            {
+                _quarantined.Remove(e.DriveId);
+                _log.Info("drive {0}: quarantine cleared by the operator", e.DriveId);
+                var slot = _drives[e.DriveId];
+                SetDrive(slot with { Status = slot.Status with { Quarantined = false, ConsecutiveFailures = 0, Message = null } });
+                sender.Tell(new Tower.Done(true));
+                TryDispatch();
+            });
         });
         Command<Tower.GetDrives>(_ => Sender.Tell(_driveSpecs.Select(d => _drives[d.Id].Status).ToArray()));
         Command<Tower.GetBatches>(_ => Sender.Tell(_registry.AsEnumerable().Reverse()
@@ -108,7 +118,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             // Named after the drive, so the log says which drive an actor is; a counter when the id is no valid path element.
             var name = ActorPath.IsValidPathElement("drive-" + d.Id) ? "drive-" + d.Id : $"drive-{_children++}";
             var recorder = Context.ActorOf(backoff, name);
-            _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0), false);
+            bool quarantined = _quarantined.TryGetValue(d.Id, out var why);
+            if (quarantined) _log.Warning("drive {0} is still quarantined ({1}); clear it to use it again", d.Id, why);
+            _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, quarantined, 0, null, null, why, 0, 0), false);
         }
         foreach (var r in _registry)
             Load(r, resumed: true);
@@ -351,7 +363,10 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
                 if (_settings.QuarantineAfter > 0 && status.ConsecutiveFailures >= _settings.QuarantineAfter && !status.Quarantined)
                 {
                     status = status with { Quarantined = true };
-                    _log.Warning("drive {0} quarantined after {1} failed discs in a row (last: {2}); clear it to use it again", f.DriveId, status.ConsecutiveFailures, f.Reason);
+                    var reason = $"{status.ConsecutiveFailures} failed discs in a row, the last: {f.Reason}";
+                    _log.Warning("drive {0} quarantined after {1}; clear it to use it again", f.DriveId, reason);
+                    _quarantined[f.DriveId] = reason;
+                    Persist(new DriveQuarantined(f.DriveId, reason, DateTimeOffset.UtcNow), _ => { });
                 }
             }
             SetDrive(drive with { Status = status });

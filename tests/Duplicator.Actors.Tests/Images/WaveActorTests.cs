@@ -12,11 +12,13 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
     private sealed class Counting(int sectors) : ISectorSource
     {
         public int Reads;
+        public readonly System.Collections.Concurrent.ConcurrentQueue<long> Firsts = new();
         public int SectorSize => 2048;
         public long SectorCount => sectors;
         public void Read(long firstSector, Span<byte> destination)
         {
             Interlocked.Increment(ref Reads);
+            Firsts.Enqueue(firstSector);
             for (int i = 0; i < destination.Length / 2048; i++) destination[i * 2048] = (byte)(firstSector + i);
         }
     }
@@ -60,6 +62,7 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
     private sealed class Slow(int sectors) : ISectorSource
     {
         public int Reads;
+        public readonly System.Collections.Concurrent.ConcurrentQueue<long> Firsts = new();
         public int SectorSize => 2048;
         public long SectorCount => sectors;
         public void Read(long firstSector, Span<byte> destination)
@@ -108,7 +111,9 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var stuck = CreateTestProbe();
         var fine = CreateTestProbe();
-        var (_, source) = StartWave(20, stuck, fine); // 5 chunks
+        var watcher = CreateTestProbe();
+        var (wave, source) = StartWave(20, stuck, fine); // 5 chunks
+        watcher.Watch(wave);
         stuck.ExpectMsg<Staging.Chunk>();
 
         var got = new List<long>();
@@ -120,6 +125,7 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
         }
         Assert.Equal([0L, 1, 2, 3, 4], got);
         stuck.FishForMessage(m => m is Staging.Detached, TimeSpan.FromSeconds(5));
-        Assert.Equal(5, source.Reads);
+        watcher.ExpectTerminated(wave, TimeSpan.FromSeconds(5));
+        Assert.Equal([0L, 4, 8, 12, 16], source.Firsts); // each chunk read once, the wave then ends for good
     }
 }

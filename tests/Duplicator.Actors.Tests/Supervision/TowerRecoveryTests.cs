@@ -82,6 +82,37 @@ public sealed class TowerRecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_quarantined_drive_stays_quarantined_after_a_restart_until_an_operator_clears_it()
+    {
+        var db = Path.Combine(_fx.Dir, "ledger.db");
+        var (image, _) = _fx.Image(128);
+        var config = PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING");
+        async Task<Tower.DriveStatus> Restarted(Func<IActorRef, Task>? act = null)
+        {
+            using var sys = ActorSystem.Create("q" + Guid.NewGuid().ToString("N")[..6], config);
+            var tower = sys.ActorOf(Tower.Props(TowerFixture.Drives(new FakeDrive("bad", new FakeScript(FailAtBlock: 5)), new FakeDrive("ok", new FakeScript())),
+                TowerFixture.Fast(_fx.Stash, quarantineAfter: 1)), "tower");
+            if (act != null) await act(tower);
+            var status = await TowerFixture.Drive(tower, "bad");
+            await sys.Terminate();
+            return status;
+        }
+
+        var first = await Restarted(async tower =>
+        {
+            Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(TowerFixture.ImageBatch("q1", image, copies: 3)), Long));
+            await TowerFixture.UntilFinished(tower, "q1", Long);
+        });
+        Assert.True(first.Quarantined);
+        var afterRestart = await Restarted();
+        Assert.True(afterRestart.Quarantined);
+        Assert.Contains("failed discs in a row", afterRestart.Message);
+        var cleared = await Restarted(async tower => Assert.Equal(new Tower.Done(true), await tower.Ask<Tower.Done>(new Tower.ClearQuarantine("bad"), Long)));
+        Assert.False(cleared.Quarantined);
+        Assert.False((await Restarted()).Quarantined);
+    }
+
+    [Fact]
     public async Task A_journal_write_that_fails_loses_no_disc_and_the_batch_still_ends_with_exactly_N()
     {
         var config = Akka.Configuration.ConfigurationFactory.ParseString($$"""
