@@ -31,16 +31,18 @@ internal static class StatusCommand
     internal static string Json(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches) =>
         JsonSerializer.Serialize(new { drives, batches }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + Environment.NewLine;
 
+    private static string Seconds(double? s) => s is { } v ? $"{v:0}s" : "-";
+
     internal static string Table(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"{"DRIVE",-12} {"STATE",-12} {"%",5} {"MB/s",7}  URL");
+        sb.AppendLine($"{"DRIVE",-12} {"STATE",-12} {"%",5} {"MB/s",7} {"ETA",7} {"DISC",-20} {"GOOD",5} {"BAD",4}  URL");
         foreach (var d in drives)
-            sb.AppendLine($"{d.Id,-12} {(d.Quarantined ? "quarantined" : d.State),-12} {d.Percent,5:0} {d.BytesPerSecond / 1e6,7:0.0}  {d.Url}");
+            sb.AppendLine($"{d.Id,-12} {(d.Quarantined ? "quarantined" : d.State),-12} {d.Percent,5:0} {d.BytesPerSecond / 1e6,7:0.0} {Seconds(d.EtaSeconds),7} {(d.Disc is { } n ? $"{d.BatchId}#{n}" : "-"),-20} {d.Good,5} {d.Bad,4}  {d.Url}");
         sb.AppendLine();
-        sb.AppendLine($"{"BATCH",-24} {"STATE",-10} {"GOOD",5} {"BAD",4} {"LEFT",5}  SOURCE");
+        sb.AppendLine($"{"BATCH",-24} {"STATE",-10} {"GOOD",5} {"BAD",4} {"LEFT",5} {"ETA",7}  SOURCE");
         foreach (var b in batches)
-            sb.AppendLine($"{b.Id,-24} {b.State,-10} {b.Good,5} {b.Bad,4} {b.Remaining,5}  {b.Source}");
+            sb.AppendLine($"{b.Id,-24} {b.State,-10} {b.Good,5} {b.Bad,4} {b.Remaining,5} {Seconds(b.EtaSeconds),7}  {b.Source}");
         return sb.ToString();
     }
 }
