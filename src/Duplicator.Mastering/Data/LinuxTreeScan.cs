@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Duplicator.Mastering.Imapi;
@@ -81,6 +82,7 @@ internal static unsafe partial class LinuxTreeScan
         // Folders being walked, by identity: a folder that is its own ancestor came through a symbolic link.
         private readonly Dictionary<(ulong, ulong), string> _active = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Walk(int dirFd, string dirPath, StagedDirectory node, (ulong, ulong) id)
         {
             checkCancel();
@@ -111,6 +113,7 @@ internal static unsafe partial class LinuxTreeScan
             _active.Remove(id);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Entry(int dirFd, string dirPath, StagedDirectory node, byte* name, int nameLen, byte type)
         {
             var entryName = Encoding.UTF8.GetString(name, nameLen);
@@ -198,6 +201,60 @@ internal static unsafe partial class LinuxTreeScan
         return Read(buf);
     }
 
+    private static volatile bool s_sourceCallsMissing;
+
+    /// <summary>
+    /// Opens a staged source for reading with one open(2): File.OpenHandle adds an fstat and a posix_fadvise
+    /// per file. Sources of at least <paramref name="adviseSequentialFrom"/> bytes still get
+    /// POSIX_FADV_SEQUENTIAL (a wider read-ahead when they are not cached). Null if libc lacks a call (use
+    /// File.OpenHandle then); throws <see cref="IOException"/> naming the errno if the open fails.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle? TryOpenSource(string path, long size, long adviseSequentialFrom)
+    {
+        if (s_sourceCallsMissing) return null;
+        try
+        {
+            int fd = OpenAt(AtFdCwd, path);
+            if (fd < 0)
+                throw new IOException($"{path}: {Errno()}");
+            var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+            if (size >= adviseSequentialFrom)
+                _ = PosixFadvise(fd, 0, 0, 2 /* POSIX_FADV_SEQUENTIAL */);
+            return handle;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_sourceCallsMissing = true;
+            return null;
+        }
+    }
+
+    /// <summary>Size, modification time (as .NET reads it) and whether it is a regular file, with one statx on the open handle; false if libc lacks statx.</summary>
+    public static bool TryStatHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, out long size, out DateTime modifiedUtc, out bool regular)
+    {
+        size = 0;
+        modifiedUtc = default;
+        regular = false;
+        if (s_sourceCallsMissing) return false;
+        byte* buf = stackalloc byte[StatxSize];
+        byte empty = 0;
+        try
+        {
+            if (Statx((int)handle.DangerousGetHandle(), &empty, AtEmptyPath, StatxMask, buf) != 0)
+                throw new IOException($"statx failed ({Errno()})");
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_sourceCallsMissing = true;
+            return false;
+        }
+        var st = Read(buf);
+        size = st.Size;
+        modifiedUtc = st.Modified;
+        regular = (st.Mode & TypeMask) == TypeReg;
+        return true;
+    }
+
     /// <summary>struct statx is laid out the same on every Linux architecture.</summary>
     private static Stat Read(byte* b)
     {
@@ -260,6 +317,9 @@ internal static unsafe partial class LinuxTreeScan
 
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     private static partial int OpenAtNative(int dirFd, byte* path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int PosixFadvise(int fd, long offset, long length, int advice);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
