@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Duplicator.Mastering.Data.Iso9660;
 using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
@@ -131,6 +132,7 @@ public sealed class JolietStaging
     private static string Sample(List<string> items) =>
         string.Join("; ", items.Take(20)) + (items.Count > 20 ? $"; and {items.Count - 20} more" : "");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Merge(StagedDirectory into, StagedDirectory from, bool overwrite, string path, List<string> clashes)
     {
         foreach (var (name, node) in from.Children)
@@ -156,6 +158,7 @@ public sealed class JolietStaging
     }
 
     /// <summary>Reads the folder tree (names, sizes, times) and checks every file is readable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static StagedDirectory Scan(DirectoryInfo source, IDiscMasterProgressEvents? progress, CancellationToken ct)
     {
         var files = new List<string>();
