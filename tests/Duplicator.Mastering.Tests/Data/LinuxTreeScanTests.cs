@@ -1,5 +1,6 @@
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
 
 namespace Duplicator.Mastering.Tests.Data;
 
@@ -52,6 +53,27 @@ public sealed class LinuxTreeScanTests : IDisposable
         e = Assert.Throws<ImapiException>(() => LinuxTreeScan.TryScan(_a.Root, [], [], () => { }));
         Assert.Equal(ImapiError.SourceUnreadable, e.Code);
         Assert.Contains("gone.txt: dangling", e.Message);
+    }
+
+    [Fact]
+    public void A_source_deleted_or_replaced_by_a_folder_after_staging_is_SourceChanged()
+    {
+        var gone = _a.File("gone.bin", 3000);
+        var swapped = _a.File("swapped.bin", 3000);
+        var s = new JolietStaging(MediaKind.Cd74);
+        s.AddData(_a.Root, false);
+        var image = s.Build();
+        File.Delete(gone);
+        var e = Assert.Throws<ImapiException>(() => image.Read(0, new byte[image.SectorCount * 2048]));
+        Assert.Equal(ImapiError.SourceChanged, e.Code);
+        Assert.Contains("gone.bin: staged file can no longer be read", e.Message);
+
+        _a.File("gone.bin", 3000);
+        File.Delete(swapped);
+        Directory.CreateDirectory(swapped);
+        e = Assert.Throws<ImapiException>(() => image.Read(0, new byte[image.SectorCount * 2048]));
+        Assert.Equal(ImapiError.SourceChanged, e.Code);
+        Assert.Contains("swapped.bin", e.Message);
     }
 
     private static string Describe(StagedDirectory root)
