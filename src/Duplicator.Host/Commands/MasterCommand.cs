@@ -36,16 +36,47 @@ internal static class MasterCommand
             {
                 Properties = new JolietProperties(VolumeName: parse.GetValue(volume)!, LongNames: policy),
             };
+            var timing = PhaseTiming.FromEnvironment();
+            timing?.Mark("start to command");
             foreach (var src in parse.GetValue(sources)!)
                 staging.AddData(src, parse.GetValue(overwrite), cancellationToken: ct);
+            timing?.Mark("AddData");
             var image = staging.Build();
+            timing?.Mark("Build");
             var outPath = parse.GetValue(output)!;
             image.WriteTo(outPath, cancellationToken: ct);
+            timing?.Mark("WriteTo");
             Console.WriteLine($"{outPath}: {staging.FileCount} files, {staging.UsedDataBlocks} of {staging.TotalDataBlocks} blocks of {staging.DataBlockSize} bytes used ({MediaCapacity.Name(kind)})");
             if (image.RenamedJolietNames > 0)
                 Console.WriteLine($"{outPath}: {image.RenamedJolietNames} Joliet name(s) shortened or cleaned (--joliet-names truncate)");
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+}
+
+/// <summary>
+/// <c>DUPLICATOR_TIMING=1</c>: the master command prints how long each phase took to stderr (the first
+/// figure counts from process start, so it holds the runtime's start-up and the command-line parse).
+/// </summary>
+internal sealed class PhaseTiming
+{
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan _offset;
+
+    private PhaseTiming(TimeSpan sinceStart) => _offset = sinceStart;
+
+    public static PhaseTiming? FromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("DUPLICATOR_TIMING") != "1") return null;
+        var started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        return new PhaseTiming(DateTime.UtcNow - started);
+    }
+
+    public void Mark(string phase)
+    {
+        Console.Error.WriteLine($"timing: {phase} {(_watch.Elapsed + _offset).TotalSeconds:F3} s");
+        _offset = TimeSpan.Zero;
+        _watch.Restart();
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Duplicator.Mastering.Data.Iso9660;
 using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Images;
@@ -64,6 +65,7 @@ public sealed class DataImage : IDiscImage
     /// holes. Each source is checked against what was staged before and after its copy. Throws if the
     /// writer did not end at the sector the layout said.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteTo(string path, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
@@ -81,7 +83,7 @@ public sealed class DataImage : IDiscImage
                         throw new OperationCanceledException();
                     using (var source = OpenChecked(f.Source))
                     {
-                        if (!FileRangeCopy.Copy(source, 0, output, f.Lba * S, f.Source.Size, cancellationToken))
+                        if (!FileRangeCopy.Copy(source, 0, output, f.Lba * S, f.Source.Size, cancellationToken, sourceLengthChecked: true))
                             throw new ImapiException(ImapiError.SourceChanged, $"{f.Source.SourcePath}: ended before byte {f.Source.Size}, the size it was staged with");
                         Check(source, f.Source); // changed while it was being copied?
                     }
@@ -117,7 +119,8 @@ public sealed class DataImage : IDiscImage
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(f.SourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+            handle = (OperatingSystem.IsLinux() ? LinuxTreeScan.TryOpenSource(f.SourcePath, f.Size, SequentialAdviceMinBytes) : null)
+                ?? File.OpenHandle(f.SourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -135,10 +138,24 @@ public sealed class DataImage : IDiscImage
         return handle;
     }
 
+    /// <summary>Sources from this size on are opened with sequential read-ahead advice (FileOptions.SequentialScan does it for all).</summary>
+    private const long SequentialAdviceMinBytes = 1024 * 1024;
+
+    /// <summary>Throws SourceChanged unless the open source has the size and modification time it was staged with (and is still a regular file).</summary>
     private static void Check(SafeFileHandle handle, StagedFile f)
     {
-        long size = RandomAccess.GetLength(handle);
-        var mtime = File.GetLastWriteTimeUtc(handle);
+        long size;
+        DateTime mtime;
+        if (OperatingSystem.IsLinux() && LinuxTreeScan.TryStatHandle(handle, out size, out mtime, out bool regular))
+        {
+            if (!regular)
+                throw new ImapiException(ImapiError.SourceChanged, $"{f.SourcePath}: changed since it was staged (no longer a regular file); stage it again");
+        }
+        else
+        {
+            size = RandomAccess.GetLength(handle);
+            mtime = File.GetLastWriteTimeUtc(handle);
+        }
         if (size != f.Size || mtime != f.ModifiedUtc)
             throw new ImapiException(ImapiError.SourceChanged,
                 $"{f.SourcePath}: changed since it was staged (size {f.Size} -> {size}, modified {f.ModifiedUtc:O} -> {mtime:O}); stage it again");

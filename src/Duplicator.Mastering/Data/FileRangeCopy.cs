@@ -19,10 +19,14 @@ internal static partial class FileRangeCopy
     /// <summary>Smaller files are copied without probing for holes: two syscalls saved per file, a few zero pages at most.</summary>
     private const long HoleProbeMinBytes = 1024 * 1024;
 
-    /// <summary>Copies <paramref name="count"/> bytes; returns false if the source ended early.</summary>
-    public static bool Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long count, CancellationToken ct)
+    /// <summary>
+    /// Copies <paramref name="count"/> bytes; returns false if the source ended early. With
+    /// <paramref name="sourceLengthChecked"/> the caller has just seen the source hold at least
+    /// <paramref name="sourceOffset"/> + <paramref name="count"/> bytes (one fstat fewer).
+    /// </summary>
+    public static bool Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long count, CancellationToken ct, bool sourceLengthChecked = false)
     {
-        if (RandomAccess.GetLength(source) < sourceOffset + count) return false; // a hole at the end would hide it
+        if (!sourceLengthChecked && RandomAccess.GetLength(source) < sourceOffset + count) return false; // a hole at the end would hide it
         if (OperatingSystem.IsLinux())
         {
             var r = CopyLinux(source, sourceOffset, destination, destinationOffset, count, ct);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Duplicator.Mastering.Data.Iso9660;
 using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
@@ -131,6 +132,7 @@ public sealed class JolietStaging
     private static string Sample(List<string> items) =>
         string.Join("; ", items.Take(20)) + (items.Count > 20 ? $"; and {items.Count - 20} more" : "");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Merge(StagedDirectory into, StagedDirectory from, bool overwrite, string path, List<string> clashes)
     {
         foreach (var (name, node) in from.Children)
@@ -156,17 +158,26 @@ public sealed class JolietStaging
     }
 
     /// <summary>Reads the folder tree (names, sizes, times) and checks every file is readable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static StagedDirectory Scan(DirectoryInfo source, IDiscMasterProgressEvents? progress, CancellationToken ct)
     {
         var files = new List<string>();
-        var root = new StagedDirectory("", source.LastWriteTimeUtc);
-        var active = new HashSet<string>(StringComparer.Ordinal);
-        Walk(source, root);
+        // Linux: one statx and one faccessat per file, relative to the open folder; the files it could
+        // not read are listed rather than thrown, so the errors come in the same order as below.
+        var unreadable = new List<string>();
+        var root = OperatingSystem.IsLinux() ? LinuxTreeScan.TryScan(source.FullName, files, unreadable, CheckCancel) : null;
+        bool accessChecked = root is not null;
+        if (root is null)
+        {
+            files.Clear();
+            root = ScanPortable(source, files, CheckCancel);
+        }
+        var firstUnreadable = unreadable.Count > 0 ? unreadable[0] : null;
         long total = files.Count, done = 0;
         foreach (var f in files)
         {
             CheckCancel();
-            if (!UnixFileType.CanRead(f))
+            if (accessChecked ? ReferenceEquals(f, firstUnreadable) : !UnixFileType.CanRead(f))
                 throw new ImapiException(ImapiError.SourceUnreadable, $"{f}: cannot be read (permission denied)");
             if (++done % 64 == 0 || done == total) progress?.NotifyAddProgress(done, total);
         }
@@ -177,10 +188,22 @@ public sealed class JolietStaging
             if (ct.IsCancellationRequested || progress?.QueryCancel() == true)
                 throw new ImapiException(ImapiError.UserAbort, $"{source.FullName}: AddData was cancelled; nothing was staged");
         }
+    }
+
+    /// <summary>
+    /// The scan through .NET's file system enumeration (every platform; on Linux only where libc lacks a call
+    /// <see cref="LinuxTreeScan"/> needs). Lists every file in <paramref name="files"/>; readability is not checked here.
+    /// </summary>
+    internal static StagedDirectory ScanPortable(DirectoryInfo source, List<string> files, Action checkCancel)
+    {
+        var root = new StagedDirectory("", source.LastWriteTimeUtc);
+        var active = new HashSet<string>(StringComparer.Ordinal);
+        Walk(source, root);
+        return root;
 
         void Walk(DirectoryInfo dir, StagedDirectory node)
         {
-            CheckCancel();
+            checkCancel();
             // ReparsePoint is set from lstat for symbolic links: cheaper than asking every entry for LinkTarget.
             var real = IsLink(dir) ? (dir.ResolveLinkTarget(true)?.FullName ?? dir.FullName) : dir.FullName;
             if (!active.Add(real))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Duplicator.Mastering.Data;
 
 /// <summary>A node of the staged tree: what AddData has collected, before any layout.</summary>
@@ -26,6 +27,7 @@ internal sealed class StagedDirectory(string name, DateTime modifiedUtc) : Stage
     public Dictionary<string, StagedNode> Children { get; } = new(StringComparer.Ordinal);
 
     /// <summary>A copy of the directory skeleton (files are immutable and shared), so a failed AddData can be discarded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StagedDirectory Clone()
     {
         var copy = new StagedDirectory(Name, ModifiedUtc);
@@ -35,6 +37,7 @@ internal sealed class StagedDirectory(string name, DateTime modifiedUtc) : Stage
     }
 
     /// <summary>Counts files and folders below this one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (int Files, int Directories) Count()
     {
         int files = 0, dirs = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Duplicator.Mastering.Data.Iso9660;
@@ -82,6 +83,7 @@ internal sealed class IsoLayout
     /// Lays out <paramref name="root"/>. Names Joliet cannot hold under <paramref name="policy"/> are
     /// collected in <paramref name="problems"/> (the layout is still complete, so sizes can be reported).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems)
     {
         var files = new Dictionary<StagedFile, LayoutFile>(ReferenceEqualityComparer.Instance);
@@ -124,16 +126,19 @@ internal sealed class IsoLayout
         return new IsoLayout(iso, joliet, ordered, metadata, lba, renamed);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayoutDirectory BuildTree(StagedDirectory dir, LayoutDirectory? parent, byte[] identifier, bool joliet, string path,
         JolietNamePolicy policy, List<string> problems, Dictionary<StagedFile, LayoutFile> files, ref int renamed)
     {
         var node = new LayoutDirectory(dir, parent, identifier);
-        var children = dir.Children.Values.ToList();
-        var shape = children.Select(c => (c.Name, c is StagedDirectory)).ToList();
+        var children = new StagedNode[dir.Children.Count];
+        dir.Children.Values.CopyTo(children, 0);
+        var shape = new (string Name, bool IsDirectory)[children.Length];
+        for (int i = 0; i < children.Length; i++) shape[i] = (children[i].Name, children[i] is StagedDirectory);
         string[] names = joliet
             ? IsoNames.AssignJoliet(shape, policy, path, problems)
             : IsoNames.AssignIso(shape);
-        for (int i = 0; i < children.Count; i++)
+        for (int i = 0; i < children.Length; i++)
         {
             var name = names[i];
             if (joliet && name != children[i].Name) renamed++;
@@ -153,10 +158,11 @@ internal sealed class IsoLayout
         }
         // ECMA-119 9.3 for ISO (name, then extension, space-padded: the \u0001 separator sorts below every
         // d-character, which gives the same order); plain UCS-2 code unit order for Joliet.
-        node.Entries.Sort((a, b) => string.CompareOrdinal(a.SortKey, b.SortKey));
+        node.Entries.Sort(static (a, b) => string.CompareOrdinal(a.SortKey, b.SortKey));
         return node;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string IsoSortKey(string identifier, bool isDirectory)
     {
         if (isDirectory) return identifier;
@@ -167,6 +173,7 @@ internal sealed class IsoLayout
     }
 
     /// <summary>Breadth-first, children in sort order: level, then parent number, then identifier (6.9.1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayoutTree Order(LayoutDirectory root)
     {
         var list = new List<LayoutDirectory>();
@@ -202,14 +209,20 @@ internal sealed class IsoLayout
 
     public static int ExtentCount(long size) => size <= MaxExtentBytes ? 1 : (int)((size + MaxExtentBytes - 1) / MaxExtentBytes);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DirectorySectors(LayoutDirectory d)
     {
-        int sectors = 1, pos = 0;
-        foreach (var (id, _, _) in Records(d))
+        // The records of Records(d), counted without the iterator: "." and ".." (one byte each) always fit.
+        int sectors = 1, pos = 2 * IsoStructures.RecordLength(1);
+        foreach (var e in d.Entries)
         {
-            int len = IsoStructures.RecordLength(id.Length);
-            if (pos + len > IsoStructures.SectorSize) { sectors++; pos = 0; } // 6.8.1.1: records do not cross sectors
-            pos += len;
+            int len = IsoStructures.RecordLength(e.Identifier.Length);
+            int extents = e.File is { } f ? ExtentCount(f.Source.Size) : 1;
+            for (int x = 0; x < extents; x++)
+            {
+                if (pos + len > IsoStructures.SectorSize) { sectors++; pos = 0; } // 6.8.1.1: records do not cross sectors
+                pos += len;
+            }
         }
         return sectors;
     }

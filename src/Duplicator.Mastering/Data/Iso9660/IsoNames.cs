@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Duplicator.Mastering.Data.Iso9660;
@@ -33,11 +34,15 @@ internal static class IsoNames
     /// ("NAME.EXT;1" for files, "NAME" for folders). Children are processed in ordinal order of their source
     /// names so the result does not depend on the order of the input list.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string[] AssignIso(IReadOnlyList<(string Name, bool IsDirectory)> children)
     {
         var result = new string[children.Count];
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        var order = Enumerable.Range(0, children.Count).OrderBy(i => children[i].Name, StringComparer.Ordinal);
+        var order = new int[children.Count];
+        var keys = new string[children.Count];
+        for (int k = 0; k < order.Length; k++) { order[k] = k; keys[k] = children[k].Name; }
+        Array.Sort(keys, order, StringComparer.Ordinal); // sibling names are distinct: the same order as a stable sort
         foreach (int i in order)
         {
             var (name, isDir) = children[i];
@@ -73,6 +78,7 @@ internal static class IsoNames
     }
 
     /// <summary>Upper-cases to d-characters; anything else becomes '_'.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string DChars(string s, bool dotsAllowed)
     {
         var sb = new StringBuilder(s.Length);
@@ -105,6 +111,7 @@ internal static class IsoNames
     /// policy cannot hold adds a line to <paramref name="problems"/> (with <paramref name="parentPath"/>)
     /// and keeps its source name, so every problem of one AddData is reported together.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string[] AssignJoliet(IReadOnlyList<(string Name, bool IsDirectory)> children, JolietNamePolicy policy, string parentPath, List<string> problems)
     {
         var result = new string[children.Count];

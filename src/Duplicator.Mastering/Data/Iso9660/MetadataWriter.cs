@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Duplicator.Mastering.Data.Iso9660;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace Duplicator.Mastering.Data.Iso9660;
 /// </summary>
 internal static class MetadataWriter
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] Write(IsoLayout layout, JolietProperties properties, DateTimeOffset created)
     {
         const int S = IsoStructures.SectorSize;
@@ -33,6 +35,7 @@ internal static class MetadataWriter
         return meta;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WritePathTable(Span<byte> b, LayoutTree tree, bool bigEndian)
     {
         int pos = 0;
@@ -42,39 +45,51 @@ internal static class MetadataWriter
             throw new InvalidOperationException($"path table is {pos} bytes, the layout said {tree.PathTableBytes}");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteDirectory(Span<byte> b, LayoutDirectory d, DateTime rootTime)
     {
+        // The records of IsoLayout.Records(d), written without the iterator: ".", "..", then each entry's extents.
         const int S = IsoStructures.SectorSize;
         int pos = 0, sector = 0;
-        foreach (var (id, entry, extent) in IsoLayout.Records(d))
+        ReadOnlySpan<byte> dot = [0], dotDot = [1];
+        Dot(b, dot, d);
+        Dot(b, dotDot, d.Parent ?? d);
+        foreach (var entry in d.Entries)
         {
-            int len = IsoStructures.RecordLength(id.Length);
-            if (pos + len > S) { sector++; pos = 0; }
-            var rec = b[(sector * S + pos)..];
-            if (entry is null)
+            var id = entry.Identifier;
+            if (entry.Directory is { } sub)
             {
-                var target = id[0] == 0 ? d : d.Parent ?? d;
-                var time = target.Parent is null ? rootTime : target.Source.ModifiedUtc;
-                IsoStructures.WriteDirectoryRecord(rec, id, (uint)target.Lba, (uint)(target.Sectors * S), time, IsoStructures.FlagDirectory);
+                IsoStructures.WriteDirectoryRecord(Next(b, id.Length), id, (uint)sub.Lba, (uint)(sub.Sectors * S), sub.Source.ModifiedUtc, IsoStructures.FlagDirectory);
+                continue;
             }
-            else if (entry.Directory is { } sub)
+            var f = entry.File!;
+            long size = f.Source.Size;
+            int count = IsoLayout.ExtentCount(size);
+            for (int extent = 0; extent < count; extent++)
             {
-                IsoStructures.WriteDirectoryRecord(rec, id, (uint)sub.Lba, (uint)(sub.Sectors * S), sub.Source.ModifiedUtc, IsoStructures.FlagDirectory);
-            }
-            else
-            {
-                var f = entry.File!;
-                long size = f.Source.Size;
-                int count = IsoLayout.ExtentCount(size);
                 long offset = extent * IsoLayout.MaxExtentBytes;
                 uint length = (uint)Math.Min(IsoLayout.MaxExtentBytes, size - offset);
                 uint lba = size == 0 ? 0 : (uint)(f.Lba + offset / S);
                 byte flags = extent < count - 1 ? IsoStructures.FlagMultiExtent : (byte)0;
-                IsoStructures.WriteDirectoryRecord(rec, id, lba, length, f.Source.ModifiedUtc, flags);
+                IsoStructures.WriteDirectoryRecord(Next(b, id.Length), id, lba, length, f.Source.ModifiedUtc, flags);
             }
-            pos += len;
         }
         if (sector + 1 != d.Sectors)
             throw new InvalidOperationException($"directory used {sector + 1} sectors, the layout said {d.Sectors}");
+
+        void Dot(Span<byte> b, ReadOnlySpan<byte> id, LayoutDirectory target)
+        {
+            var time = target.Parent is null ? rootTime : target.Source.ModifiedUtc;
+            IsoStructures.WriteDirectoryRecord(Next(b, id.Length), id, (uint)target.Lba, (uint)(target.Sectors * S), time, IsoStructures.FlagDirectory);
+        }
+
+        Span<byte> Next(Span<byte> b, int idLength)
+        {
+            int len = IsoStructures.RecordLength(idLength);
+            if (pos + len > S) { sector++; pos = 0; } // 6.8.1.1: records do not cross sectors
+            var rec = b[(sector * S + pos)..];
+            pos += len;
+            return rec;
+        }
     }
 }
