@@ -33,10 +33,22 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private readonly ImmutableArray<Tower.DriveSpec> _driveSpecs;
     private readonly Tower.Settings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, DriveSlot> _drives = [];
-    private readonly Dictionary<string, BatchSlot> _batches = [];
-    private readonly List<BatchRegistered> _registry = [];
-    private readonly Dictionary<string, string> _quarantined = []; // drive id -> why, as the journal says
+    /// <summary>Everything the tower knows, replaced (never mutated) on every change.</summary>
+    /// <param name="Drives">Drive id -> its recorder and last status.</param>
+    /// <param name="Batches">Batch id -> its ledger, state, staging and image.</param>
+    /// <param name="Registry">Every batch ever registered, oldest first (from the journal).</param>
+    /// <param name="Quarantined">Drive id -> why it is out of service (from the journal).</param>
+    private sealed record TowerState(
+        ImmutableDictionary<string, DriveSlot> Drives,
+        ImmutableDictionary<string, BatchSlot> Batches,
+        ImmutableList<BatchRegistered> Registry,
+        ImmutableDictionary<string, string> Quarantined)
+    {
+        public static TowerState Empty { get; } = new(ImmutableDictionary<string, DriveSlot>.Empty, ImmutableDictionary<string, BatchSlot>.Empty,
+            ImmutableList<BatchRegistered>.Empty, ImmutableDictionary<string, string>.Empty);
+    }
+
+    private TowerState _state = TowerState.Empty;
     private int _children;
 
     public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings)
@@ -44,9 +56,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         _driveSpecs = drives;
         _settings = settings;
 
-        Recover<BatchRegistered>(e => _registry.Add(e));
-        Recover<DriveQuarantined>(e => _quarantined[e.DriveId] = e.Reason);
-        Recover<QuarantineCleared>(e => _quarantined.Remove(e.DriveId));
+        Recover<BatchRegistered>(e => _state = _state with { Registry = _state.Registry.Add(e) });
+        Recover<DriveQuarantined>(e => _state = _state with { Quarantined = _state.Quarantined.SetItem(e.DriveId, e.Reason) });
+        Recover<QuarantineCleared>(e => _state = _state with { Quarantined = _state.Quarantined.Remove(e.DriveId) });
         Recover<RecoveryCompleted>(_ => Start());
 
         Command<Tower.Submit>(OnSubmit);
@@ -61,13 +73,13 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         Command<Recorder.DiscFailed>(OnDiscFailed);
         Command<Tower.Cancel>(c =>
         {
-            bool found = _batches.ContainsKey(c.BatchId);
+            bool found = _state.Batches.ContainsKey(c.BatchId);
             if (found) AskLedger(c.BatchId, "cancel", new CancelBatch(c.Reason));
             Sender.Tell(new Tower.Done(found));
         });
         Command<Tower.ClearQuarantine>(c =>
         {
-            if (!_drives.ContainsKey(c.DriveId))
+            if (!_state.Drives.ContainsKey(c.DriveId))
             {
                 Sender.Tell(new Tower.Done(false));
                 return;
@@ -75,25 +87,25 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             var sender = Sender;
             Persist(new QuarantineCleared(c.DriveId, DateTimeOffset.UtcNow), e =>
             {
-                _quarantined.Remove(e.DriveId);
+                _state = _state with { Quarantined = _state.Quarantined.Remove(e.DriveId) };
                 _log.Info("drive {0}: quarantine cleared by the operator", e.DriveId);
-                var slot = _drives[e.DriveId];
+                var slot = _state.Drives[e.DriveId];
                 SetDrive(slot with { Status = slot.Status with { Quarantined = false, ConsecutiveFailures = 0, Message = null } });
                 sender.Tell(new Tower.Done(true));
                 TryDispatch();
             });
         });
-        Command<Tower.GetDrives>(_ => Sender.Tell(_driveSpecs.Select(d => _drives[d.Id].Status).ToArray()));
-        Command<Tower.GetBatches>(_ => Sender.Tell(_registry.AsEnumerable().Reverse()
-            .Where(r => _batches.ContainsKey(r.BatchId)).Select(r => _batches[r.BatchId].State).ToArray()));
+        Command<Tower.GetDrives>(_ => Sender.Tell(_driveSpecs.Select(d => _state.Drives[d.Id].Status).ToArray()));
+        Command<Tower.GetBatches>(_ => Sender.Tell(_state.Registry.AsEnumerable().Reverse()
+            .Where(r => _state.Batches.ContainsKey(r.BatchId)).Select(r => _state.Batches[r.BatchId].State).ToArray()));
         Command<Tower.GetBatch>(g =>
         {
-            if (_batches.TryGetValue(g.BatchId, out var b)) Sender.Tell(b.State);
+            if (_state.Batches.TryGetValue(g.BatchId, out var b)) Sender.Tell(b.State);
             else Sender.Tell(new Tower.Done(false));
         });
         Command<Tower.GetStagingStats>(g =>
         {
-            if (_batches.TryGetValue(g.BatchId, out var b) && b.Staging is { } s) s.Forward(Staging.GetStats.Instance);
+            if (_state.Batches.TryGetValue(g.BatchId, out var b) && b.Staging is { } s) s.Forward(Staging.GetStats.Instance);
             else Sender.Tell(new Tower.Done(false));
         });
         Command<Terminated>(OnTerminated);
@@ -118,11 +130,11 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             // Named after the drive, so the log says which drive an actor is; a counter when the id is no valid path element.
             var name = ActorPath.IsValidPathElement("drive-" + d.Id) ? "drive-" + d.Id : $"drive-{_children++}";
             var recorder = Context.ActorOf(backoff, name);
-            bool quarantined = _quarantined.TryGetValue(d.Id, out var why);
+            bool quarantined = _state.Quarantined.TryGetValue(d.Id, out var why);
             if (quarantined) _log.Warning("drive {0} is still quarantined ({1}); clear it to use it again", d.Id, why);
-            _drives[d.Id] = new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, quarantined, 0, null, null, why, 0, 0), false);
+            _state = _state with { Drives = _state.Drives.SetItem(d.Id, new DriveSlot(d, recorder, new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, quarantined, 0, null, null, why, 0, 0), false)) };
         }
-        foreach (var r in _registry)
+        foreach (var r in _state.Registry)
             Load(r, resumed: true);
     }
 
@@ -130,7 +142,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     {
         var ledger = Context.ActorOf(Batch.Props(r.BatchId, _settings.SnapshotEvery), $"ledger-{_children++}");
         Context.Watch(ledger);
-        _batches[r.BatchId] = new BatchSlot(r.BatchId, r.At, ledger, BatchState.Empty, null, null, 0);
+        _state = _state with { Batches = _state.Batches.SetItem(r.BatchId, new BatchSlot(r.BatchId, r.At, ledger, BatchState.Empty, null, null, 0)) };
         var id = r.BatchId;
         ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
             .PipeTo(Self, success: s => new BatchLoaded(id, s, resumed), failure: e => new LedgerAnswered(id, "load", new Status.Failure(e)));
@@ -138,7 +150,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnBatchLoaded(BatchLoaded loaded)
     {
-        if (!_batches.TryGetValue(loaded.BatchId, out var slot)) return;
+        if (!_state.Batches.TryGetValue(loaded.BatchId, out var slot)) return;
         var s = loaded.State;
         if (loaded.Resumed && s.Status == BatchStatus.Running)
             _log.Info("resuming batch {0}: {1} of {2} good discs made, {3} failed, {4} interrupted disc(s) will be made again",
@@ -149,14 +161,14 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private void OnSubmit(Tower.Submit submit)
     {
         var spec = submit.Spec;
-        if (_batches.TryGetValue(spec.BatchId, out var existing))
+        if (_state.Batches.TryGetValue(spec.BatchId, out var existing))
         {
             var replyTo = Sender;
             existing.Ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
                 .PipeTo(replyTo, success: s => new Tower.Submitted(s, false), failure: e => new Tower.Rejected(e.Message));
             return;
         }
-        var unknown = spec.Options.Drives.Where(d => !_drives.ContainsKey(d)).ToArray();
+        var unknown = spec.Options.Drives.Where(d => !_state.Drives.ContainsKey(d)).ToArray();
         if (unknown.Length > 0)
         {
             Sender.Tell(new Tower.Rejected($"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", _driveSpecs.Select(d => d.Id))})"));
@@ -177,10 +189,10 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         var sender = Sender;
         Persist(new BatchRegistered(spec.BatchId, at), registered =>
         {
-            _registry.Add(registered);
+            _state = _state with { Registry = _state.Registry.Add(registered) };
             var ledger = Context.ActorOf(Batch.Props(spec.BatchId, _settings.SnapshotEvery), $"ledger-{_children++}");
             Context.Watch(ledger);
-            _batches[spec.BatchId] = new BatchSlot(spec.BatchId, at, ledger, BatchState.Empty, null, null, 0);
+            _state = _state with { Batches = _state.Batches.SetItem(spec.BatchId, new BatchSlot(spec.BatchId, at, ledger, BatchState.Empty, null, null, 0)) };
             ledger.Ask<object>(new SubmitBatch(spec, at), _settings.AskTimeout)
                 .PipeTo(Self, success: r => new SubmitAnswered(spec.BatchId, r, sender), failure: e => new SubmitAnswered(spec.BatchId, new Status.Failure(e), sender));
         });
@@ -188,7 +200,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnSubmitAnswered(SubmitAnswered a)
     {
-        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        if (!_state.Batches.TryGetValue(a.BatchId, out var slot)) return;
         switch (a.Reply)
         {
             case Batch.Accepted ok:
@@ -209,15 +221,15 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     {
         if (state.Version < slot.State.Version) state = slot.State; // ledger answers may arrive out of order: keep the newest
         slot = slot with { State = state };
-        _batches[slot.Id] = slot;
+        _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot) };
         Context.System.EventStream.Publish(new Tower.BatchChanged(state, slot.At));
         if (state.IsFinished)
         {
             if (slot.Staging is { } staging)
             {
                 Context.Stop(staging);
-                _batches[slot.Id] = slot with { Staging = null, Image = null };
-                foreach (var d in _drives.Values.Where(d => d.Status.BatchId == slot.Id))
+                _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot with { Staging = null, Image = null }) };
+                foreach (var d in _state.Drives.Values.Where(d => d.Status.BatchId == slot.Id))
                     d.Recorder.Tell(new Recorder.CancelBurn(slot.Id, $"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"));
                 if (state.Status == BatchStatus.Completed && state.Spec!.Source != "image")
                     DeleteStash(slot.Id);
@@ -229,7 +241,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         {
             (string, string)? previous = state.StashPath is { } p && state.ImageSha256 is { } h ? (p, h) : null;
             var staging = Context.ActorOf(Staging.Props(state.Spec!, slot.At, _settings.StashDirectory, previous, _settings.Staging), $"staging-{_children++}");
-            _batches[slot.Id] = slot with { Staging = staging };
+            _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot with { Staging = staging }) };
         }
         TryDispatch();
     }
@@ -250,8 +262,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private void OnStaged(Staging.Staged staged)
     {
         var image = staged.Image;
-        if (!_batches.TryGetValue(image.BatchId, out var slot) || slot.State.IsFinished) return;
-        _batches[slot.Id] = slot with { Image = image };
+        if (!_state.Batches.TryGetValue(image.BatchId, out var slot) || slot.State.IsFinished) return;
+        _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot with { Image = image }) };
         if (slot.State.ImageSha256 != image.ContentSha256 || slot.State.StashPath != image.StashPath)
             AskLedger(slot.Id, "staged", new RecordStaged(image.StashPath, image.ContentSha256, image.SectorCount));
         TryDispatch();
@@ -259,14 +271,14 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void AskLedger(string batchId, string what, BatchCommand command)
     {
-        if (!_batches.TryGetValue(batchId, out var slot)) return;
+        if (!_state.Batches.TryGetValue(batchId, out var slot)) return;
         slot.Ledger.Ask<object>(command, _settings.AskTimeout)
             .PipeTo(Self, success: r => new LedgerAnswered(batchId, what, r), failure: e => new LedgerAnswered(batchId, what, new Status.Failure(e)));
     }
 
     private void OnLedgerAnswered(LedgerAnswered a)
     {
-        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        if (!_state.Batches.TryGetValue(a.BatchId, out var slot)) return;
         switch (a.Reply)
         {
             case Batch.Accepted ok:
@@ -285,16 +297,16 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     {
         foreach (var spec in _driveSpecs)
         {
-            var drive = _drives[spec.Id];
+            var drive = _state.Drives[spec.Id];
             if (drive.Status.State != DriveState.Ready || drive.Status.Quarantined || drive.Assigning) continue;
-            var batch = _registry.Select(r => _batches.GetValueOrDefault(r.BatchId)).FirstOrDefault(b =>
+            var batch = _state.Registry.Select(r => _state.Batches.GetValueOrDefault(r.BatchId)).FirstOrDefault(b =>
                 b is { Image: not null, State: { Status: BatchStatus.Running, Spec: { } s } st }
                 && (s.Options.Drives.IsDefaultOrEmpty || s.Options.Drives.Contains(spec.Id))
                 && !st.InFlight.ContainsValue(spec.Id)
                 && st.Good.Count + st.InFlight.Count + b.Pending < s.Copies);
             if (batch is null) continue;
-            _drives[spec.Id] = drive with { Assigning = true };
-            _batches[batch.Id] = batch with { Pending = batch.Pending + 1 };
+            _state = _state with { Drives = _state.Drives.SetItem(spec.Id, drive with { Assigning = true }) };
+            _state = _state with { Batches = _state.Batches.SetItem(batch.Id, batch with { Pending = batch.Pending + 1 }) };
             var (batchId, driveId) = (batch.Id, spec.Id);
             batch.Ledger.Ask<object>(new StartDisc(driveId), _settings.AskTimeout)
                 .PipeTo(Self, success: r => new DiscAssigned(batchId, driveId, r), failure: e => new DiscAssigned(batchId, driveId, new Status.Failure(e)));
@@ -303,11 +315,11 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnDiscAssigned(DiscAssigned a)
     {
-        var drive = _drives[a.DriveId] with { Assigning = false };
-        _drives[a.DriveId] = drive;
-        if (!_batches.TryGetValue(a.BatchId, out var slot)) return;
+        var drive = _state.Drives[a.DriveId] with { Assigning = false };
+        _state = _state with { Drives = _state.Drives.SetItem(a.DriveId, drive) };
+        if (!_state.Batches.TryGetValue(a.BatchId, out var slot)) return;
         slot = slot with { Pending = Math.Max(0, slot.Pending - 1) };
-        _batches[a.BatchId] = slot;
+        _state = _state with { Batches = _state.Batches.SetItem(a.BatchId, slot) };
         if (a.Reply is not Batch.Accepted ok)
         {
             // Refused (a race) or unanswered (the ledger stopped and is being recovered): try again shortly.
@@ -333,7 +345,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnStatus(Recorder.StatusChanged s)
     {
-        if (!_drives.TryGetValue(s.DriveId, out var drive)) return;
+        if (!_state.Drives.TryGetValue(s.DriveId, out var drive)) return;
         SetDrive(drive with
         {
             Status = drive.Status with
@@ -347,14 +359,14 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnBurned(Recorder.DiscBurned b)
     {
-        if (_drives.TryGetValue(b.DriveId, out var drive))
+        if (_state.Drives.TryGetValue(b.DriveId, out var drive))
             SetDrive(drive with { Status = drive.Status with { ConsecutiveFailures = 0, Good = drive.Status.Good + 1 } });
         AskLedger(b.BatchId, "complete", new CompleteDisc(b.Disc, b.DriveId, b.Sha256));
     }
 
     private void OnDiscFailed(Recorder.DiscFailed f)
     {
-        if (_drives.TryGetValue(f.DriveId, out var drive))
+        if (_state.Drives.TryGetValue(f.DriveId, out var drive))
         {
             var status = drive.Status with { Bad = drive.Status.Bad + 1 };
             if (f.DriveFault)
@@ -365,7 +377,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
                     status = status with { Quarantined = true };
                     var reason = $"{status.ConsecutiveFailures} failed discs in a row, the last: {f.Reason}";
                     _log.Warning("drive {0} quarantined after {1}; clear it to use it again", f.DriveId, reason);
-                    _quarantined[f.DriveId] = reason;
+                    _state = _state with { Quarantined = _state.Quarantined.SetItem(f.DriveId, reason) };
                     Persist(new DriveQuarantined(f.DriveId, reason, DateTimeOffset.UtcNow), _ => { });
                 }
             }
@@ -376,18 +388,18 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
-        var slot = _batches.Values.FirstOrDefault(b => b.Ledger.Equals(t.ActorRef));
+        var slot = _state.Batches.Values.FirstOrDefault(b => b.Ledger.Equals(t.ActorRef));
         if (slot is null) return;
         // A ledger stops when its journal refuses a write: start it again from what the journal holds.
         _log.Warning("batch {0}: its ledger stopped (journal failure?); recovering it from the journal", slot.Id);
         if (slot.Staging is { } s) Context.Stop(s);
-        _batches.Remove(slot.Id);
-        Load(_registry.First(r => r.BatchId == slot.Id), resumed: true);
+        _state = _state with { Batches = _state.Batches.Remove(slot.Id) };
+        Load(_state.Registry.First(r => r.BatchId == slot.Id), resumed: true);
     }
 
     private void SetDrive(DriveSlot slot)
     {
-        _drives[slot.Spec.Id] = slot;
+        _state = _state with { Drives = _state.Drives.SetItem(slot.Spec.Id, slot) };
         Context.System.EventStream.Publish(new Tower.DriveChanged(slot.Status));
     }
 }

@@ -51,7 +51,7 @@ public sealed class StatusCommandTests : IDisposable
             Assert.True(table.ExitCode == 0, table.StdErr);
             Assert.Contains("drive-1", table.StdOut);
             Assert.Contains("quarantined", table.StdOut);
-            Assert.Matches(@"b-42\s+submitted\s+0\s+0\s+5\s+/srv/photos", table.StdOut);
+            Assert.Matches(@"b-42\s+submitted\s+0\s+0\s+5\s+-\s+/srv/photos", table.StdOut); // good, bad, left, no ETA yet
             var json = CliRunner.Run("status", "--config", Config(address), "--json");
             Assert.Equal(0, json.ExitCode);
             var doc = System.Text.Json.JsonDocument.Parse(json.StdOut).RootElement;
