@@ -22,29 +22,7 @@ public static class PersistenceConfig
             pragma.CommandText = "PRAGMA journal_mode=WAL;";
             pragma.ExecuteNonQuery();
         }
-        var connectionString = $"Data Source={full}".Replace("\\", "\\\\").Replace("\"", "\\\"");
-        return ConfigurationFactory.ParseString($$"""
-            akka.persistence {
-              journal {
-                plugin = "akka.persistence.journal.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-                  connection-string = "{{connectionString}}"
-                  provider-name = "SQLite.MS"
-                  auto-initialize = on
-                }
-              }
-              snapshot-store {
-                plugin = "akka.persistence.snapshot-store.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-                  connection-string = "{{connectionString}}"
-                  provider-name = "SQLite.MS"
-                  auto-initialize = on
-                }
-              }
-            }
-            """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon));
+        return Sql("SQLite.MS", $"Data Source={full}");
     }
 
     /// <summary>
