@@ -59,26 +59,8 @@ public static class AudioDiscAtOnceWriter
             }
 
             CheckToc(drive, sheet);
-            long verified = 0, audio = sheet.Tracks.Sum(t => t.Length);
-            using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var track in sheet.Tracks)
-            {
-                for (long done = 0; done < track.Length;)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int n = (int)Math.Min(ChunkSectors, track.Length - done);
-                    var span = buffer.AsSpan(0, n * 2352);
-                    drive.ReadCdAudio(track.Start + done, span);
-                    actual.AppendData(span);
-                    done += n;
-                    verified += n;
-                    progress.NotifyVerifyProgress(verified, audio);
-                }
-            }
-            var got = actual.GetHashAndReset();
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
-            if (!got.AsSpan().SequenceEqual(want))
-                throw new ImapiException(ImapiError.CannotWriteToMedia, $"{drive.Location}: verification failed: the tracks read back as SHA-256 {Convert.ToHexString(got)}, the image's are {Convert.ToHexString(want)}");
+            var got = AudioDiscWriter.VerifyTracks(drive, [.. sheet.Tracks.Select(t => (t.Start, t.Length))], want, buffer, progress, cancellationToken);
             if (options.EjectAfterBurn) drive.Eject();
             return got;
         }

@@ -72,27 +72,8 @@ public static class AudioDiscWriter
                 if (options.EjectAfterBurn) drive.Eject();
                 return null;
             }
-            long verified = 0;
-            using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            for (int i = 0; i < disc.Tracks.Count; i++)
-            {
-                var track = disc.Tracks[i];
-                for (long done = 0; done < track.Length;)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int n = (int)Math.Min(ChunkSectors, track.Length - done);
-                    var span = buffer.AsSpan(0, n * 2352);
-                    drive.ReadCdAudio(starts[i] + done, span);
-                    actual.AppendData(span);
-                    done += n;
-                    verified += n;
-                    progress.NotifyVerifyProgress(verified, total);
-                }
-            }
-            var got = actual.GetHashAndReset();
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
-            if (!got.AsSpan().SequenceEqual(want))
-                throw new ImapiException(ImapiError.CannotWriteToMedia, $"{drive.Location}: verification failed: the tracks read back as SHA-256 {Convert.ToHexString(got)}, the image's are {Convert.ToHexString(want)}");
+            var got = VerifyTracks(drive, [.. disc.Tracks.Select((t, i) => (starts[i], t.Length))], want, buffer, progress, cancellationToken);
             if (options.EjectAfterBurn) drive.Eject();
             return got;
         }
@@ -101,4 +82,35 @@ public static class AudioDiscWriter
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// Reads every track (start on the disc, length) back with READ CD and compares the SHA-256 of their audio with
+    /// <paramref name="want"/>, <see cref="ChunkSectors"/> blocks at a time through <paramref name="buffer"/>; returns what they read as, or throws CannotWriteToMedia. Shared by track-at-once and
+    /// disc-at-once, which differ only in where the tracks start.
+    /// </summary>
+    internal static byte[] VerifyTracks(MmcDevice drive, IReadOnlyList<(long Start, long Length)> tracks, byte[] want, byte[] buffer,
+        IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+    {
+        long verified = 0, total = tracks.Sum(t => t.Length);
+        using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (start, length) in tracks)
+        {
+            for (long done = 0; done < length;)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(ChunkSectors, length - done);
+                var span = buffer.AsSpan(0, n * 2352);
+                drive.ReadCdAudio(start + done, span);
+                actual.AppendData(span);
+                done += n;
+                verified += n;
+                progress.NotifyVerifyProgress(verified, total);
+            }
+        }
+        var got = actual.GetHashAndReset();
+        if (!got.AsSpan().SequenceEqual(want))
+            throw new ImapiException(ImapiError.CannotWriteToMedia, $"{drive.Location}: verification failed: the tracks read back as SHA-256 {Convert.ToHexString(got)}, the image's are {Convert.ToHexString(want)}");
+        return got;
+    }
 }
+
