@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using Duplicator.Actors.Batches;
 using Duplicator.Mastering.Audio;
 using Duplicator.Mastering.Data;
@@ -98,26 +97,10 @@ public static class ImageStager
     }
 
     /// <summary>SHA-256 of what a verifying recorder reads back: every sector of data, the tracks (no gaps) of audio.</summary>
-    public static byte[] ContentSha256(IDiscImage image, CancellationToken cancellationToken)
-    {
-        if (image.Tracks.All(t => t.Kind == TrackKind.Data))
-            return image.ComputeSha256(cancellationToken);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[image.SectorSize * 256];
-        foreach (var track in image.Tracks)
-        {
-            for (long done = 0; done < track.Length;)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int n = (int)Math.Min(256, track.Length - done);
-                var span = buffer.AsSpan(0, n * image.SectorSize);
-                image.Read(track.StartSector + done, span);
-                hash.AppendData(span);
-                done += n;
-            }
-        }
-        return hash.GetHashAndReset();
-    }
+    public static byte[] ContentSha256(IDiscImage image, CancellationToken cancellationToken) =>
+        image.Tracks.All(t => t.Kind == TrackKind.Data)
+            ? image.ComputeSha256(cancellationToken)
+            : image.ComputeSha256(image.Tracks.Select(t => (t.StartSector, t.Length)), cancellationToken);
 
     /// <summary>
     /// Brings back the stash an earlier run recorded (<paramref name="stashPath"/>, <paramref name="sha256"/>):

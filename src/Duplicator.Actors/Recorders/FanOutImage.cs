@@ -72,8 +72,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
 
     public void Read(long firstSector, Span<byte> destination)
     {
-        if (destination.Length % _image.SectorSize != 0 || firstSector < 0 || firstSector + destination.Length / _image.SectorSize > SectorCount)
-            throw new ArgumentOutOfRangeException(nameof(firstSector), $"sectors {firstSector}+{destination.Length / _image.SectorSize} are outside the image of {SectorCount}");
+        SectorIo.CheckRange(this, firstSector, destination.Length);
         if (firstSector < _position)
             throw new InvalidOperationException($"the fanned-out image is read in ascending order: sector {firstSector} asked after {_position}");
         int size = _image.SectorSize;

@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Duplicator.Mastering.Images;
 
 /// <summary>The checks and file reads every <see cref="ISectorSource"/> implementation needs, in one place.</summary>
-internal static class SectorIo
+public static class SectorIo
 {
     /// <summary>Throws unless a destination of <paramref name="destinationLength"/> bytes is whole sectors lying inside <paramref name="source"/>.</summary>
     public static void CheckRange(ISectorSource source, long firstSector, int destinationLength)

@@ -26,17 +26,32 @@ public static class SectorSourceExtensions
         return hash.GetHashAndReset();
     }
 
-    private static void ForEachChunk(ISectorSource source, CancellationToken cancellationToken, ChunkAction action)
+    /// <summary>
+    /// SHA-256 of the sectors of <paramref name="ranges"/> (first sector, count), in order: what a recorder that
+    /// verifies an audio disc reads back is its tracks without the gaps between them.
+    /// </summary>
+    public static byte[] ComputeSha256(this ISectorSource source, IEnumerable<(long First, long Count)> ranges, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (first, count) in ranges)
+            ForEachChunk(source, first, count, cancellationToken, hash.AppendData);
+        return hash.GetHashAndReset();
+    }
+
+    private static void ForEachChunk(ISectorSource source, CancellationToken cancellationToken, ChunkAction action) =>
+        ForEachChunk(source, 0, source.SectorCount, cancellationToken, action);
+
+    private static void ForEachChunk(ISectorSource source, long first, long count, CancellationToken cancellationToken, ChunkAction action)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * source.SectorSize);
         try
         {
-            for (long lba = 0; lba < source.SectorCount; lba += ChunkSectors)
+            for (long done = 0; done < count; done += ChunkSectors)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int n = (int)Math.Min(ChunkSectors, source.SectorCount - lba);
+                int n = (int)Math.Min(ChunkSectors, count - done);
                 var span = buffer.AsSpan(0, n * source.SectorSize);
-                source.Read(lba, span);
+                source.Read(first + done, span);
                 action(span);
             }
         }
