@@ -75,12 +75,12 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
         {
             if (_gathering.Count == 0) return;
             _waves++;
-            Context.ActorOf(WaveActor.Props(_source!, _image!, [.. _gathering.Select(g => g.Recorder)], _settings), $"wave-{_waves}");
+            Context.ActorOf(WaveActor.Props(_source!, _image!, [.. _gathering.Select(g => g.Recorder)], _settings, _waves), $"wave-{_waves}");
             _log.Info("batch {0}: wave {1} starts with {2} recorder(s): {3}", _spec.BatchId, _waves, _gathering.Count,
                 string.Join(", ", _gathering.Select(g => $"{g.Join.DriveId} (disc {g.Join.Disc})")));
             _gathering.Clear();
         });
-        Receive<WaveActor.Finished>(f =>
+        Receive<Staging.WaveFinished>(f =>
         {
             _bytesRead += f.BytesRead;
             _detached += f.Detached;

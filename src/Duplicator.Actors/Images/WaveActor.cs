@@ -15,8 +15,6 @@ namespace Duplicator.Actors.Images;
 /// </summary>
 internal sealed class WaveActor : ReceiveActor, IWithTimers
 {
-    public sealed record Finished(long BytesRead, int Detached, int Recorders);
-
     private sealed record ChunkRead(long Index, byte[] Array, int Bytes, int Sectors);
     private sealed record ReadFailed(long Index, string Reason);
     private sealed record CheckStalls;
@@ -45,12 +43,14 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private long _bytesRead;
     private int _detached;
     private readonly int _recorders;
+    private readonly int _number;
 
-    public static Props Props(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings) =>
-        Akka.Actor.Props.Create(() => new WaveActor(source, image, members, settings));
+    public static Props Props(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings, int number) =>
+        Akka.Actor.Props.Create(() => new WaveActor(source, image, members, settings, number));
 
-    public WaveActor(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings)
+    public WaveActor(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings, int number)
     {
+        _number = number;
         _source = source;
         _image = image;
         _settings = settings;
@@ -187,12 +187,11 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         _finished = true;
         _buffer.Clear();
         _free.Clear();
-        Context.Parent.Tell(new Finished(_bytesRead, _detached, _recorders));
+        var finished = new Staging.WaveFinished(_image.BatchId, _number, _bytesRead, _recorders, _detached);
+        Context.Parent.Tell(finished);
         // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
-        // the Finished report still in its mailbox.
-        var name = Self.Path.Name;
-        int wave = name.StartsWith("wave-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out var n) ? n : 0;
-        Context.System.EventStream.Publish(new Staging.WaveFinished(_image.BatchId, wave, _bytesRead, _recorders, _detached));
+        // the report still in its mailbox.
+        Context.System.EventStream.Publish(finished);
         Context.Stop(Self);
         return true;
     }

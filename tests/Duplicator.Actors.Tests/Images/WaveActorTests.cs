@@ -31,7 +31,7 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var source = new Counting(sectors);
         var image = new StagedImage("b", "/x.iso", 2048, sectors, [new TrackInfo(1, TrackKind.Data, 0, sectors, 0)], "00");
-        var wave = Sys.ActorOf(WaveActor.Props(source, image, [.. members.Select(m => m.Ref)], settings));
+        var wave = Sys.ActorOf(WaveActor.Props(source, image, [.. members.Select(m => m.Ref)], settings, number: 1));
         return (wave, source);
     }
 
@@ -78,7 +78,7 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
         var a = CreateTestProbe();
         var source = new Slow(40);
         var image = new StagedImage("b", "/x.iso", 2048, 40, [new TrackInfo(1, TrackKind.Data, 0, 40, 0)], "00");
-        Sys.ActorOf(WaveActor.Props(source, image, [a.Ref], Settings with { StallTimeout = TimeSpan.FromMinutes(1) }));
+        Sys.ActorOf(WaveActor.Props(source, image, [a.Ref], Settings with { StallTimeout = TimeSpan.FromMinutes(1) }, number: 1));
 
         Assert.Equal(0, a.ExpectMsg<Staging.Chunk>(TimeSpan.FromSeconds(5)).Index);
         Assert.Equal(3, Volatile.Read(ref source.Reads)); // the window (3) was read before the first chunk went out
