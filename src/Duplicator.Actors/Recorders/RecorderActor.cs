@@ -24,7 +24,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
 
     /// <summary>One burn in progress; replaced, never mutated (its image and token source are the drive thread's).</summary>
     private sealed record BurnState(Guid Id, Recorder.Burn Job, FanOutImage Image, CancellationTokenSource Cancel,
-        DriveState Phase, long Done, long Total, DateTime PhaseStarted, IActorRef? Wave, string? StopReason);
+        DriveState Phase, long Done, long Total, DateTime PhaseStarted, IActorRef? Wave, string? StopReason, bool StopBlamesDrive = false);
 
     private sealed record Opened;
     private sealed record OpenFailed(Exception Error);
@@ -156,11 +156,11 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
         {
             if (_burn is not { } b) return;
             _log.Warning("{0}: detached from the wave of batch {1}: {2}", _driveId, b.Job.BatchId, d.Reason);
-            Stop(b, $"detached from the wave: {d.Reason}");
+            Stop(b, $"detached from the wave: {d.Reason}", blamesDrive: true);
         });
         Receive<Recorder.CancelBurn>(c =>
         {
-            if (_burn is { } b && b.Job.BatchId == c.BatchId) Stop(b, $"cancelled: {c.Reason}");
+            if (_burn is { } b && b.Job.BatchId == c.BatchId) Stop(b, $"cancelled: {c.Reason}", blamesDrive: false);
         });
         Receive<PhaseChanged>(p =>
         {
@@ -175,7 +175,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
                 // The stream was cut (detached, cancelled) while the drive finished anyway: what it wrote after the
                 // cut is not the image, so the disc is never counted.
                 Finish(b);
-                _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, stopped, DriveFault: !stopped.StartsWith("cancelled", StringComparison.Ordinal)));
+                _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, stopped, b.StopBlamesDrive));
                 ToEmpty();
                 return;
             }
@@ -316,7 +316,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     {
         var e = error is AggregateException { InnerException: { } inner } ? inner : error;
         if (b.StopReason is { } stop && e is ImapiException { Code: ImapiError.LossOfStreaming or ImapiError.UserAbort })
-            return (stop, !stop.StartsWith("cancelled", StringComparison.Ordinal), false);
+            return (stop, b.StopBlamesDrive, false);
         return e switch
         {
             ImapiException { Code: ImapiError.MediumNotPresent or ImapiError.MediumInvalidType or ImapiError.WrongDisc or ImapiError.DiscFull } ie
@@ -330,10 +330,10 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Stops a burn: the drive thread's reads fail, its commands are cancelled; if it does not return in time the drive is hung.</summary>
-    private void Stop(BurnState b, string reason)
+    private void Stop(BurnState b, string reason, bool blamesDrive)
     {
         if (b.StopReason != null) return;
-        _burn = b with { StopReason = reason };
+        _burn = b with { StopReason = reason, StopBlamesDrive = blamesDrive };
         b.Cancel.Cancel();
         b.Image.Fail(reason);
         b.Wave?.Tell(new Staging.Leave(reason));
