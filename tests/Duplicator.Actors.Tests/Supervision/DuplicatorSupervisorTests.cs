@@ -8,8 +8,7 @@ using Duplicator.Actors.Tests.Recorders;
 namespace Duplicator.Actors.Tests.Supervision;
 
 /// <summary>The tower with scripted fake drives on the in-memory journal.</summary>
-public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(PersistenceConfig.InMemory().WithFallback(
-    Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
+public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.InMemoryConfig)
 {
     private readonly TowerFixture _fx = new();
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);

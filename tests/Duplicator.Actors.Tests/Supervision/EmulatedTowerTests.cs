@@ -8,8 +8,7 @@ using Duplicator.Drivers.Imapi;
 namespace Duplicator.Actors.Tests.Supervision;
 
 /// <summary>The tower driving emulated MMC recorders (real command blocks) through whole batches.</summary>
-public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(PersistenceConfig.InMemory().WithFallback(
-    Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
+public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.InMemoryConfig)
 {
     private readonly TowerFixture _fx = new();
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);

@@ -12,6 +12,10 @@ namespace Duplicator.Actors.Tests.Supervision;
 /// <summary>Helpers for tower tests: a temp folder with an image file, fake drives, fast settings, waiting for a batch.</summary>
 internal sealed class TowerFixture : IDisposable
 {
+    /// <summary>Actor system config of tower tests: the in-memory journal, warnings and errors logged.</summary>
+    public static Akka.Configuration.Config InMemoryConfig { get; } = PersistenceConfig.InMemory().WithFallback(
+        Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+
     public string Dir { get; } = Directory.CreateTempSubdirectory("dup-tower-").FullName;
 
     public string Stash => Path.Combine(Dir, "stash");
