@@ -285,6 +285,14 @@ public sealed class EmulatedRecorderUrlFaultTests
         Assert.Contains(grammar, e.Message);
     }
 
+    [Theory]
+    [InlineData("emulated:dvd+r?speed=24&dir=var/discs&name=bay3&fail-write-at=1200000")]
+    [InlineData("emulated:dvd+r?speed=24&name=bay7&hang-write-at=1000000")]
+    [InlineData("emulated:dvd+r?speed=24&name=bay2&slow-at=500000:8&slow-at=1500000:4")]
+    [InlineData("emulated:cd-r?speed=max&name=bay5&vanish-after=500&read-speed=24")]
+    [InlineData("emulated:bd-r?speed=6&read-speed=4")]
+    public void The_README_examples_parse(string url) => Assert.Equal(EmulatedProfiles.Name(EmulatedRecorderUrl.Parse(url).Profile), url[9..url.IndexOf('?')]);
+
     [Fact]
     public void Fault_LBAs_are_bounded_by_the_capacity_wherever_it_appears_in_the_query()
     {
