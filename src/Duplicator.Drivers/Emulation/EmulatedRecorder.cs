@@ -132,16 +132,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     /// unthrottled. <see cref="EmulatedRecorderOptions.ReadSpeed"/> when set, else the family's
     /// <see cref="EmulatedProfiles.DefaultReadSpeed"/> on a drive whose writes are throttled, else 0.
     /// </summary>
-    public int ReadSpeed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return ReadSpeedFor(_disc);
-            }
-        }
-    }
+    public int ReadSpeed => ReadSpeedFor(Volatile.Read(ref _disc)); // no lock: may be asked while a WRITE waits for buffer room
 
     /// <summary>Profile of the medium in the drive, or <see cref="EmulatedProfile.None"/>.</summary>
     public EmulatedProfile CurrentProfile => Volatile.Read(ref _disc)?.Profile ?? EmulatedProfile.None;

@@ -56,6 +56,8 @@ public sealed class EmulatedRecorderUrlFaultTests
         var r = d.Out(Cdb.Write10(32, 16), new byte[16 * Block]);
         Sense.Is(r, 0x03, 0x0C, 0x00);
         Assert.Equal(40u, Sense.Information(r));
+        Assert.Equal(40u, EmulatedSense.ReadInformation(r.Sense.Span));                 // the emulator's own decoder agrees
+        Assert.Null(EmulatedSense.ReadInformation(EmulatedSense.WriteError.ToArray()));  // without an LBA, VALID stays clear
         Assert.Equal(32u, Pattern.U32(d.InGood(Cdb.ReadTrackInfo(1, 0xFF), 48), 12)); // NWA unchanged
         var again = d.Out(Cdb.Write12(32, 16), new byte[16 * Block]);                    // WRITE(12) too, every time
         Sense.Is(again, 0x03, 0x0C, 0x00);
