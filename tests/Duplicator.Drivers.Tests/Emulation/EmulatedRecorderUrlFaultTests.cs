@@ -257,6 +257,32 @@ public sealed class EmulatedRecorderUrlFaultTests
         Assert.False(Assert.Throws<TransportException>(() => d.Run(Cdb.TestUnitReady())).IsTransient);
     }
 
+    [Fact]
+    public void Faults_belong_to_the_drive_write_errors_and_slowdowns_meet_every_disc_a_hang_only_the_first()
+    {
+        using var d = EmuDrive.FromUrl("dvd+r?speed=24&buffer=1m&autoreload=true&fail-write-at=4000&slow-at=512:4&hang-write-at=100");
+        for (var disc = 1; disc <= 2; disc++)
+        {
+            if (disc == 1)
+            {
+                Assert.Throws<TransportException>(() =>
+                    d.Recorder.Execute(Cdb.Write10(96, 32), DataDirection.Out, new byte[32 * Block], TimeSpan.FromSeconds(1)));
+            }
+
+            // 0..511 fill the buffer, 512..1023 enter at the 4x the media allow, on the second disc as on the first
+            Took(512.0 * Block / (4 * Dvd1x), Timed(d, () => WriteRange(d, 0, 1024)));
+            var r = d.Out(Cdb.Write10(4000, 32), new byte[32 * Block]);
+            Sense.Is(r, 0x05, 0x21, 0x02); // not at the NWA: that check comes first, as on a real drive
+            WriteRange(d, 1024, 2976);
+            r = d.Out(Cdb.Write10(4000, 32), new byte[32 * Block]);
+            Sense.Is(r, 0x03, 0x0C, 0x00);
+            Assert.Equal(4000u, Sense.Information(r));
+            Sense.Good(d.Run(Cdb.Close(2)));
+            Sense.Good(d.Run(Cdb.StartStop(loej: true, start: false))); // autoreload: a fresh blank disc goes in
+            Sense.Good(d.Run(Cdb.TestUnitReady()));
+        }
+    }
+
     [Theory]
     [InlineData("emulated:dvd+r?fail-write-at=abc", "fail-write-at LBA 'abc' is not 0..2295103", "fail-write-at=LBA")]
     [InlineData("emulated:dvd+r?fail-write-at=-1", "fail-write-at LBA '-1'", "fail-write-at=LBA")]
