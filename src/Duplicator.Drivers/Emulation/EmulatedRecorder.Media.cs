@@ -89,10 +89,7 @@ public sealed partial class EmulatedRecorder
         }
 
         BeginSimulationIfAsked(disc);
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         if (open is null)
         {
@@ -138,10 +135,7 @@ public sealed partial class EmulatedRecorder
         }
 
         BeginSimulationIfAsked(disc);
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         Record(disc, lba, blocks, output, blockSize);
         disc.DaoNext = lba + blocks;
@@ -153,17 +147,37 @@ public sealed partial class EmulatedRecorder
 
     private void Record(EmulatedDisc disc, long lba, long blocks, ReadOnlySpan<byte> output, int blockSize)
     {
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         if (!_wp.TestWrite)
         {
             disc.Store(lba, output, blockSize);
         }
 
-        _buffer.Write(output.Length);
+        // A slowdown (slow-at) starting inside this WRITE times the two parts at their own rates.
+        var end = lba + blocks;
+        for (var at = lba; at < end;)
+        {
+            var (slow, until) = Faults.SlowdownAt(at, end);
+            if (slow != _slowSpeedX)
+            {
+                _slowSpeedX = slow;
+                UpdateRate();
+            }
+
+            _buffer.Write((until - at) * blockSize);
+            at = until;
+        }
+    }
+
+    // SBC-3 §4.14.2: a medium error names the first block in error in the INFORMATION field (CD pregap LBAs
+    // below 0 have no such address, so VALID stays clear for them).
+    private void ThrowIfWriteFails(long lba, long blocks)
+    {
+        if (Faults.FirstWriteError(lba, blocks) is { } bad)
+        {
+            throw new SenseException(EmulatedSense.WriteError, $"injected write error at {bad} in {lba}+{blocks}", bad is >= 0 and <= uint.MaxValue ? (uint)bad : null);
+        }
     }
 
     private void BeginSimulationIfAsked(EmulatedDisc disc)
@@ -205,6 +219,7 @@ public sealed partial class EmulatedRecorder
 
         var bytes = (int)Math.Min(input.Length, blocks * MediaCapacity.DataBlockSize) / MediaCapacity.DataBlockSize * MediaCapacity.DataBlockSize;
         disc.Load(lba, input[..bytes], MediaCapacity.DataBlockSize);
+        PaceRead(disc, bytes, MediaCapacity.DataBlockSize);
         return bytes;
     }
 
@@ -271,6 +286,7 @@ public sealed partial class EmulatedRecorder
 
         var bytes = (int)Math.Min(input.Length, blocks * size) / size * size;
         disc.Load(lba, input[..bytes], size);
+        PaceRead(disc, bytes, size);
         return bytes;
     }
 
