@@ -118,12 +118,14 @@ public sealed partial class IscsiTransport : IScsiTransport
         // TCP_SYNCNT bounds the connect (3 SYN retries: about 15 s) and TCP_USER_TIMEOUT a peer that stops
         // acknowledging data.
         if (SetTargetName(ctx, u.Target) != 0 || SetSessionType(ctx, SessionNormal) != 0 || SetHeaderDigest(ctx, DigestNone) != 0
-            || SetTimeout(ctx, seconds) != 0 || SetTcpSynCount(ctx, 3) != 0 || SetTcpUserTimeout(ctx, seconds * 1000) != 0)
+            || SetTimeout(ctx, seconds) != 0)
         {
             var why = Error(ctx);
             DestroyContext(ctx);
             throw new TransportException(url, $"cannot set up the session: {why}", transient: false);
         }
+        SetTcpSynCount(ctx, 3);
+        SetTcpUserTimeout(ctx, seconds * 1000);
         var started = System.Diagnostics.Stopwatch.StartNew();
         if (FullConnectSync(ctx, u.Portal, u.Lun) != 0)
         {
@@ -222,10 +224,10 @@ public sealed partial class IscsiTransport : IScsiTransport
     private static partial int SetTimeout(IntPtr ctx, int seconds);
 
     [LibraryImport(Lib, EntryPoint = "iscsi_set_tcp_syncnt")]
-    private static partial int SetTcpSynCount(IntPtr ctx, int count);
+    private static partial void SetTcpSynCount(IntPtr ctx, int count); // void in iscsi.h
 
     [LibraryImport(Lib, EntryPoint = "iscsi_set_tcp_user_timeout")]
-    private static partial int SetTcpUserTimeout(IntPtr ctx, int milliseconds);
+    private static partial void SetTcpUserTimeout(IntPtr ctx, int milliseconds); // void in iscsi.h
 
     [LibraryImport(Lib, EntryPoint = "iscsi_full_connect_sync", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int FullConnectSync(IntPtr ctx, string portal, int lun);
