@@ -32,15 +32,16 @@ internal static class AudioCommand
             var bin = BinCueWriter.BinPathFor(cue);
             if (string.Equals(bin, Path.GetFullPath(cue), StringComparison.Ordinal))
                 throw new UsageException($"-o {cue}: the CUE sheet would be its own BIN; name it .cue");
-            var stashDir = parse.GetValue(stash) ?? Path.Combine(Path.GetTempPath(), "duplicator-stash");
-            // Before anything is read: neither output is a WAV, inside the stash, or anything but a regular file.
-            string[] inputs = [.. parse.GetValue(wavs)!, stashDir];
-            var forced = parse.GetValue(force);
-            var cueFull = OutputTarget.Check(cue, inputs, forced);
-            OutputTarget.Check(bin, inputs, forced);
+            var stashDir = parse.GetValue(stash) is { } given ? Cli.PathArgument(given, "--stash") : Path.Combine(Path.GetTempPath(), "duplicator-stash");
+            var wavFiles = parse.GetValue(wavs)!.Select(w => Cli.PathArgument(w, "WAV")).ToArray();
             var mediaText = parse.GetValue(media);
             if (!MediaCapacity.TryParse(mediaText, out var kind) || !MediaCapacity.IsCd(kind))
                 throw new UsageException($"--media {mediaText}: audio needs cd74 or cd80");
+            // Before anything is read: neither output is a WAV, inside the stash, or anything but a regular file.
+            string[] inputs = [.. wavFiles, stashDir];
+            var forced = parse.GetValue(force);
+            var cueFull = OutputTarget.Check(cue, inputs, forced);
+            OutputTarget.Check(bin, inputs, forced);
             var albumTitle = parse.GetValue(title);
             var albumPerformer = parse.GetValue(performer);
             using var staging = new RedbookStaging(kind, stashDir)
@@ -50,7 +51,7 @@ internal static class AudioCommand
                 Performer = albumPerformer,
                 Catalog = parse.GetValue(catalog),
             };
-            foreach (var wav in parse.GetValue(wavs)!)
+            foreach (var wav in wavFiles)
             {
                 var info = new AudioTrackInfo(albumTitle != null ? Path.GetFileNameWithoutExtension(wav) : null, albumPerformer);
                 AudioImport.AddWav(staging, wav, info, cancellationToken: ct);

@@ -30,6 +30,16 @@ internal static class ImapiErrorNames
 /// <summary>Runs a command body and turns the project's typed failures into one clear stderr line and an exit code.</summary>
 internal static class Cli
 {
+    /// <summary>A path given on the command line: empty, blank or with a NUL character it is a usage error naming the option.</summary>
+    public static string PathArgument(string? value, string option)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            throw new UsageException($"{option}: empty path");
+        if (value.Contains('\0'))
+            throw new UsageException($"{option}: the path holds a NUL character");
+        return value;
+    }
+
     /// <summary>
     /// Runs the parsed command line; a command line that does not parse (unknown option, missing
     /// argument, a value of the wrong type) prints one line per error and exits <see cref="ExitCodes.Usage"/>.

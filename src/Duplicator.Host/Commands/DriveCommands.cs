@@ -84,6 +84,10 @@ internal static class DriveCommands
                 throw new UsageException("give exactly one of --image, --folder or --cue");
             if (parse.GetValue(dao) && parse.GetValue(cue) is null)
                 throw new UsageException("--dao records audio disc-at-once: it goes with --cue only");
+            if (parse.GetValue(speed) < 0)
+                throw new UsageException($"--speed {parse.GetValue(speed)}: a multiple of 1x, or 0 for the drive's maximum");
+            foreach (var (value, name) in new[] { (parse.GetValue(image), "--image"), (parse.GetValue(folder), "--folder"), (parse.GetValue(cue), "--cue") })
+                if (value != null) Cli.PathArgument(value, name);
             ValidateLocation(parse.GetValue(drive)!);
             using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
             var media = recorder.QueryMediaInfo();

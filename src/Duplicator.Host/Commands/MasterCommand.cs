@@ -27,8 +27,7 @@ internal static class MasterCommand
             var outPath = parse.GetValue(output)!;
             if (string.IsNullOrWhiteSpace(outPath))
                 throw new UsageException("-o/--output: empty path; name the image file to write");
-            // Before anything is staged: the output is never a source, inside one, or anything but a regular file.
-            var outFull = Images.OutputTarget.Check(outPath, parse.GetValue(sources)!, parse.GetValue(force));
+            var sourceDirs = parse.GetValue(sources)!.Select(s => Cli.PathArgument(s, "SRC_DIR")).ToArray();
             var mediaText = parse.GetValue(media);
             if (!MediaCapacity.TryParse(mediaText, out var kind))
                 throw new UsageException($"--media {mediaText}: not one of cd74, cd80, dvd, dvd-dl, bd25, bd50");
@@ -39,13 +38,15 @@ internal static class MasterCommand
                 "truncate" => JolietNamePolicy.Truncate,
                 var other => throw new UsageException($"--joliet-names {other}: not one of strict, long, truncate"),
             };
+            // Before anything is staged: the output is never a source, inside one, or anything but a regular file.
+            var outFull = Images.OutputTarget.Check(outPath, sourceDirs, parse.GetValue(force));
             var staging = new JolietStaging(kind)
             {
                 Properties = new JolietProperties(VolumeName: parse.GetValue(volume)!, LongNames: policy),
             };
             var timing = PhaseTiming.FromEnvironment();
             timing?.Mark("start to command");
-            foreach (var src in parse.GetValue(sources)!)
+            foreach (var src in sourceDirs)
                 staging.AddData(src, parse.GetValue(overwrite), cancellationToken: ct);
             timing?.Mark("AddData");
             var image = staging.Build();

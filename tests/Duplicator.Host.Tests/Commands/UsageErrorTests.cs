@@ -32,6 +32,22 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("SRC_DIR: empty path", "master", "", "-o", "x.iso")]
+    [InlineData("WAV: empty path", "audio", " ", "-o", "x.cue")]
+    [InlineData("--stash: empty path", "audio", "a.wav", "-o", "x.cue", "--stash", "")]
+    [InlineData("--image: empty path", "record", "--drive", "emulated:dvd+r", "--image", "")]
+    [InlineData("--folder: empty path", "record", "--drive", "emulated:dvd+r", "--folder", "")]
+    [InlineData("--speed -5: a multiple of 1x", "record", "--drive", "emulated:dvd+r", "--image", "x.iso", "--speed", "-5")]
+    [InlineData("--image: empty path", "burn", "--image", "", "--copies", "1")]
+    [InlineData("--joliet-names wide: not one of strict, long, truncate", "master", ".", "-o", "never.iso", "--joliet-names", "wide")]
+    public void Empty_paths_and_impossible_values_are_usage_errors_of_one_line(string says, params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        AssertOneLine(r, 2, says);
+        Assert.Equal($"duplicator: {says}", r.StdErr.Trim()[..(says.Length + 12)]);
+    }
+
+    [Theory]
     [InlineData("iscsi://", "expected iscsi://host:port/iqn/lun")]
     [InlineData("iscsi://h:99999/iqn.x:y/0", "port '99999' is not 1 to 65535")]
     [InlineData("iscsi://h/iqn.x:y/0?login-timeout=0", "login-timeout=SECONDS")]
