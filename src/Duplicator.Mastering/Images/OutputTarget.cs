@@ -47,13 +47,13 @@ public static class OutputTarget
         // Inside an input folder? Compare every ancestor of the resolved output folder by identity, and the
         // resolved paths too (one rule; identity catches bind mounts, paths catch what stat cannot see).
         var resolvedFolder = FileIdentity.Resolve(folder);
-        var folders = sources.Where(s => s.Id.Kind == FileKind.Directory).ToList();
+        var folders = sources.Where(s => s.Id.Kind == FileKind.Directory).Select(s => (s.Name, s.Id, Resolved: FileIdentity.Resolve(s.Name))).ToList();
         for (var dir = resolvedFolder; dir != null; dir = Path.GetDirectoryName(dir))
         {
             var id = FileIdentity.Of(dir);
             foreach (var s in folders)
             {
-                if (id.SameFileAs(s.Id) || string.Equals(dir, FileIdentity.Resolve(s.Name), StringComparison.Ordinal))
+                if (id.SameFileAs(s.Id) || string.Equals(dir, s.Resolved, StringComparison.Ordinal))
                     throw new ImapiException(ImapiError.InvalidInput, $"{output}: refused: it is inside the source folder {s.Name}; write the output outside every source");
             }
         }

@@ -194,6 +194,7 @@ public sealed partial class IscsiTransport : IScsiTransport
     {
         var ctx = Interlocked.Exchange(ref _ctx, IntPtr.Zero);
         if (ctx == IntPtr.Zero) return;
+        SetTimeout(ctx, 5); // the logout of a hung session waits 5 s at most, not the last command's timeout
         LogoutSync(ctx);
         Disconnect(ctx);
         DestroyContext(ctx);
