@@ -162,7 +162,7 @@ public static class EmulatedRecorderUrl
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
             if (key is "vanish-after" or "read-speed" or "load" && !seen.Add(key))
             {
-                throw Bad($"recorder URL '{url}': {key} is given twice; it takes one value ({key}=N)");
+                throw Bad($"recorder URL '{url}': {key} is given twice; it takes one value ({key}={(key == "load" ? "PATH" : "N")})");
             }
 
             if (key is "fail-write-at" or "hang-write-at" or "slow-at" or "vanish-after" or "unreadable")
