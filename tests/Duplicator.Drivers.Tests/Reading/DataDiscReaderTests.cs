@@ -169,6 +169,51 @@ public sealed class DataDiscReaderTests : IDisposable
         Assert.True(File.ReadAllBytes(result.Path).AsSpan().SequenceEqual(_staged));
     }
 
+    /// <summary>Writes one track of <paramref name="blocks"/> pattern blocks at the NWA and closes it and its session (DVD+R: appendable).</summary>
+    private static byte[] Session(MmcDevice drive, int blocks, int seed)
+    {
+        var track = drive.ReadTrackInformation();
+        var data = new byte[blocks * 2048];
+        new Random(seed).NextBytes(data);
+        for (int at = 0; at < blocks; at += 32)
+            drive.Write10(track.NextWritable + at, 2048, data.AsSpan(at * 2048, Math.Min(32, blocks - at) * 2048));
+        drive.SynchronizeCache();
+        drive.CloseTrackSession(1, (ushort)track.Track);
+        drive.CloseTrackSession(2);
+        return data;
+    }
+
+    [Fact]
+    public void An_appendable_two_session_DVD_plus_R_reads_both_tracks_and_skips_the_invisible_one()
+    {
+        using var emu = Drive("dvd+r", "bay1");
+        using var drive = new MmcDevice(emu);
+        var first = Session(drive, 64, 1);   // 64 blocks: the next track starts on the ECC block right after
+        var second = Session(drive, 40, 2);
+        var info = drive.ReadDiscInformation();
+        Assert.Equal((DiscStatus.Incomplete, 3), (info.Status, info.LastTrackOfLastSession)); // track 3 is the invisible one
+
+        var result = DataDiscReader.ReadTo(drive, Out("two.iso"));
+
+        Assert.Equal([1, 2], result.Layout.Tracks.Select(t => t.Track));
+        Assert.Equal((0L, 104L), (result.Layout.StartLba, result.Layout.Sectors));
+        Assert.True(File.ReadAllBytes(result.Path).AsSpan().SequenceEqual([.. first, .. second]));
+    }
+
+    [Fact]
+    public void A_multi_session_cd_with_a_lead_out_and_lead_in_between_its_tracks_is_refused_naming_the_gap()
+    {
+        using var emu = Drive("cd-r", "bay1");
+        using var drive = new MmcDevice(emu);
+        drive.SetWriteParameters(writeType: 1, testWrite: false, trackMode: 4, dataBlockType: 8, multiSession: 3);
+        Session(drive, 300, 1);
+        Session(drive, 300, 2);
+        var e = Assert.Throws<ImapiException>(() => DataDiscReader.ReadTo(drive, Out("ms.iso")));
+        Assert.Equal(ImapiError.WrongDisc, e.Code);
+        Assert.Contains("track 2 starts at 11700, track 1 ends at 299", e.Message);
+        Assert.Empty(Directory.Exists(Path.Combine(_dir, "out")) ? Directory.EnumerateFiles(Path.Combine(_dir, "out")) : []);
+    }
+
     [Fact]
     public void A_blank_disc_an_empty_drive_and_an_existing_output_file_are_refused_before_reading()
     {
