@@ -178,10 +178,10 @@ internal sealed class EmulatedDisc : IDisposable
     /// <summary>Makes this (blank) disc the finalized <paramref name="master"/>: its tracks and sessions, its sectors read from the master's file.</summary>
     public void LoadMaster(EmulatedMaster master)
     {
-        Tracks = [.. master.Tracks.Select(t => new EmulatedTrack { Number = t.Number, Session = t.Session, Start = t.Start, Audio = false, Recorded = t.Length, Closed = true })];
+        Tracks = [.. master.Tracks.Select(t => new EmulatedTrack { Number = t.Number, Session = t.Session, Start = t.Start, Audio = t.Audio, Recorded = t.Length, Closed = true })];
         ClosedSessions = master.Sessions;
         Finalized = true;
-        Stride = MediaCapacity.DataBlockSize;
+        Stride = master.BlockSize;
         _source = master.Path;
     }
 

@@ -5,7 +5,7 @@ using Duplicator.Mastering.Media;
 namespace Duplicator.Drivers.Emulation;
 
 /// <summary>One track of a disc loaded with <c>load=</c>.</summary>
-internal readonly record struct MasterTrack(int Number, int Session, long Start, long Length);
+internal readonly record struct MasterTrack(int Number, int Session, long Start, long Length, bool Audio = false);
 
 /// <summary>
 /// A finalized data disc the emulated drive serves from a file (<c>load=PATH</c>): a plain ISO (2048-byte
@@ -14,7 +14,7 @@ internal readonly record struct MasterTrack(int Number, int Session, long Start,
 /// ever written to it. Everything is checked before the disc goes in: sizes within the medium's capacity,
 /// tracks in order and inside the file.
 /// </summary>
-internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tracks, int Sessions)
+internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tracks, int Sessions, int BlockSize = MediaCapacity.DataBlockSize)
 {
     /// <summary>Largest sidecar (.json) read.</summary>
     public const int MaxSidecarBytes = 1 << 20;
@@ -35,13 +35,16 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             throw Bad($"load '{full}': no such file (load=PATH of an ISO image or of a disc-<n>.iso the emulator burned)");
         }
 
-        if (info.Length == 0 || info.Length % MediaCapacity.DataBlockSize != 0)
+        var sidecar = System.IO.Path.ChangeExtension(full, ".json");
+        // A .bin of 2352-byte CD-DA blocks is read only with the track list the emulator wrote beside it.
+        var blockSize = File.Exists(sidecar) && EmulatedProfiles.IsCd(profile) && full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)
+            ? MediaCapacity.AudioBlockSize : MediaCapacity.DataBlockSize;
+        if (info.Length == 0 || info.Length % blockSize != 0)
         {
-            throw Bad($"load '{full}': {info.Length} bytes is not a whole number of 2048-byte sectors (at least one)");
+            throw Bad($"load '{full}': {info.Length} bytes is not a whole number of {blockSize}-byte sectors (at least one)");
         }
 
-        var blocks = info.Length / MediaCapacity.DataBlockSize;
-        var sidecar = System.IO.Path.ChangeExtension(full, ".json");
+        var blocks = info.Length / blockSize;
         if (!File.Exists(sidecar))
         {
             if (blocks > capacity)
@@ -52,10 +55,10 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             return new EmulatedMaster(full, [new MasterTrack(1, 1, 0, blocks)], 1);
         }
 
-        return FromSidecar(full, sidecar, blocks, name, capacity, EmulatedProfiles.IsCd(profile) ? 99 : 9999);
+        return FromSidecar(full, sidecar, blocks, blockSize, name, capacity, EmulatedProfiles.IsCd(profile) ? 99 : 9999);
     }
 
-    private static EmulatedMaster FromSidecar(string image, string sidecar, long fileBlocks, string profileName, long capacity, int maxTracks)
+    private static EmulatedMaster FromSidecar(string image, string sidecar, long fileBlocks, int fileBlockSize, string profileName, long capacity, int maxTracks)
     {
         var length = new FileInfo(sidecar).Length;
         if (length > MaxSidecarBytes)
@@ -80,10 +83,12 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             }
 
             var blockSize = root.GetProperty("blockSize").GetInt32();
-            if (blockSize != MediaCapacity.DataBlockSize)
+            if (blockSize != fileBlockSize)
             {
-                throw Bad($"load '{image}': {sidecar} has {blockSize}-byte blocks; load= serves 2048-byte data discs (audio masters are not supported)");
+                throw Bad($"load '{image}': {sidecar} has {blockSize}-byte blocks; load= serves 2048-byte data discs (.iso) and, on CD, 2352-byte CD-DA discs (.bin)");
             }
+
+            var kind = blockSize == MediaCapacity.AudioBlockSize ? "audio" : "data";
 
             var list = root.GetProperty("tracks");
             if (list.GetArrayLength() is var count && (count < 1 || count > maxTracks))
@@ -96,10 +101,10 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             var session = 1;
             foreach (var t in list.EnumerateArray())
             {
-                var track = new MasterTrack(t.GetProperty("number").GetInt32(), t.GetProperty("session").GetInt32(), t.GetProperty("start").GetInt64(), t.GetProperty("length").GetInt64());
-                if (t.GetProperty("kind").GetString() != "data")
+                var track = new MasterTrack(t.GetProperty("number").GetInt32(), t.GetProperty("session").GetInt32(), t.GetProperty("start").GetInt64(), t.GetProperty("length").GetInt64(), kind == "audio");
+                if (t.GetProperty("kind").GetString() != kind)
                 {
-                    throw Bad($"load '{image}': track {track.Number} of {sidecar} is not a data track");
+                    throw Bad($"load '{image}': track {track.Number} of {sidecar} is not a {kind} track like the disc's {blockSize}-byte blocks");
                 }
 
                 if (track.Number != tracks.Count + 1 || track.Session < session || track.Session > session + 1 || track.Start < end || track.Length < 1
@@ -120,7 +125,7 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
                 throw Bad($"load '{image}': {sidecar} says {sessions} sessions, its last track is in session {session}");
             }
 
-            return new EmulatedMaster(image, tracks, sessions);
+            return new EmulatedMaster(image, tracks, sessions, blockSize);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
