@@ -180,6 +180,15 @@ public sealed partial class EmulatedRecorder
         }
     }
 
+    // An unreadable= block: the drive gives up on it, as on a scratched disc (SBC-3 §4.14.2: its LBA in INFORMATION).
+    private void ThrowIfUnreadable(long lba, long blocks)
+    {
+        if (Faults.FirstUnreadable(lba, blocks) is { } bad)
+        {
+            throw new SenseException(EmulatedSense.UnrecoveredReadError, $"injected read error at {bad} in {lba}+{blocks}", (uint)bad);
+        }
+    }
+
     private void BeginSimulationIfAsked(EmulatedDisc disc)
     {
         if (_wp.TestWrite && _simulation is null)
@@ -217,6 +226,7 @@ public sealed partial class EmulatedRecorder
             throw Fail(EmulatedSense.IllegalModeForThisTrack, $"READ of CD-DA block {lba}; use READ CD");
         }
 
+        ThrowIfUnreadable(lba, blocks);
         var bytes = (int)Math.Min(input.Length, blocks * MediaCapacity.DataBlockSize) / MediaCapacity.DataBlockSize * MediaCapacity.DataBlockSize;
         disc.Load(lba, input[..bytes], MediaCapacity.DataBlockSize);
         PaceRead(disc, bytes, MediaCapacity.DataBlockSize);
@@ -284,6 +294,7 @@ public sealed partial class EmulatedRecorder
             return 0;
         }
 
+        ThrowIfUnreadable(lba, blocks);
         var bytes = (int)Math.Min(input.Length, blocks * size) / size * size;
         disc.Load(lba, input[..bytes], size);
         PaceRead(disc, bytes, size);

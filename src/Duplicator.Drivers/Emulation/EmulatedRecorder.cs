@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Duplicator.Drivers.Transport;
+using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Drivers.Emulation;
@@ -84,6 +85,19 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         if (options.Profile != EmulatedProfile.None)
         {
             LoadLocked(options.Profile, options.State, options.CapacityBlocks);
+            if (options.LoadPath is { } master)
+            {
+                if (options.State != MediumState.Blank)
+                {
+                    throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': a loaded master is finalized; state= cannot also be given");
+                }
+
+                _disc!.LoadMaster(EmulatedMaster.Open(master, options.Profile, _disc.Capacity));
+            }
+        }
+        else if (options.LoadPath is { } master)
+        {
+            throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': an empty drive (none) holds no master");
         }
         else
         {
@@ -359,7 +373,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
             _simulation = null;
         }
 
-        if (!disc.IsBlank || disc.Stride is not null)
+        if ((!disc.IsBlank || disc.Stride is not null) && disc.SourcePath is null)
         {
             disc.WriteToc(_options.Name);
         }

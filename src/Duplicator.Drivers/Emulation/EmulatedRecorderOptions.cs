@@ -66,6 +66,14 @@ public sealed record EmulatedRecorderOptions
     /// </summary>
     public bool Discard { get; init; }
 
+    /// <summary>
+    /// A finalized data disc loaded at start (a master to read): a plain ISO of 2048-byte sectors (one track from
+    /// LBA 0), or a <c>disc-&lt;n&gt;.iso</c> this emulator burned, its tracks and sessions taken from the
+    /// <c>disc-&lt;n&gt;.json</c> beside it (whose profile must be <see cref="Profile"/>). Read-only; must fit the
+    /// medium's capacity; <see cref="State"/> must stay blank. Null: the medium <see cref="State"/> describes.
+    /// </summary>
+    public string? LoadPath { get; init; }
+
     /// <summary>Time source of the buffer model and timed faults.</summary>
     public IDriveClock Clock { get; init; } = SystemDriveClock.Instance;
 
@@ -86,6 +94,7 @@ public sealed record EmulatedRecorderOptions
 /// <item><c>autoreload</c>: true = a fresh blank medium goes in whenever the host ejects.</item>
 /// <item><c>discard</c>: true = burned data is stored nowhere (reads return zeros): see <see cref="EmulatedRecorderOptions.Discard"/>.</item>
 /// <item><c>name</c>: drive name (default "emulated"), the folder under dir.</item>
+/// <item><c>load</c>: a finalized master disc from an ISO file or a disc the emulator burned (see <see cref="EmulatedRecorderOptions.LoadPath"/>).</item>
 /// <item><c>read-speed</c>: READ speed in multiples of 1x, 0 = unthrottled (see <see cref="EmulatedRecorderOptions.ReadSpeed"/>).</item>
 /// </list>
 /// Faults (<see cref="FaultGrammar"/>; each may be combined with the others, and all but <c>vanish-after</c> repeated),
@@ -95,6 +104,7 @@ public sealed record EmulatedRecorderOptions
 /// <item><c>hang-write-at=LBA</c>: the first WRITE reaching LBA hangs for the caller's timeout, then a transient transport timeout (<see cref="FaultPlan.HangWriteAt"/>).</item>
 /// <item><c>slow-at=LBA:SPEED</c>: from LBA on the laser writes at no more than SPEED × 1x (<see cref="FaultPlan.SlowWritesFrom"/>).</item>
 /// <item><c>vanish-after=N</c>: after N commands the drive is gone: a non-transient transport error for every later one (<see cref="FaultPlan.DisconnectAfter"/>).</item>
+/// <item><c>unreadable=LBA[-LBA][,...]</c>: READs covering those blocks fail 03/11/00 with the LBA in INFORMATION (<see cref="FaultPlan.UnreadableRange"/>).</item>
 /// </list>
 /// Example: <c>emulated:dvd+r?speed=24&amp;dir=/tmp/discs&amp;buffer=4m&amp;name=bay1&amp;slow-at=1000000:8&amp;fail-write-at=1500000</c>.
 /// </summary>
@@ -107,10 +117,13 @@ public static class EmulatedRecorderUrl
     public const int MaxSpeedFactor = 1000;
 
     /// <summary>The fault parameters, as error messages and the README spell them.</summary>
-    public const string FaultGrammar = "fail-write-at=LBA, hang-write-at=LBA, slow-at=LBA:SPEED, vanish-after=N";
+    public const string FaultGrammar = "fail-write-at=LBA, hang-write-at=LBA, slow-at=LBA:SPEED, vanish-after=N, unreadable=LBA[-LBA][,...]";
+
+    /// <summary>Most <c>unreadable</c> ranges one URL may arm.</summary>
+    public const int MaxUnreadableRanges = 1024;
 
     private const string Grammar =
-        "speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false, discard=true|false, read-speed=N, "
+        "speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false, discard=true|false, read-speed=N, load=PATH, "
         + FaultGrammar;
 
     /// <summary>True when <paramref name="location"/> starts with <see cref="Scheme"/>.</summary>
@@ -147,12 +160,12 @@ public static class EmulatedRecorderUrl
             var eq = pair.IndexOf('=');
             var key = (eq < 0 ? pair : pair[..eq]).ToLowerInvariant();
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
-            if (key is "vanish-after" or "read-speed" && !seen.Add(key))
+            if (key is "vanish-after" or "read-speed" or "load" && !seen.Add(key))
             {
-                throw Bad($"recorder URL '{url}': {key} is given twice; it takes one value ({key}=N)");
+                throw Bad($"recorder URL '{url}': {key} is given twice; it takes one value ({key}={(key == "load" ? "PATH" : "N")})");
             }
 
-            if (key is "fail-write-at" or "hang-write-at" or "slow-at" or "vanish-after")
+            if (key is "fail-write-at" or "hang-write-at" or "slow-at" or "vanish-after" or "unreadable")
             {
                 faults.Add((key, value));
                 continue;
@@ -170,8 +183,21 @@ public static class EmulatedRecorderUrl
                 "autoreload" when bool.TryParse(value, out var b) => options with { AutoReload = b },
                 "discard" when bool.TryParse(value, out var b) => options with { Discard = b },
                 "read-speed" => options with { ReadSpeed = ParseReadSpeed(url, value) },
+                "load" when value.Length > 0 => options with { LoadPath = Path.GetFullPath(value) },
                 _ => throw Bad($"recorder URL '{url}': parameter '{pair}' is not one of {Grammar}"),
             };
+        }
+
+        if (options.LoadPath is { } master)
+        {
+            if (options.State != MediumState.Blank)
+            {
+                throw Bad($"recorder URL '{url}': load= puts a finalized master in the drive; state= cannot also be given");
+            }
+
+            // Checked here so a bad master is a bad URL; the drive checks it again when it loads it.
+            _ = EmulatedMaster.Open(master, options.Profile,
+                options.CapacityBlocks ?? (options.Profile == EmulatedProfile.None ? 0 : EmulatedProfiles.DefaultCapacity(options.Profile)));
         }
 
         ArmFaults(url, options, faults);
@@ -184,6 +210,7 @@ public static class EmulatedRecorderUrl
         var capacity = options.Profile == EmulatedProfile.None
             ? (long)uint.MaxValue
             : options.CapacityBlocks ?? EmulatedProfiles.DefaultCapacity(options.Profile);
+        var unreadable = 0;
         foreach (var (key, value) in faults)
         {
             switch (key)
@@ -209,6 +236,26 @@ public static class EmulatedRecorderUrl
                     }
 
                     options.Faults.SlowWritesFrom(lba, speed);
+                    break;
+                case "unreadable":
+                    foreach (var part in value.Split(','))
+                    {
+                        var dash = part.IndexOf('-');
+                        var first = ParseLba(url, key, dash < 0 ? part : part[..dash], capacity, "unreadable=LBA[-LBA][,...]");
+                        var last = dash < 0 ? first : ParseLba(url, key, part[(dash + 1)..], capacity, "unreadable=LBA[-LBA][,...]");
+                        if (last < first)
+                        {
+                            throw Bad($"recorder URL '{url}': unreadable range '{part}' ends before it starts (unreadable=FIRST-LAST, FIRST <= LAST)");
+                        }
+
+                        if (++unreadable > MaxUnreadableRanges)
+                        {
+                            throw Bad($"recorder URL '{url}': more than {MaxUnreadableRanges} unreadable ranges");
+                        }
+
+                        options.Faults.UnreadableRange(first, last);
+                    }
+
                     break;
                 case "vanish-after":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))

@@ -15,6 +15,7 @@ public sealed class FaultPlan
     private readonly Dictionary<byte, int> _hangs = [];
     private readonly SortedSet<long> _writeHangs = [];
     private readonly SortedList<long, int> _slowdowns = [];
+    private readonly List<(long First, long Last)> _unreadable = [];
     private TimeSpan? _pendingNotReady;
     private int _commandsBeforeGone = -1;
     private bool _gone;
@@ -54,6 +55,20 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _slowdowns[lba] = speed;
+        }
+    }
+
+    /// <summary>
+    /// Blocks <paramref name="first"/>..<paramref name="last"/> (inclusive) cannot be read: every READ(10), READ(12)
+    /// or READ CD covering one fails with 03/11/00 UNRECOVERED READ ERROR, the lowest such LBA in INFORMATION.
+    /// </summary>
+    public void UnreadableRange(long first, long last)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(last, first);
+        lock (_gate)
+        {
+            _unreadable.Add((first, last));
         }
     }
 
@@ -187,6 +202,29 @@ public sealed class FaultPlan
                 if (lba >= firstLba && lba < firstLba + blocks && (first is null || lba < first))
                 {
                     first = lba;
+                }
+            }
+
+            return first;
+        }
+    }
+
+    /// <summary>The lowest unreadable LBA in <paramref name="firstLba"/>..+<paramref name="blocks"/>, or null.</summary>
+    internal long? FirstUnreadable(long firstLba, long blocks)
+    {
+        lock (_gate)
+        {
+            long? first = null;
+            var end = firstLba + blocks - 1;
+            foreach (var (lo, hi) in _unreadable)
+            {
+                if (lo <= end && hi >= firstLba)
+                {
+                    var at = Math.Max(lo, firstLba);
+                    if (first is null || at < first)
+                    {
+                        first = at;
+                    }
                 }
             }
 
