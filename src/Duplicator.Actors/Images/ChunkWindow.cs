@@ -54,6 +54,13 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     /// <summary>How far behind the fastest attached reader a reader may fall before it is detached (half the window, at least 1).</summary>
     public int LagLimit => Math.Max(1, Capacity / 2);
 
+    /// <summary>
+    /// Fewer chunks than this in the fastest reader's hand, with the window full, and laggards are detached (a quarter
+    /// of the window, at least 1): readers in step with a little jitter are never split, and the fastest still has
+    /// data while the window refills.
+    /// </summary>
+    public int LowWater => Math.Max(1, Capacity / 4);
+
     /// <summary>Chunks read into the window so far: the next chunk to read.</summary>
     public long Head { get; private set; }
 
@@ -178,7 +185,7 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     }
 
     /// <summary>
-    /// When the window is full and the fastest attached reader is running low (fewer than <see cref="LagLimit"/>
+    /// When the window is full and the fastest attached reader is running low (fewer than <see cref="LowWater"/>
     /// chunks in hand), detaches every attached reader <see cref="LagLimit"/> or more chunks behind it, so the window
     /// moves on. A detached reader keeps the chunks it holds (they stay unreused until it consumes them) and reads
     /// the rest from the stash itself. Returns the readers detached.
@@ -189,7 +196,7 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
         var attached = _readers.Where(r => r.Value.Attached).ToArray();
         if (attached.Length == 0) return [];
         long fastest = attached.Max(r => r.Value.Consumed + 1);
-        if (Head - fastest >= LagLimit) return [];
+        if (Head - fastest >= LowWater) return [];
         var behind = attached.Where(r => fastest - (r.Value.Consumed + 1) >= LagLimit).Select(r => r.Key).ToArray();
         foreach (var r in behind) _readers[r].Attached = false;
         Release();

@@ -70,7 +70,8 @@ public static class Staging
     /// <summary>
     /// Published on the event stream when a wave ends: what it read from the stash (<paramref name="BytesRead"/>: the
     /// shared window's reads and those of members that read on their own) for how many recorders, how many were
-    /// detached (failed) and how many fell behind and read on their own (<paramref name="FellBehind"/>).
+    /// detached (failed) and how many fell behind and read on their own at least once (<paramref name="FellBehind"/>).
+    /// Each of those reads the image at most once more: <paramref name="BytesRead"/> is at most (1 + FellBehind) images.
     /// </summary>
     public sealed record WaveFinished(string BatchId, int Wave, long BytesRead, int Recorders, int Detached, int FellBehind = 0);
 

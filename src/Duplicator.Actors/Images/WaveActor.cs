@@ -58,7 +58,8 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private readonly int _chunkSectors;
     private readonly int _number;
     private long _windowBytes;
-    private int _recorders, _detached, _fellBehind;
+    private readonly HashSet<IActorRef> _fellBehind = []; // every member that read on alone at least once
+    private int _recorders, _detached;
     private bool _emptied, _finished;
 
     public static Props Props(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings, int number) =>
@@ -177,7 +178,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         var now = DateTime.UtcNow;
         foreach (var laggard in _window.DetachLaggards())
         {
-            _fellBehind++;
+            _fellBehind.Add(laggard);
             _log.Info("batch {0}: {1} fell {2} chunks behind the fastest of wave {3}; it reads on from the stash at its own pace",
                 _image.BatchId, laggard.Path.Name, _window.LagLimit, _number);
             laggard.Tell(new Staging.ReadOn(Self, _stash, _chunkSectors, $"fell behind the wave at chunk {_window.Need(laggard)}"));
@@ -209,7 +210,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     {
         if (_finished) return;
         _finished = true;
-        var finished = new Staging.WaveFinished(_image.BatchId, _number, _windowBytes + _stash.Bytes, _recorders, _detached, _fellBehind);
+        var finished = new Staging.WaveFinished(_image.BatchId, _number, _windowBytes + _stash.Bytes, _recorders, _detached, _fellBehind.Count);
         Context.Parent.Tell(finished);
         // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
         // the report still in its mailbox.

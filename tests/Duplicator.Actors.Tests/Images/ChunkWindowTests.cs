@@ -59,19 +59,19 @@ public sealed class ChunkWindowTests
         w.Join("slow");
         Fill(w);
         w.TakeSends();
-        w.Consumed("fast", 3); // 4 in hand: not yet running low
+        w.Consumed("fast", 5); // 2 in hand: not yet running low (LowWater 2)
         Assert.Empty(w.DetachLaggards());
         Assert.False(w.CanRead);
 
-        w.Consumed("fast", 4); // 3 in hand (< LagLimit 4) while slow, at chunk 0, fills the window
+        w.Consumed("fast", 6); // 1 in hand while slow, at chunk 0, fills the window
         Assert.Equal(["slow"], w.DetachLaggards());
         Assert.False(w.IsAttached("slow"));
-        Assert.Equal(5, w.Low); // the window follows the fast reader alone now
+        Assert.Equal(7, w.Low); // the window follows the fast reader alone now
         Assert.True(w.CanRead);
         var more = Fill(w);
-        Assert.Equal(5, more.Count);
-        Assert.Equal(13, w.Head);
-        Assert.Equal(Enumerable.Range(8, 5).Select(i => (long)i), Sent(w.TakeSends(), "fast"));
+        Assert.Equal(7, more.Count);
+        Assert.Equal(15, w.Head);
+        Assert.Equal(Enumerable.Range(8, 7).Select(i => (long)i), Sent(w.TakeSends(), "fast"));
         Assert.Empty(Sent(w.TakeSends(), "slow")); // it reads on from the stash on its own
     }
 
@@ -83,14 +83,15 @@ public sealed class ChunkWindowTests
         w.Join("slow");
         var buffers = Fill(w);
         w.TakeSends();
-        w.Consumed("fast", 2);
+        w.Consumed("fast", 3);
         Assert.Equal(["slow"], w.DetachLaggards());
-        Assert.Equal(3, w.Low);
+        Assert.Equal(4, w.Low);
 
-        // chunks 0-2 left the window but slow still holds them: none may carry another chunk yet
+        // chunks 0-3 left the window but slow still holds them: none may carry another chunk yet
         var next = Fill(w);
-        Assert.All(next, b => Assert.DoesNotContain(b, buffers.Take(3)));
-        Assert.All(buffers.Take(3), b => Assert.Equal(b[0], (byte)buffers.IndexOf(b)));
+        Assert.Equal(4, next.Count);
+        Assert.All(next, b => Assert.DoesNotContain(b, buffers));
+        Assert.All(buffers, b => Assert.Equal(b[0], (byte)buffers.IndexOf(b)));
         w.Consumed("slow", 1);
         Assert.Equal(2, w.Free); // 0 and 1, consumed by slow, come back; 2 and 3 are still in its hand
         w.Consumed("fast", 5);
@@ -132,17 +133,17 @@ public sealed class ChunkWindowTests
         w.Join("b");
         Fill(w);
         w.TakeSends();
-        w.Consumed("a", 2);
+        w.Consumed("a", 3);
         Assert.Equal(["b"], w.DetachLaggards());
-        Fill(w); // chunks 4-6
+        Fill(w); // chunks 4-7
         w.TakeSends();
         Assert.Empty(w.Reattach()); // b at chunk 0: behind the window
 
-        w.Consumed("b", 5); // b read 0-5 from the stash itself and is now within the window near its head
+        w.Consumed("b", 6); // b read 0-6 (from its hand, then from the stash itself) and is now near the window's head
         Assert.Equal(["b"], w.Reattach());
         Assert.True(w.IsAttached("b"));
-        Assert.Equal([6L], Sent(w.TakeSends(), "b")); // only what it lacks, not the chunks it read alone
-        Assert.Equal(3, w.Low);
+        Assert.Equal([7L], Sent(w.TakeSends(), "b")); // only what it lacks, not the chunks it read alone
+        Assert.Equal(4, w.Low);
     }
 
     [Fact]
@@ -168,8 +169,8 @@ public sealed class ChunkWindowTests
         w.Join("b");
         Fill(w);
         w.TakeSends();
-        w.Consumed("a", 2);
-        w.DetachLaggards();
+        w.Consumed("a", 3);
+        Assert.Equal(["b"], w.DetachLaggards());
         w.Leave("a");
         Assert.Equal(0, w.AttachedReaders);
         Assert.False(w.CanRead); // b reads alone; the window reads nothing nobody in step wants
