@@ -17,7 +17,8 @@
 #   hang         the same, drive d16's WRITE at the middle of the image hanging until its 30 s command timeout,
 #                stall deadline 10 s (warm): the other 15 must keep their rate and 0 underruns.
 #   first-write  time from submit to the first WRITE on a drive for the 1 GiB image and an 8 GiB sparse image
-#                (BD-R, one drive, unthrottled): the content hash runs while the first wave streams.
+#                (BD-R, one drive, unthrottled): the content hash runs while the first wave streams; and for a
+#                folder job (the 1 GiB image split into 8 files), next to the time mastering that folder alone takes.
 # PARTS selects parts (default: "unthrottled throttled mixed slow hang first-write").
 # With FILES=1 it also runs the 256 MiB batch unthrottled with discard=false (16 image files under the scratch
 # folder) next to discard=true, to show what writing every copy to the file system costs.
@@ -40,6 +41,8 @@ want() { [[ "$parts" == *" $1 "* ]]; }
 [ -f "$img256" ] || head -c 256M "$img1" > "$img256"
 [ -f "$img300" ] || head -c 300000000 "$img1" | head -c $((300000000 / 2048 * 2048)) > "$img300"
 [ -f "$img8" ] || truncate -s 8G "$img8" # sparse: no disc space, read as zeros
+folder1=$scratch/folder-1g
+[ -d "$folder1" ] || { mkdir -p "$folder1" && split -b 128M "$img1" "$folder1/part-"; }
 cat "$img1" > /dev/null # page cache: every tool reads the image from memory
 echo "fanout-bench: $runs run(s) each, interleaved; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%F %H:%M UTC')"
 
@@ -91,6 +94,7 @@ for i in $(seq "$runs"); do
   if want first-write; then
     run_part first-write-1g "$i" --image "$img1" --drives 1 --copies 1
     run_part first-write-8g "$i" --image "$img8" --drives 1 --copies 1 --profile bd-r
+    run_part first-write-folder-1g "$i" --folder "$folder1" --drives 1 --copies 1
   fi
 done
 if [ "${FILES:-0}" = 1 ]; then

@@ -12,6 +12,7 @@
 // its 64 KiB write buffer (the same reads DataDiscWriter does): the orchestrator alone.
 // --warmup burns a first batch of the image's first MIB MiB on the same drives and measures the second one.
 // --fail-drive arms a one-shot WRITE error at --fail-lba on that drive (1-based) through the emulator's FaultPlan.
+// --folder DIR submits a folder job instead of --image (the batch masters it), after mastering it once alone (mastering_alone_s).
 // --slow-drive runs that drive (1-based) at --slow-speed instead of --speed (a slower member of the tower).
 // --hang-drive makes that drive's first WRITE at or past --hang-lba hang until the command timeout (30 s), once
 // (FaultPlan.Hang armed by the timing transport when the disc reaches that LBA); --stall sets the wave's stall deadline.
@@ -31,8 +32,21 @@ using Duplicator.Drivers.Emulation;
 using Duplicator.Drivers.Imapi;
 
 var opt = Options.Parse(args);
-string image = Path.GetFullPath(opt.Get("image", ""));
-if (!File.Exists(image)) { Console.Error.WriteLine($"duplicator-bench: --image '{image}' does not exist"); return 2; }
+string? folder = opt.Has("folder") ? Path.GetFullPath(opt.Get("folder", "")) : null;
+if (folder is not null && !Directory.Exists(folder)) { Console.Error.WriteLine($"duplicator-bench: --folder '{folder}' does not exist"); return 2; }
+string image = opt.Has("image") ? Path.GetFullPath(opt.Get("image", "")) : "";
+if (folder is null && !File.Exists(image)) { Console.Error.WriteLine($"duplicator-bench: --image '{image}' does not exist"); return 2; }
+double masteringSeconds = -1;
+if (folder is not null)
+{
+    // --folder: the batch masters the folder itself; mastering it once here first, alone, is what a folder job's
+    // time to the first WRITE is compared with (and gives the image's size).
+    var clock = Stopwatch.StartNew();
+    var mastered = ImageStager.Stage(new BatchSpec("mastered", "folder", [folder], 1, new BatchOptions(false, 0, 0, true, [])), DateTimeOffset.UtcNow,
+        Path.Combine(Path.GetTempPath(), "dup-bench-mastered"), CancellationToken.None);
+    masteringSeconds = clock.Elapsed.TotalSeconds;
+    image = mastered.StashPath;
+}
 long imageBytes = new FileInfo(image).Length;
 int driveCount = opt.Int("drives", 16);
 int copies = opt.Int("copies", driveCount);
@@ -128,7 +142,7 @@ var cpuSubmit = process.TotalProcessorTime;
 long allocSubmit = GC.GetTotalAllocatedBytes(precise: true);
 int[] gcSubmit = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 long submitTicks = Stopwatch.GetTimestamp();
-var spec = new BatchSpec("bench", "image", [image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+var spec = new BatchSpec("bench", folder is null ? "image" : "folder", [folder ?? image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
 var (final, finishedTicks) = await Listener.Finished("bench").WaitAsync(TimeSpan.FromMinutes(30));
@@ -156,7 +170,7 @@ Console.WriteLine(string.Join(' ',
     $"RESULT label={label} kind={kind} warmup_MiB={warmupMiB} drives={driveCount} copies={copies} good={final.Good.Count} failed={final.Failed} status={final.Status}",
     $"image_MiB={imageBytes >> 20} chunk_KiB={staging.ChunkBytes >> 10} window={staging.Window} speed={speed} discard={discard}",
     $"wall_s={F(wall, 3)} aggregate_GBps={F(delivered / wall / 1e9, 3)}",
-    $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
+    $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)}{(folder is null ? "" : $" source=folder mastering_alone_s={F(masteringSeconds)}")} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
     $"bytes_read={bytesRead} read_x_image={F((double)bytesRead / imageBytes, 3)} waves={Listener.Waves.Count} fell_behind={fellBehind} hash_read_x_image=1",
     $"cpu_s={F(cpuWindow)} cpu_s_per_GB={F(cpuWindow / (delivered / 1e9), 3)} cpu_staging_s={F(cpuStaging)}",
     $"peak_rss_MB={F(peakRss / 1024.0, 0)} rss_before_submit_MB={F(baseRss / 1024.0, 0)}",
