@@ -85,7 +85,7 @@ run_part() { # label args... : RESULT and SUMMARY lines to the screen and the lo
   local label=$1 i=$2; shift 2
   local out; out=$(bench --label "$label" "$@" 2>&1 || true)
   echo "$out" | grep -E '^(RESULT|SUMMARY)' | sed "s/^/run $i /" | tee -a "$log"
-  echo "$out" | grep -E '^DISC' | sed "s/^/run $i $label /" >> "$log"
+  echo "$out" | { grep -E '^DISC' || true; } | sed "s/^/run $i $label /" >> "$log"
 }
 for i in $(seq "$runs"); do
   want mixed && run_part mixed-16x-4x "$i" --image "$img300" --drives 4 --copies 4 --speed 16 --slow-drive 4 --slow-speed 4 --buffer 2m

@@ -34,9 +34,15 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     private readonly Stack<byte[]> _free = new();
     private readonly int _chunkBytes;
 
-    /// <summary>A window of <paramref name="capacity"/> chunks of <paramref name="chunkBytes"/> over an image of <paramref name="totalChunks"/> chunks.</summary>
-    public ChunkWindow(long totalChunks, int capacity, int chunkBytes)
+    /// <summary>
+    /// A window of <paramref name="capacity"/> chunks of <paramref name="chunkBytes"/> over an image of
+    /// <paramref name="totalChunks"/> chunks; laggards are detached once they have held the others back for
+    /// <paramref name="lagGrace"/> without a break (zero: at once).
+    /// </summary>
+    public ChunkWindow(long totalChunks, int capacity, int chunkBytes, TimeSpan lagGrace = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lagGrace, TimeSpan.Zero);
+        LagGrace = lagGrace;
         ArgumentOutOfRangeException.ThrowIfNegative(totalChunks);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
@@ -47,6 +53,12 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
 
     /// <summary>Chunks of the image.</summary>
     public long Total { get; }
+
+    /// <summary>How long laggards may hold the window back before they are detached: readers in step whose threads jitter are not split.</summary>
+    public TimeSpan LagGrace { get; }
+
+    /// <summary>Since when (the caller's clock) laggards hold the window back, or null.</summary>
+    public TimeSpan? HeldBackSince { get; private set; }
 
     /// <summary>Most chunks the window holds.</summary>
     public int Capacity { get; }
@@ -185,19 +197,33 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     }
 
     /// <summary>
-    /// When the window is full and the fastest attached reader is running low (fewer than <see cref="LowWater"/>
-    /// chunks in hand), detaches every attached reader <see cref="LagLimit"/> or more chunks behind it, so the window
-    /// moves on. A detached reader keeps the chunks it holds (they stay unreused until it consumes them) and reads
-    /// the rest from the stash itself. Returns the readers detached.
+    /// When the window is (all but) full and the fastest attached reader is running low (fewer than
+    /// <see cref="LowWater"/> chunks in hand), readers <see cref="LagLimit"/> or more behind it hold it back; once
+    /// they have, without catching up, for <see cref="LagGrace"/> (by <paramref name="now"/>, the caller's clock), detaches every attached reader <see cref="LagLimit"/> or more
+    /// chunks behind the fastest, so the window moves on. A detached reader keeps the chunks it holds (they stay
+    /// unreused until it consumes them) and reads the rest from the stash itself. Returns the readers detached;
+    /// <see cref="HeldBackSince"/> says whether the caller should ask again later.
     /// </summary>
-    public IReadOnlyList<TReader> DetachLaggards()
+    public IReadOnlyList<TReader> DetachLaggards(TimeSpan now = default)
     {
-        if (Head >= Total || Head - Low < Capacity) return [];
         var attached = _readers.Where(r => r.Value.Attached).ToArray();
-        if (attached.Length == 0) return [];
-        long fastest = attached.Max(r => r.Value.Consumed + 1);
-        if (Head - fastest >= LowWater) return [];
+        long fastest = attached.Length == 0 ? Head : attached.Max(r => r.Value.Consumed + 1);
         var behind = attached.Where(r => fastest - (r.Value.Consumed + 1) >= LagLimit).Select(r => r.Key).ToArray();
+        if (behind.Length == 0)
+        {
+            HeldBackSince = null; // caught up (or gone): the hold is over
+            return [];
+        }
+        // The fastest runs low while the window is (all but) full: the laggards hold it. A laggard consuming a chunk
+        // now and then gives the window one chunk of room at a time, which does not end the hold.
+        bool holding = Head < Total && Head - fastest < LowWater && Head - Low >= Math.Max(1, Capacity - 1);
+        if (HeldBackSince is null)
+        {
+            if (!holding) return [];
+            HeldBackSince = now;
+        }
+        if (now - HeldBackSince.Value < LagGrace || !holding) return [];
+        HeldBackSince = null;
         foreach (var r in behind) _readers[r].Attached = false;
         Release();
         return behind;

@@ -22,6 +22,13 @@ public static class Staging
     /// <param name="GatherWindow">How long a new wave waits for more recorders to join before it starts.</param>
     public sealed record Settings(int ChunkBytes, int Window, TimeSpan StallTimeout, TimeSpan GatherWindow)
     {
+        /// <summary>
+        /// How long recorders that fell behind may hold the shared window back (the fastest with under a quarter of
+        /// it in hand) before they are left to read on alone: drives in step whose threads the host schedules
+        /// unevenly stay together. 100 ms by default; the fastest then still has 4 chunks in hand and its own buffer.
+        /// </summary>
+        public TimeSpan LagGrace { get; init; } = TimeSpan.FromMilliseconds(100);
+
         /// <summary>1 MiB chunks, 16 credits, 60 s stall deadline, 200 ms gathering.</summary>
         public static Settings Default { get; } = new(1 << 20, 16, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
     }

@@ -32,6 +32,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private sealed record ChunkRead(long Index, byte[] Array, int Bytes);
     private sealed record ReadFailed(long Index, byte[] Array, string Reason);
     private sealed record CheckStalls;
+    private sealed record CheckLag;
 
     /// <summary>The stash as members that fell behind read it: thread-safe (every read opens its own handle), counted.</summary>
     private sealed class CountingStash(ISectorSource inner) : ISectorSource
@@ -55,6 +56,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private readonly ChunkWindow<IActorRef> _window;
     private readonly Dictionary<IActorRef, DateTime> _lastTook = []; // when each member last took data
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly int _chunkSectors;
     private readonly int _number;
     private long _windowBytes;
@@ -74,7 +76,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         _settings = settings;
         _chunkSectors = Math.Max(1, settings.ChunkBytes / image.SectorSize);
         long totalChunks = (image.SectorCount + _chunkSectors - 1) / _chunkSectors;
-        _window = new ChunkWindow<IActorRef>(totalChunks, settings.Window, _chunkSectors * image.SectorSize);
+        _window = new ChunkWindow<IActorRef>(totalChunks, settings.Window, _chunkSectors * image.SectorSize, settings.LagGrace);
         foreach (var m in members) AddMember(m);
 
         Receive<ChunkRead>(OnChunk);
@@ -125,6 +127,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
             }
             Advance();
         });
+        Receive<CheckLag>(_ => Advance());
         Receive<Close>(_ =>
         {
             if (_lastTook.Count > 0) return; // a recorder joined meanwhile: it is served, the next Emptied asks again
@@ -176,7 +179,10 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         }
         _emptied = false;
         var now = DateTime.UtcNow;
-        foreach (var laggard in _window.DetachLaggards())
+        var detached = _window.DetachLaggards(_clock.Elapsed);
+        if (_window.HeldBackSince is { } since && !Timers.IsTimerActive("lag"))
+            Timers.StartSingleTimer("lag", new CheckLag(), since + _settings.LagGrace - _clock.Elapsed + TimeSpan.FromMilliseconds(1));
+        foreach (var laggard in detached)
         {
             _fellBehind.Add(laggard);
             _log.Info("batch {0}: {1} fell {2} chunks behind the fastest of wave {3}; it reads on from the stash at its own pace",

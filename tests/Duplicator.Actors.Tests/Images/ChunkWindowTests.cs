@@ -175,4 +175,30 @@ public sealed class ChunkWindowTests
         Assert.Equal(0, w.AttachedReaders);
         Assert.False(w.CanRead); // b reads alone; the window reads nothing nobody in step wants
     }
+
+    [Fact]
+    public void Laggards_are_detached_only_once_they_have_held_the_window_back_for_the_grace_without_a_break()
+    {
+        static TimeSpan ms(double v) => TimeSpan.FromMilliseconds(v);
+        var w = new ChunkWindow<string>(totalChunks: 100, capacity: 4, Bytes, lagGrace: ms(100));
+        w.Join("fast");
+        w.Join("jittery");
+        Fill(w);
+        w.TakeSends();
+        w.Consumed("fast", 3); // nothing left in hand, jittery at chunk 0
+        Assert.Empty(w.DetachLaggards(ms(1000)));
+        Assert.Equal(ms(1000), w.HeldBackSince);
+        Assert.Empty(w.DetachLaggards(ms(1060)));
+
+        w.Consumed("jittery", 2); // it was only late: the hold is over, the clock starts again
+        Assert.Empty(w.DetachLaggards(ms(1070)));
+        Assert.Null(w.HeldBackSince);
+        Fill(w);
+        w.TakeSends();
+        w.Consumed("fast", 6);
+        Assert.Empty(w.DetachLaggards(ms(1100)));
+        Assert.Empty(w.DetachLaggards(ms(1199)));
+        Assert.Equal(["jittery"], w.DetachLaggards(ms(1200)));
+        Assert.Null(w.HeldBackSince);
+    }
 }
