@@ -20,6 +20,7 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
         public long Sent = -1;     // the highest chunk ever handed to the reader
         public long NextSend;      // the next chunk to hand it while attached
         public bool Attached = true;
+        public TimeSpan? FirstSent; // when it was first handed chunks (the caller's clock)
     }
 
     private sealed class Slot(byte[] buffer, int bytes)
@@ -39,10 +40,12 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     /// <paramref name="totalChunks"/> chunks; laggards are detached once they have held the others back for
     /// <paramref name="lagGrace"/> without a break (zero: at once).
     /// </summary>
-    public ChunkWindow(long totalChunks, int capacity, int chunkBytes, TimeSpan lagGrace = default)
+    public ChunkWindow(long totalChunks, int capacity, int chunkBytes, TimeSpan lagGrace = default, TimeSpan startGrace = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(lagGrace, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(startGrace, TimeSpan.Zero);
         LagGrace = lagGrace;
+        StartGrace = startGrace;
         ArgumentOutOfRangeException.ThrowIfNegative(totalChunks);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
@@ -56,6 +59,12 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
 
     /// <summary>How long laggards may hold the window back before they are detached: readers in step whose threads jitter are not split.</summary>
     public TimeSpan LagGrace { get; }
+
+    /// <summary>
+    /// How long a reader that has not consumed its first chunk yet (its drive is still preparing) is waited for after
+    /// it was first sent chunks, before it counts as a laggard: drives of one wave start within this of each other.
+    /// </summary>
+    public TimeSpan StartGrace { get; }
 
     /// <summary>Since when (the caller's clock) laggards hold the window back, or null.</summary>
     public TimeSpan? HeldBackSince { get; private set; }
@@ -158,13 +167,14 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     /// What to send now: every attached reader gets the chunks of the window it has not been sent, in order
     /// (nothing until the window is <see cref="Primed"/>). Marks them sent (held by the reader).
     /// </summary>
-    public IReadOnlyList<(TReader Reader, long Index)> TakeSends()
+    public IReadOnlyList<(TReader Reader, long Index)> TakeSends(TimeSpan now = default)
     {
         if (!Primed) return [];
         var sends = new List<(TReader, long)>();
         foreach (var (reader, c) in _readers)
         {
             if (!c.Attached) continue;
+            if (c.NextSend < Head) c.FirstSent ??= now;
             for (long k = Math.Max(c.NextSend, Low); k < Head; k++) sends.Add((reader, k));
             if (c.NextSend < Head)
             {
@@ -200,7 +210,8 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     /// When the window is (all but) full and the fastest attached reader is running low (fewer than
     /// <see cref="LowWater"/> chunks in hand), readers <see cref="LagLimit"/> or more behind it hold it back; once
     /// they have, without catching up, for <see cref="LagGrace"/> (by <paramref name="now"/>, the caller's clock), detaches every attached reader <see cref="LagLimit"/> or more
-    /// chunks behind the fastest, so the window moves on. A detached reader keeps the chunks it holds (they stay
+    /// chunks behind the fastest, so the window moves on; or, when those are more than the rest, detaches the rest
+    /// (the few that ran ahead read ahead alone). A detached reader keeps the chunks it holds (they stay
     /// unreused until it consumes them) and reads the rest from the stash itself. Returns the readers detached;
     /// <see cref="HeldBackSince"/> says whether the caller should ask again later.
     /// </summary>
@@ -208,7 +219,8 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
     {
         var attached = _readers.Where(r => r.Value.Attached).ToArray();
         long fastest = attached.Length == 0 ? Head : attached.Max(r => r.Value.Consumed + 1);
-        var behind = attached.Where(r => fastest - (r.Value.Consumed + 1) >= LagLimit).Select(r => r.Key).ToArray();
+        var behind = attached.Where(r => fastest - (r.Value.Consumed + 1) >= LagLimit
+            && !(r.Value.Consumed < 0 && r.Value.FirstSent is { } first && now - first < StartGrace)).Select(r => r.Key).ToArray();
         if (behind.Length == 0)
         {
             HeldBackSince = null; // caught up (or gone): the hold is over
@@ -224,15 +236,19 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
         }
         if (now - HeldBackSince.Value < LagGrace || !holding) return [];
         HeldBackSince = null;
-        foreach (var r in behind) _readers[r].Attached = false;
+        // Split off the smaller side: one slow or hung drive among many reads alone, and when most of the wave is
+        // behind one that ran ahead (threads the host scheduled unevenly), that one reads ahead alone instead.
+        var ahead = attached.Select(r => r.Key).Except(behind).ToArray();
+        var leave = behind.Length > ahead.Length ? ahead : behind;
+        foreach (var r in leave) _readers[r].Attached = false;
         Release();
-        return behind;
+        return leave;
     }
 
     /// <summary>
-    /// Re-attaches every detached reader that has caught up with the window: it needs a chunk still in it and is
-    /// less than <see cref="LagLimit"/> behind its head (so it would not be detached again at once). Their next
-    /// <see cref="TakeSends"/> starts at the chunk each needs. Returns the readers re-attached.
+    /// Re-attaches every detached reader that has caught up with the window: it needs a chunk still in it (so it
+    /// holds the window back no more than the attached readers do). Their next <see cref="TakeSends"/> starts at the
+    /// chunk each needs. Returns the readers re-attached.
     /// </summary>
     public IReadOnlyList<TReader> Reattach()
     {
@@ -240,7 +256,7 @@ public sealed class ChunkWindow<TReader> where TReader : notnull
         foreach (var (reader, c) in _readers)
         {
             long need = c.Consumed + 1;
-            if (c.Attached || need >= Total || need < Low || need > Head || Head - need >= LagLimit) continue;
+            if (c.Attached || need >= Total || need < Low || need > Head) continue;
             c.Attached = true;
             c.NextSend = need;
             back.Add(reader);

@@ -29,6 +29,13 @@ public static class Staging
         /// </summary>
         public TimeSpan LagGrace { get; init; } = TimeSpan.FromMilliseconds(100);
 
+        /// <summary>
+        /// How long a recorder that has not taken its first chunk yet (its drive is still preparing: mode pages, speed)
+        /// is waited for before it counts as fallen behind; 1 s by default. A drive hung before its first chunk fails
+        /// after the stall deadline like any other.
+        /// </summary>
+        public TimeSpan StartGrace { get; init; } = TimeSpan.FromSeconds(1);
+
         /// <summary>1 MiB chunks, 16 credits, 60 s stall deadline, 200 ms gathering.</summary>
         public static Settings Default { get; } = new(1 << 20, 16, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
     }

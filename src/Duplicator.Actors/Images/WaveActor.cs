@@ -62,7 +62,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     private long _windowBytes;
     private readonly HashSet<IActorRef> _fellBehind = []; // every member that read on alone at least once
     private int _recorders, _detached;
-    private bool _emptied, _finished;
+    private bool _emptied, _finished, _published;
 
     public static Props Props(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings, int number) =>
         Akka.Actor.Props.Create(() => new WaveActor(source, image, members, settings, number));
@@ -76,7 +76,7 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         _settings = settings;
         _chunkSectors = Math.Max(1, settings.ChunkBytes / image.SectorSize);
         long totalChunks = (image.SectorCount + _chunkSectors - 1) / _chunkSectors;
-        _window = new ChunkWindow<IActorRef>(totalChunks, settings.Window, _chunkSectors * image.SectorSize, settings.LagGrace);
+        _window = new ChunkWindow<IActorRef>(totalChunks, settings.Window, _chunkSectors * image.SectorSize, settings.LagGrace, settings.StartGrace);
         foreach (var m in members) AddMember(m);
 
         Receive<ChunkRead>(OnChunk);
@@ -173,27 +173,37 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         if (_finished) return;
         if (_lastTook.Count == 0)
         {
-            if (!_emptied) Context.Parent.Tell(new Emptied());
+            if (_emptied) return;
             _emptied = true;
+            // Nobody can join any more once chunk 0 has left the window: report now, before the batch that just got
+            // its last disc stops the staging actor (and this wave with it) ahead of the Close.
+            if (_window.Low > 0) Publish();
+            Context.Parent.Tell(new Emptied());
             return;
         }
         _emptied = false;
         var now = DateTime.UtcNow;
         var detached = _window.DetachLaggards(_clock.Elapsed);
         if (_window.HeldBackSince is { } since && !Timers.IsTimerActive("lag"))
-            Timers.StartSingleTimer("lag", new CheckLag(), since + _settings.LagGrace - _clock.Elapsed + TimeSpan.FromMilliseconds(1));
+        {
+            // Overdue when the hold paused for a moment (the fastest had enough in hand): look again soon.
+            var due = since + _settings.LagGrace - _clock.Elapsed;
+            Timers.StartSingleTimer("lag", new CheckLag(), due > TimeSpan.FromMilliseconds(1) ? due : TimeSpan.FromMilliseconds(10));
+        }
         foreach (var laggard in detached)
         {
             _fellBehind.Add(laggard);
-            _log.Info("batch {0}: {1} fell {2} chunks behind the fastest of wave {3}; it reads on from the stash at its own pace",
-                _image.BatchId, laggard.Path.Name, _window.LagLimit, _number);
-            laggard.Tell(new Staging.ReadOn(Self, _stash, _chunkSectors, $"fell behind the wave at chunk {_window.Need(laggard)}"));
+            _log.Info("batch {0}: {1} at chunk {2} is out of step with wave {3} (head {4}); it reads on from the stash at its own pace",
+                _image.BatchId, laggard.Path.Name, _window.Need(laggard), _number, _window.Head);
+            laggard.Tell(new Staging.ReadOn(Self, _stash, _chunkSectors, $"out of step with the wave at chunk {_window.Need(laggard)} (head {_window.Head})"));
         }
         foreach (var back in _window.Reattach())
             _log.Info("batch {0}: {1} caught up with wave {2} at chunk {3}", _image.BatchId, back.Path.Name, _number, _window.Need(back));
         var emptyHanded = _lastTook.Keys.Where(r => !_window.Holds(r)).ToHashSet();
-        foreach (var (recorder, index) in _window.TakeSends())
+        foreach (var (recorder, index) in _window.TakeSends(_clock.Elapsed))
         {
+            // A drive handed its first chunks is waited for StartGrace before it can count as fallen behind: look again then.
+            if (index == 0) Timers.StartSingleTimer("start", new CheckLag(), _settings.StartGrace + TimeSpan.FromMilliseconds(1));
             if (emptyHanded.Remove(recorder)) _lastTook[recorder] = now; // it had nothing in hand: the stall clock starts now
             long first = index * _chunkSectors;
             int sectors = (int)Math.Min(_chunkSectors, _image.SectorCount - first);
@@ -216,11 +226,18 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     {
         if (_finished) return;
         _finished = true;
+        Publish();
+        Context.Stop(Self);
+    }
+
+    private void Publish()
+    {
+        if (_published) return;
+        _published = true;
         var finished = new Staging.WaveFinished(_image.BatchId, _number, _windowBytes + _stash.Bytes, _recorders, _detached, _fellBehind.Count);
         Context.Parent.Tell(finished);
         // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
         // the report still in its mailbox.
         Context.System.EventStream.Publish(finished);
-        Context.Stop(Self);
     }
 }

@@ -201,4 +201,20 @@ public sealed class ChunkWindowTests
         Assert.Equal(["jittery"], w.DetachLaggards(ms(1200)));
         Assert.Null(w.HeldBackSince);
     }
+
+    [Fact]
+    public void When_most_of_the_window_is_behind_one_reader_that_ran_ahead_that_one_reads_on_alone()
+    {
+        var w = new ChunkWindow<string>(totalChunks: 100, capacity: 4, Bytes);
+        foreach (var r in new[] { "a", "b", "c", "runner" }) w.Join(r);
+        Fill(w);
+        w.TakeSends();
+        w.Consumed("runner", 3); // the host ran its thread while the other three waited for a core
+        Assert.Equal(["runner"], w.DetachLaggards());
+        Assert.Equal(3, w.AttachedReaders);
+        Assert.Equal(0, w.Low); // the window stays with the three
+        Assert.False(w.CanRead);
+        w.Consumed("runner", 9); // reading alone, ahead of the window's head: it is not taken back
+        Assert.Empty(w.Reattach());
+    }
 }
