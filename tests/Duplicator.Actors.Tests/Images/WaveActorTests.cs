@@ -209,8 +209,9 @@ public sealed class WaveActorTests : Akka.TestKit.Xunit2.TestKit
         var fine = CreateTestProbe();
         var hung = CreateTestProbe();
         var stall = TimeSpan.FromSeconds(1.5);
-        var (wave, _) = StartWave(40, Settings with { StallTimeout = stall }, fine, hung);
+        var (wave, _) = StartWave(40, Settings with { StallTimeout = stall, StartGrace = TimeSpan.FromMilliseconds(100) }, fine, hung);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        wave.Tell(new Staging.Consumed(hung.ExpectMsg<Staging.Chunk>().Index), hung.Ref); // it starts, then hangs
         Assert.Equal(10, TakeAll(fine, 10).Count); // the others keep going and finish
         hung.FishForMessage<Staging.ReadOn>(_ => true, TimeSpan.FromSeconds(5));
         var detached = hung.FishForMessage<Staging.Detached>(_ => true, TimeSpan.FromSeconds(10));
