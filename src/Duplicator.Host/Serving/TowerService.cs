@@ -30,7 +30,8 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
     {
         var towerRef = await registry.GetAsync<TowerKey>(cancellationToken);
         var tower = new ActorTower(towerRef, config.Defaults, health: health);
-        system.ActorOf(JournalWatch.Props(towerRef, health, StorageLock.LedgerFile(config.Storage) ?? config.Storage.Provider), "journal-watch");
+        var ledgerFile = StorageLock.LedgerFile(config.Storage);
+        system.ActorOf(JournalWatch.Props(towerRef, health, ledgerFile ?? config.Storage.Provider, ledgerFile), "journal-watch");
         system.ActorOf(EventLogger.Props(_log), "event-log");
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)

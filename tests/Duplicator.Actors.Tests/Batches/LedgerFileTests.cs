@@ -43,7 +43,39 @@ public sealed class LedgerFileTests : IDisposable
         var file = PathOf("sub/ledger.db");
         Assert.Equal(file, LedgerFile.CheckOrCreate(file));
         Assert.True(new FileInfo(file).Length > 0);
-        Assert.Equal(file, LedgerFile.CheckOrCreate(file)); // a SQLite file without tables: made but never written
+        Assert.Equal(file, LedgerFile.CheckOrCreate(file)); // the marker table, no journal yet: made but never started
+    }
+
+    [Fact]
+    public void A_sqlite_file_without_any_table_is_refused()
+    {
+        var file = PathOf("ledger.db");
+        Sql(file, "PRAGMA user_version = 1;");
+        AssertRefusedUnchanged(file, "without any table");
+    }
+
+    [Fact]
+    public void A_write_ahead_log_that_is_not_one_is_refused_before_sqlite_can_drop_it()
+    {
+        var file = PathOf("ledger.db");
+        LedgerFile.CheckOrCreate(file);
+        var garbage = new byte[8192];
+        new Random(2).NextBytes(garbage);
+        File.WriteAllBytes(file + "-wal", garbage);
+        AssertRefusedUnchanged(file, "write-ahead log");
+        Assert.Equal(garbage, File.ReadAllBytes(file + "-wal"));
+    }
+
+    [Fact]
+    public void A_ledger_whose_journal_failed_while_running_is_refused_until_its_note_is_removed()
+    {
+        var file = PathOf("ledger.db");
+        LedgerFile.CheckOrCreate(file);
+        Assert.Null(LedgerFile.MarkFailed(file, "write of batch-b1: disk I/O error"));
+        AssertRefusedUnchanged(file, "its journal failed while a host ran on it");
+        Assert.Contains("disk I/O error", Assert.Throws<ImapiException>(() => LedgerFile.CheckOrCreate(file)).Message);
+        File.Delete(LedgerFile.FailedNote(file));
+        Assert.Equal(file, LedgerFile.CheckOrCreate(file));
     }
 
     [Fact]
