@@ -168,6 +168,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         if (loaded.Resumed && s.Status == BatchStatus.Running)
             _log.Info("resuming batch {0}: {1} of {2} good discs made, {3} failed, {4} interrupted disc(s) will be made again",
                 loaded.BatchId, s.Good.Count, s.Spec?.Copies ?? 0, s.Failed, s.Interrupted);
+        if (loaded.Resumed && s.IsFinished && s.Spec is { Source: not "image" })
+            DeleteStash(loaded.BatchId); // a host that stopped between the batch's end and its clean-up left it
         UpdateBatch(slot, s);
     }
 

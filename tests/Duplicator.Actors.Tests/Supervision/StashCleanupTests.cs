@@ -104,4 +104,26 @@ public sealed class StashCleanupTests() : Akka.TestKit.Xunit2.TestKit(TowerFixtu
         await AwaitAssertAsync(() => Assert.False(Directory.Exists(folder)), Long);
         Assert.True(File.Exists(Path.Combine(src, "data.bin")));
     }
+
+    [Fact]
+    public async Task A_stash_left_by_a_finished_batch_is_removed_when_the_tower_starts_again()
+    {
+        var src = Source("src", 100_000);
+        var tower = Start(new FakeDrive("d1", new FakeScript()));
+        await tower.Ask<object>(new Tower.Submit(FolderBatch("f1", src, 1)), Long);
+        Assert.Equal(BatchStatus.Completed, (await TowerFixture.UntilFinished(tower, "f1", Long)).Status);
+        Watch(tower);
+        Sys.Stop(tower);
+        ExpectTerminated(tower, Long);
+        // As if the host had stopped between the batch's end and its clean-up.
+        var left = StashFolders.Create(_fx.Stash, "f1");
+        File.WriteAllText(Path.Combine(left, "image.iso"), "left over");
+        var foreign = Directory.CreateDirectory(Path.Combine(_fx.Stash, "not-ours")).FullName;
+        File.WriteAllText(Path.Combine(foreign, "keep.txt"), "keep");
+
+        Start(new FakeDrive("d1", new FakeScript()));
+
+        await AwaitAssertAsync(() => Assert.False(Directory.Exists(left)), Long);
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(foreign, "keep.txt")));
+    }
 }
