@@ -154,6 +154,35 @@ public sealed class StorageSafetyTests
         Assert.False(File.Exists(file + "-wal"));
     }
 
+    [Theory]
+    [InlineData("batch-b1")]
+    [InlineData("duplicator-tower")]
+    public void Garbage_in_an_event_that_sqlite_still_reads_stops_the_host_at_recovery_with_one_line_and_exit_1(string persistenceId)
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 0);
+        var src = Source(tower.Dir, "src", 10_000);
+        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
+        var file = Path.Combine(tower.Dir, "ledger.db");
+        using (var c = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            // The database stays sound (quick_check passes); the event's payload is garbage.
+            cmd.CommandText = $"UPDATE journal SET message = randomblob(64) WHERE persistence_id = '{persistenceId}' AND sequence_number = 1";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        var rows = LedgerRows(file);
+
+        var watch = Stopwatch.StartNew();
+        var r = CliRunner.Run("serve", "--config", tower.ConfigPath);
+
+        Assert.True(watch.Elapsed < Quick, $"took {watch.Elapsed}");
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.StartsWith($"duplicator: the ledger {file} failed (recovery of {persistenceId}): ", line);
+        Assert.Equal(rows, LedgerRows(file)); // nothing written over it
+    }
+
     [Fact]
     public async Task Garbage_written_into_the_ledger_while_a_batch_runs_stops_the_host_with_one_line_and_exit_1_and_a_restart_refuses_until_checked()
     {
