@@ -98,6 +98,37 @@ public sealed class StorageSafetyTests
         Assert.Contains("control API on", next.StdOut);
     }
 
+    [Fact]
+    public async Task A_batch_cancelled_through_the_api_has_its_stash_removed_and_nothing_else()
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 1);
+        var src = Source(tower.Dir, "src", 6_000_000);
+        await tower.StartAsync();
+        var stash = Path.Combine(tower.Dir, "stash");
+        var other = StashFolders.Create(stash, "other-batch");
+        File.WriteAllText(Path.Combine(other, "image.iso"), "another batch's stash");
+        using var client = tower.Client();
+        await client.SubmitAsync($$"""{"schema":"duplicator.job/1","id":"c1","folder":"{{src}}","copies":3}""", CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await client.BatchAsync("c1", CancellationToken.None)).Discs.Count == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        var folder = StashFolders.Folder(stash, "c1");
+        Assert.True(File.Exists(Path.Combine(folder, "image.iso")));
+        var files = Files(tower.Dir).Where(kv => !kv.Key.StartsWith(folder, StringComparison.Ordinal) && !kv.Key.Contains("/discs/", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}") };
+        using (var answer = await http.PostAsync("/api/batches/c1/cancel", new StringContent("{}", Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((Directory.Exists(folder) || (await client.BatchAsync("c1", CancellationToken.None)).Batch.State != "cancelled") && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        Assert.Equal("cancelled", (await client.BatchAsync("c1", CancellationToken.None)).Batch.State);
+        Assert.False(Directory.Exists(folder), "the cancelled batch's stash is gone");
+        Assert.Equal(files, Files(tower.Dir).Where(kv => !kv.Key.Contains("/discs/", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value));
+    }
+
     public static TheoryData<string> NotLedgers => ["zero", "random", "other-sqlite", "damaged"];
 
     [Theory]
@@ -247,10 +278,11 @@ public sealed class StorageSafetyTests
         return path;
     }
 
-    /// <summary>Every file under <paramref name="dir"/> with its SHA-256, but the ledger (compared by its rows) and lock holder notes.</summary>
+    /// <summary>Every file under <paramref name="dir"/> with its SHA-256, but the ledger (compared by its rows) and the (empty) lock files and their holder notes.</summary>
     private static Dictionary<string, string> Files(string dir) =>
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith("ledger.db", StringComparison.Ordinal) && !f.EndsWith(".holder", StringComparison.Ordinal))
+            .Where(f => !Path.GetFileName(f).StartsWith("ledger.db", StringComparison.Ordinal) && !f.EndsWith(".holder", StringComparison.Ordinal)
+                        && !f.EndsWith(".lock", StringComparison.Ordinal)) // flock'ed by a running host: unreadable to a .NET reader here
             .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     private static List<string> LedgerRows(string file)
