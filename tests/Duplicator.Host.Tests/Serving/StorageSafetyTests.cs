@@ -262,6 +262,34 @@ public sealed class StorageSafetyTests
         Assert.Single(again.StdErr.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void An_in_process_burn_whose_ledger_fails_exits_1_at_once_naming_the_ledger_not_cancelled()
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 1); // config only: burn runs the tower itself
+        var src = Source(tower.Dir, "src", 6_000_000);
+        var ledger = Path.Combine(tower.Dir, "ledger.db");
+        using var burn = Serve.Run(tower.Dir, "burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "3", "--id", "ip-1", "--wait");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!burn.StdOut.Contains("state=running", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            Thread.Sleep(100);
+        Assert.True(File.Exists(ledger + "-wal"), burn.StdErr + burn.StdOut);
+        Thread.Sleep(500);
+        foreach (var file in new[] { ledger + "-wal", ledger + "-shm" })
+        {
+            var noise = new byte[new FileInfo(file).Length];
+            new Random(12).NextBytes(noise);
+            using var f = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            f.Write(noise);
+        }
+        var watch = Stopwatch.StartNew();
+
+        Assert.True(burn.WaitForExit(Quick), $"still running after {Quick}:\n{burn.StdOut}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        Assert.Equal(1, burn.ExitCode);
+        Assert.Contains($"duplicator: the ledger {ledger} failed (", burn.StdErr);
+        Assert.DoesNotContain("cancelled", burn.StdErr);
+    }
+
     private static string Source(string dir, string name, int bytes)
     {
         var folder = Directory.CreateDirectory(Path.Combine(dir, name)).FullName;
@@ -333,13 +361,14 @@ public sealed class StorageSafetyTests
         public string StdErr { get { lock (_err) return _err.ToString(); } }
         public int ExitCode => _p.ExitCode;
 
-        public static Serve Start(string config, string workingDirectory)
+        public static Serve Start(string config, string workingDirectory) => Run(workingDirectory, "serve", "--config", config);
+
+        /// <summary>Any duplicator command as a process.</summary>
+        public static Serve Run(string workingDirectory, params string[] args)
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
             psi.ArgumentList.Add(CliRunner.DllPath);
-            psi.ArgumentList.Add("serve");
-            psi.ArgumentList.Add("--config");
-            psi.ArgumentList.Add(config);
+            foreach (var a in args) psi.ArgumentList.Add(a);
             return new Serve(Process.Start(psi)!);
         }
 
