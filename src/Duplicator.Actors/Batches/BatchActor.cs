@@ -37,6 +37,19 @@ internal sealed class BatchActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    // Told before Akka stops this actor, so a host can stop rather than serve from a dead ledger.
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed.Publish(Context.System, PersistenceId, "write", cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        JournalFailed.Publish(Context.System, PersistenceId, "recovery", reason);
+        base.OnRecoveryFailure(reason, message);
+    }
+
     private void Handle(BatchCommand command)
     {
         var decision = BatchLogic.Decide(_state, command);

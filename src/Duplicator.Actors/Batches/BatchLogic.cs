@@ -56,6 +56,7 @@ public static class BatchLogic
         {
             case SubmitBatch s:
                 if (state.Spec != null) return BatchDecision.Accept(); // idempotent
+                if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:

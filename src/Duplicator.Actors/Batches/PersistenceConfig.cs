@@ -1,5 +1,4 @@
 using Akka.Configuration;
-using Microsoft.Data.Sqlite;
 
 namespace Duplicator.Actors.Batches;
 
@@ -7,21 +6,14 @@ namespace Duplicator.Actors.Batches;
 public static class PersistenceConfig
 {
     /// <summary>
-    /// Akka.Persistence.Sql on a SQLite file (provider SQLite.MS, tables created on first use). WAL is
-    /// switched on once here, before any actor system opens the file: it persists in the file and lets
-    /// the journal acknowledge events faster (measured ~2.3x for one writer in ../shared/notes/akka-stack.md).
+    /// Akka.Persistence.Sql on a SQLite file (provider SQLite.MS, tables created on first use). The file is
+    /// checked first by <see cref="LedgerFile.CheckOrCreate"/> (a file that is not a ledger is refused, never
+    /// started over empty), which also switches WAL on before any actor system opens it: it persists in the file
+    /// and lets the journal acknowledge events faster (measured ~2.3x for one writer in ../shared/notes/akka-stack.md).
     /// </summary>
     public static Config Sqlite(string databasePath)
     {
-        var full = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        using (var connection = new SqliteConnection($"Data Source={full}"))
-        {
-            connection.Open();
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA journal_mode=WAL;";
-            pragma.ExecuteNonQuery();
-        }
+        var full = LedgerFile.CheckOrCreate(databasePath);
         return Sql("SQLite.MS", $"Data Source={full}");
     }
 

@@ -28,9 +28,8 @@ public sealed record StagedImage(string BatchId, string StashPath, int SectorSiz
 /// </summary>
 public static class ImageStager
 {
-    /// <summary>The stash folder of one batch.</summary>
-    public static string StashFolder(string stashDirectory, string batchId) =>
-        Path.Combine(Path.GetFullPath(stashDirectory), Uri.EscapeDataString(batchId));
+    /// <summary>The stash folder of one batch (named safely from the id: see <see cref="StashFolders"/>).</summary>
+    public static string StashFolder(string stashDirectory, string batchId) => StashFolders.Folder(stashDirectory, batchId);
 
     /// <summary>
     /// Stages <paramref name="spec"/>: a folder becomes an ISO 9660 + Joliet image (its creation time is the batch's
@@ -54,7 +53,7 @@ public static class ImageStager
                     Properties = new JolietProperties(VolumeName: spec.Volume ?? "DUPLICATOR", CreationTime: submittedAt),
                 };
                 staging.AddData(spec.Paths.Single(), overwrite: false, cancellationToken: cancellationToken);
-                Directory.CreateDirectory(folder);
+                StashFolders.Create(stashDirectory, spec.BatchId);
                 var path = Path.Combine(folder, "image.iso");
                 staging.Build().WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
                 return Unhashed(spec.BatchId, path);
@@ -62,7 +61,7 @@ public static class ImageStager
             case "audio":
             {
                 var media = ParseMedia(spec.Media, MediaKind.Cd80);
-                Directory.CreateDirectory(folder);
+                StashFolders.Create(stashDirectory, spec.BatchId);
                 var work = Path.Combine(folder, "work");
                 if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
                 Directory.CreateDirectory(work);

@@ -115,6 +115,19 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => Tower.PersistenceId;
 
+    // Told before Akka stops the tower, so a host can stop rather than serve from a dead registry.
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        JournalFailed.Publish(Context.System, PersistenceId, "write", cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        JournalFailed.Publish(Context.System, PersistenceId, "recovery", reason);
+        base.OnRecoveryFailure(reason, message);
+    }
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -155,6 +168,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         if (loaded.Resumed && s.Status == BatchStatus.Running)
             _log.Info("resuming batch {0}: {1} of {2} good discs made, {3} failed, {4} interrupted disc(s) will be made again",
                 loaded.BatchId, s.Good.Count, s.Spec?.Copies ?? 0, s.Failed, s.Interrupted);
+        if (loaded.Resumed && s.IsFinished && s.Spec is { Source: not "image" })
+            DeleteStash(loaded.BatchId); // a host that stopped between the batch's end and its clean-up left it
         UpdateBatch(slot, s);
     }
 
@@ -231,8 +246,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
                 _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot with { Staging = null, Image = null }) };
                 foreach (var d in _state.Drives.Values.Where(d => d.Status.BatchId == slot.Id))
                     d.Recorder.Tell(new Recorder.CancelBurn(slot.Id, $"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"));
-                if (state.Status == BatchStatus.Completed && state.Spec!.Source != "image")
-                    DeleteStash(slot.Id);
+                if (state.Spec!.Source != "image")
+                    DeleteStash(slot.Id); // completed, cancelled or failed: a finished batch never uses its stash again
                 _log.Info("batch {0} {1}: {2} good, {3} failed ({4})", slot.Id, state.Status.ToString().ToLowerInvariant(), state.Good.Count, state.Failed, state.Reason);
             }
             return;
@@ -250,10 +265,11 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     {
         try
         {
-            var folder = ImageStager.StashFolder(_settings.StashDirectory, batchId);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // IMAPI clears the stash after a successful burn
+            // IMAPI clears the stash after a burn; only a folder this program made for this batch, inside the stash.
+            if (StashFolders.Delete(_settings.StashDirectory, batchId) is { } left)
+                _log.Warning("batch {0}: the stash was left alone: {1}", batchId, left);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.Warning("batch {0}: the stash could not be removed: {1}", batchId, e.Message);
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Duplicator.Host.Configuration;
 using Duplicator.Host.Serving;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Duplicator.Host.Commands;
@@ -23,14 +24,24 @@ internal static class ServeCommand
                 stop.Cancel();
             });
             using var host = TowerRuntime.Build(tower);
-            host.StartAsync(stop.Token).GetAwaiter().GetResult();
+            var health = host.Services.GetRequiredService<TowerHealth>();
+            using var failed = health.Failed.Register(stop.Cancel); // a dead ledger stops the host (TowerHealth)
             try
             {
+                host.StartAsync(stop.Token).GetAwaiter().GetResult();
                 stop.Token.WaitHandle.WaitOne();
+            }
+            catch (OperationCanceledException) when (health.Failure != null)
+            {
             }
             finally
             {
                 host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            }
+            if (health.Failure is { } why)
+            {
+                Console.Error.WriteLine($"duplicator: {why}");
+                return ExitCodes.Failed;
             }
             return ExitCodes.Ok;
         }));

@@ -13,9 +13,10 @@ namespace Duplicator.Host.Serving;
 /// <summary>
 /// <see cref="ITower"/> over the orchestrator's supervisor actor: the control API, the hot folder and the CLI ask
 /// it, and it turns the actor protocol's records into the views they show. Job options left unset take the
-/// tower's configured defaults.
+/// tower's configured defaults. With a <see cref="TowerHealth"/>, asks fail at once (<see cref="TowerFailedException"/>)
+/// once the tower has failed.
 /// </summary>
-public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan? timeout = null) : ITower, IJobSink
+public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan? timeout = null, TowerHealth? health = null) : ITower, IJobSink
 {
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(30);
 
@@ -81,7 +82,19 @@ public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan
 
     private Tower.DriveStatus[] DriveStatuses() => (Tower.DriveStatus[])Ask(Tower.GetDrives.Instance);
 
-    private object Ask(object message) => tower.Ask<object>(message, _timeout).GetAwaiter().GetResult();
+    // A failed tower (see TowerHealth) answers nothing: fail at once with the reason rather than wait for the timeout.
+    private object Ask(object message)
+    {
+        if (health?.Failure is { } failed) throw new TowerFailedException(failed);
+        try
+        {
+            return tower.Ask<object>(message, _timeout, health?.Failed ?? default).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (health?.Failure is { } why && e is OperationCanceledException or AskTimeoutException)
+        {
+            throw new TowerFailedException(why);
+        }
+    }
 
     /// <summary>A drive as the front ends show it.</summary>
     public static DriveView View(Tower.DriveStatus d) => new(d.Id, d.Url,

@@ -26,6 +26,21 @@ public static class TowerRuntime
     /// <summary>The generic host for <paramref name="config"/>; <paramref name="frontEnds"/> false runs the tower alone (in-process burn).</summary>
     public static IHost Build(TowerConfig config, bool frontEnds = true)
     {
+        // One ledger, one writer: locked before anything opens the ledger or the stash, held until the host is disposed.
+        var storageLock = StorageLock.Acquire(config, frontEnds ? $"duplicator serve, control API {config.Control.Listen}" : "duplicator burn, tower in-process");
+        try
+        {
+            return Build(config, frontEnds, storageLock);
+        }
+        catch
+        {
+            storageLock.Dispose();
+            throw;
+        }
+    }
+
+    private static IHost Build(TowerConfig config, bool frontEnds, StorageLock storageLock)
+    {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -38,6 +53,8 @@ public static class TowerRuntime
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(_ => storageLock); // a factory registration, so the container disposes it with the host
+        builder.Services.AddSingleton<TowerHealth>();
         var persistence = Persistence(config.Storage);
         var akkaLevel = level switch
         {
@@ -62,16 +79,18 @@ public static class TowerRuntime
             });
         });
         builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<ActorRegistry>(), sp.GetRequiredService<ActorSystem>(),
-            config, frontEnds, sp.GetRequiredService<ILoggerFactory>()));
+            config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();
     }
 
     /// <summary>The journal configuration for the configured storage.</summary>
-    public static Config Persistence(StorageConfig storage) =>
-        string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase)
-            ? string.IsNullOrWhiteSpace(storage.ConnectionString)
-                ? PersistenceConfig.Sqlite(storage.Path)
-                : PersistenceConfig.Sql("SQLite.MS", storage.ConnectionString)
-            : PersistenceConfig.Sql(storage.Provider, storage.ConnectionString!);
+    public static Config Persistence(StorageConfig storage)
+    {
+        if (!string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+            return PersistenceConfig.Sql(storage.Provider, storage.ConnectionString!);
+        if (string.IsNullOrWhiteSpace(storage.ConnectionString)) return PersistenceConfig.Sqlite(storage.Path);
+        if (StorageLock.LedgerFile(storage) is { } file) LedgerFile.CheckOrCreate(file); // a file that is not a ledger is refused here too
+        return PersistenceConfig.Sql("SQLite.MS", storage.ConnectionString);
+    }
 }

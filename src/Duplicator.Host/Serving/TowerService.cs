@@ -12,9 +12,9 @@ namespace Duplicator.Host.Serving;
 /// <summary>
 /// The tower host's front ends, started once the actor system is up: the HTTP/JSON control API, the hot folder
 /// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
-/// and batch changes.
+/// and batch changes. It watches the tower (<see cref="JournalWatch"/>): a ledger that fails stops the host.
 /// </summary>
-public sealed class TowerService(ActorRegistry registry, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs) : IHostedService
+public sealed class TowerService(ActorRegistry registry, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
@@ -29,7 +29,9 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var towerRef = await registry.GetAsync<TowerKey>(cancellationToken);
-        var tower = new ActorTower(towerRef, config.Defaults);
+        var tower = new ActorTower(towerRef, config.Defaults, health: health);
+        var ledgerFile = StorageLock.LedgerFile(config.Storage);
+        system.ActorOf(JournalWatch.Props(towerRef, health, ledgerFile ?? config.Storage.Provider, ledgerFile), "journal-watch");
         system.ActorOf(EventLogger.Props(_log), "event-log");
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
@@ -48,6 +50,7 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        health.MarkStopping();
         _stop.Cancel();
         if (_api != null) await _api.StopAsync(cancellationToken);
         if (_hotFolder != null) await _hotFolder.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
