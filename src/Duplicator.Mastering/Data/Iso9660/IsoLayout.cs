@@ -52,7 +52,7 @@ internal sealed class IsoLayout
     public const int PrimaryLba = 16;
     public const int JolietLba = 17;
     public const int TerminatorLba = 18;
-    private const int FirstPathTableLba = 19;
+    public const int FirstPathTableLba = 19;
 
     private IsoLayout(LayoutTree iso, LayoutTree joliet, IReadOnlyList<LayoutFile> files, long metadataSectors, long totalSectors, int renamed)
     {
@@ -82,10 +82,16 @@ internal sealed class IsoLayout
     /// <summary>
     /// Lays out <paramref name="root"/>. Names Joliet cannot hold under <paramref name="policy"/> are
     /// collected in <paramref name="problems"/> (the layout is still complete, so sizes can be reported).
+    /// A UDF bridge moves the path tables to <paramref name="firstPathTableLba"/> (the sectors before it
+    /// hold the UDF volume structures) and keeps <paramref name="tailSectors"/> after the file data (the
+    /// closing anchor); both are counted in <see cref="TotalSectors"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems)
+    public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems,
+        long firstPathTableLba = FirstPathTableLba, int tailSectors = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstPathTableLba, (long)FirstPathTableLba);
+        ArgumentOutOfRangeException.ThrowIfNegative(tailSectors);
         var files = new Dictionary<StagedFile, LayoutFile>(ReferenceEqualityComparer.Instance);
         int renamed = 0;
         var isoRoot = BuildTree(root, null, [0], joliet: false, "", policy, problems, files, ref renamed);
@@ -93,7 +99,7 @@ internal sealed class IsoLayout
         var iso = Order(isoRoot);
         var joliet = Order(jolietRoot);
 
-        long lba = FirstPathTableLba;
+        long lba = firstPathTableLba;
         foreach (var t in new[] { iso, joliet })
         {
             t.LPathTableLba = lba;
@@ -123,7 +129,7 @@ internal sealed class IsoLayout
                 ordered.Add(f);
             }
         }
-        return new IsoLayout(iso, joliet, ordered, metadata, lba, renamed);
+        return new IsoLayout(iso, joliet, ordered, metadata, lba + tailSectors, renamed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

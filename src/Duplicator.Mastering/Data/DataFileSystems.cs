@@ -1,0 +1,25 @@
+namespace Duplicator.Mastering.Data;
+
+/// <summary>
+/// The file systems a data image carries (IMAPI2's IFileSystemImage.FileSystemsToCreate, as the choices
+/// disc-publishing suites offer). The staging's AddData semantics are the same for every choice.
+/// </summary>
+public enum DataFileSystems
+{
+    /// <summary>ISO 9660 + Joliet: CD's file system, names under <see cref="JolietProperties.LongNames"/>. The default for CD.</summary>
+    Joliet,
+
+    /// <summary>
+    /// ISO 9660 + Joliet + UDF 1.02 sharing every file's data (the DVD-ROM bridge). UDF carries every
+    /// name in full (up to 255 bytes of OSTA CS0) and files of 4 GiB and more as one file; the Joliet side
+    /// cuts names to fit (<see cref="JolietNamePolicy.Truncate"/>), so every file is reachable from both
+    /// sides. The default for DVD.
+    /// </summary>
+    UdfBridge,
+
+    /// <summary>Pure UDF 2.50 with a metadata partition (BD-R/BD-RE readers). The default for BD. Not built yet.</summary>
+    Udf,
+
+    /// <summary>A UDF bridge laid out for DVD-Video players (VIDEO_TS first and contiguous). Not built yet.</summary>
+    DvdVideo,
+}
