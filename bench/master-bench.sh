@@ -31,7 +31,7 @@ echo "corpus: $corpus ($files files, $bytes bytes); $runs runs each, interleaved
 
 declare -A cmd=(
   [copy]="find '$corpus' -type f -print0 | xargs -0 cat > '$scratch/out.img'"
-  [duplicator]="dotnet '$dll' master '$corpus' -o '$scratch/out.img' --media dvd-dl > /dev/null"
+  [duplicator]="dotnet '$dll' master '$corpus' -o '$scratch/out.img' --media dvd-dl --filesystem joliet > /dev/null"
   [genisoimage]="genisoimage -quiet -J -o '$scratch/out.img' '$corpus' 2> /dev/null"
   [xorriso]="xorriso -as mkisofs --norock -J -o '$scratch/out.img' '$corpus' 2> /dev/null"
 )
