@@ -17,7 +17,10 @@ public enum DataFileSystems
     /// </summary>
     UdfBridge,
 
-    /// <summary>Pure UDF 2.50 with a metadata partition (BD-R/BD-RE readers). The default for BD. Not built yet.</summary>
+    /// <summary>
+    /// Pure UDF 2.50 (no ISO 9660): the file structures in a metadata partition with its mirror, as BD-R and
+    /// BD-RE readers expect; file data in the physical partition. Names up to 255 bytes of OSTA CS0.
+    /// </summary>
     Udf,
 
     /// <summary>A UDF bridge laid out for DVD-Video players (VIDEO_TS first and contiguous). Not built yet.</summary>

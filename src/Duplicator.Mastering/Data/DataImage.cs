@@ -23,12 +23,12 @@ public sealed class DataImage : IDiscImage
     private readonly byte[] _tail;           // the sectors after the file data (a UDF bridge's closing anchor)
     private readonly long _tailStart;        // byte offset of _tail in the image
 
-    internal DataImage(IsoLayout layout, byte[] metadata, JolietProperties properties, byte[]? tail = null, DataFileSystems fileSystems = DataFileSystems.Joliet)
+    internal DataImage(DataLayout layout, byte[] metadata, JolietProperties properties, byte[]? tail)
     {
         _metadata = metadata;
         _tail = tail ?? [];
         _tailStart = layout.TotalSectors * S - _tail.LongLength;
-        FileSystems = fileSystems;
+        FileSystems = layout.FileSystems;
         _files = [.. layout.Files];
         _starts = [.. _files.Select(f => f.Lba)];
         SectorCount = layout.TotalSectors;

@@ -142,7 +142,7 @@ public sealed class JolietStaging
             throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
         var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
         var (metadata, tail) = layout.Write(Properties, created);
-        return new DataImage(layout.Iso, metadata, Properties, tail, layout.FileSystems);
+        return new DataImage(layout, metadata, Properties, tail);
     }
 
     /// <summary>Blocks of the image of <paramref name="root"/> whatever its names (sizes do not depend on the name checks).</summary>

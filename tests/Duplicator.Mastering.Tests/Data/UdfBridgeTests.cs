@@ -7,7 +7,10 @@ using Duplicator.Mastering.Tests.Oracles;
 
 namespace Duplicator.Mastering.Tests.Data;
 
-/// <summary>ISO 9660 + Joliet + UDF 1.02 in one image, read back by independent UDF and ISO readers.</summary>
+/// <summary>
+/// ISO 9660 + Joliet + UDF 1.02 in one image (the bridge) and pure UDF 2.50 with a metadata partition, read
+/// back by independent UDF and ISO readers.
+/// </summary>
 public sealed class UdfBridgeTests : IDisposable
 {
     private readonly TempTree _src = new();
@@ -19,9 +22,9 @@ public sealed class UdfBridgeTests : IDisposable
         Directory.Delete(_out, recursive: true);
     }
 
-    private string Master(MediaKind media = MediaKind.Dvd, string name = "bridge.iso")
+    private string Master(MediaKind media = MediaKind.Dvd, string name = "bridge.iso", DataFileSystems fs = DataFileSystems.UdfBridge)
     {
-        var s = new JolietStaging(media) { FileSystems = DataFileSystems.UdfBridge, Properties = new JolietProperties(VolumeName: "BRIDGE") };
+        var s = new JolietStaging(media) { FileSystems = fs, Properties = new JolietProperties(VolumeName: "BRIDGE") };
         s.AddData(_src.Root, false);
         var image = s.Build();
         var path = Path.Combine(_out, name);
@@ -48,11 +51,13 @@ public sealed class UdfBridgeTests : IDisposable
         for (int i = 0; i < 150; i++) _src.File($"wide/{i:D3} a file name long enough to make the folder span sectors.txt", i);
     }
 
-    [Fact]
-    public void Seven_zip_extracts_the_UDF_tree_equal_to_the_source_with_every_name_in_full()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge)]
+    [InlineData(DataFileSystems.Udf)]
+    public void Seven_zip_extracts_the_UDF_tree_equal_to_the_source_with_every_name_in_full(DataFileSystems fs)
     {
         TrickyTree();
-        var image = Master();
+        var image = Master(fs: fs);
         var dir = Directory.CreateTempSubdirectory("dup-x-udf7z-").FullName;
         try
         {
@@ -67,13 +72,16 @@ public sealed class UdfBridgeTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Udfinfo_accepts_the_bridge_as_a_closed_read_only_UDF_1_02_volume_counting_every_file()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge, "1.02")]
+    [InlineData(DataFileSystems.Udf, "2.50")]
+    public void Udfinfo_accepts_the_image_as_a_closed_read_only_UDF_volume_of_its_revision_counting_every_file(DataFileSystems fs, string revision)
     {
         TrickyTree();
-        var image = Master();
+        var image = Master(fs: fs);
         var info = UdfReaders.Udfinfo(image);
-        Assert.Equal("1.02", info["udfrev"]);
+        Assert.Equal(revision, info["udfrev"]);
+        Assert.Equal(revision, info["udfwriterev"]);
         Assert.Equal("closed", info["integrity"]);
         Assert.Equal("readonly", info["accesstype"]);
         Assert.Equal("BRIDGE", info["lvid"]);
@@ -107,8 +115,10 @@ public sealed class UdfBridgeTests : IDisposable
                 .Order(StringComparer.Ordinal)];
     }
 
-    [Fact]
-    public void Udfclient_copies_an_ascii_tree_out_equal_to_the_source()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge)]
+    [InlineData(DataFileSystems.Udf)]
+    public void Udfclient_copies_an_ascii_tree_out_equal_to_the_source(DataFileSystems fs)
     {
         _src.File("a.txt", 6);
         _src.File("sub/b.bin", 100_000);
@@ -116,7 +126,7 @@ public sealed class UdfBridgeTests : IDisposable
         _src.Dir("empty");
         _src.File("sub/deeper/still/c file.bin", 9000);
         _src.File(new string('n', 200) + ".long", 700);
-        var image = Master();
+        var image = Master(fs: fs);
         var dir = Directory.CreateTempSubdirectory("dup-x-udfclient-").FullName;
         try
         {
@@ -145,12 +155,14 @@ public sealed class UdfBridgeTests : IDisposable
         Assert.Contains("docs/manual.pdf", IsoReaders.IsoInfoPaths(image));
     }
 
-    [Fact]
-    public void Reading_the_image_sector_by_sector_gives_the_bytes_WriteTo_wrote_closing_anchor_included()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge)]
+    [InlineData(DataFileSystems.Udf)]
+    public void Reading_the_image_sector_by_sector_gives_the_bytes_WriteTo_wrote_closing_anchor_included(DataFileSystems fs)
     {
         _src.File("one.bin", 10_000);
         _src.File("two/three.bin", 3 * 2048);
-        var s = new JolietStaging(MediaKind.Dvd) { FileSystems = DataFileSystems.UdfBridge };
+        var s = new JolietStaging(MediaKind.Dvd) { FileSystems = fs };
         s.AddData(_src.Root, false);
         var image = s.Build();
         var path = Path.Combine(_out, "r.iso");
@@ -170,13 +182,15 @@ public sealed class UdfBridgeTests : IDisposable
         Assert.Equal(2, BitConverter.ToUInt16(written.AsSpan(256 * 2048)));
     }
 
-    [Fact]
-    public void A_name_over_255_bytes_of_CS0_is_BadJolietName_listing_every_path_and_nothing_is_staged()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge)]
+    [InlineData(DataFileSystems.Udf)]
+    public void A_name_over_255_bytes_of_CS0_is_BadJolietName_listing_every_path_and_nothing_is_staged(DataFileSystems fs)
     {
         _src.Text(new string('b', 255) + "/ok.txt", "x");             // 255 characters: 256 bytes
         _src.Text("sub/" + new string('c', 254), "y");                  // 254 characters: fits (255 bytes)
         _src.Text("sub/\u65E5" + new string('z', 127), "z");           // 128 UTF-16 units: 257 bytes (130 of UTF-8)
-        var s = new JolietStaging(MediaKind.Dvd) { FileSystems = DataFileSystems.UdfBridge };
+        var s = new JolietStaging(MediaKind.Dvd) { FileSystems = fs };
         long before = s.UsedDataBlocks;
         var e = Assert.Throws<ImapiException>(() => s.AddData(_src.Root, false));
         Assert.Equal(ImapiError.BadJolietName, e.Code);
@@ -201,14 +215,49 @@ public sealed class UdfBridgeTests : IDisposable
     }
 
     [Fact]
+    public void A_UDF_2_50_image_has_no_ISO_9660_and_its_metadata_mirror_is_an_exact_copy_of_the_metadata_file()
+    {
+        _src.File("a.bin", 5000);
+        _src.File("b/c.bin", 100);
+        var image = File.ReadAllBytes(Master(MediaKind.Bd25, "pure.iso", DataFileSystems.Udf));
+        Assert.False(image.AsSpan(16 * 2048 + 1, 5).SequenceEqual("CD001"u8), "a pure UDF image carries no ISO 9660 descriptor");
+        Assert.True(image.AsSpan(16 * 2048 + 1, 5).SequenceEqual("BEA01"u8));
+        Assert.True(image.AsSpan(17 * 2048 + 1, 5).SequenceEqual("NSR03"u8));
+        // ECMA-167 3/10.6 + UDF 2.50 2.2.10, read from the main sequence's LVD (sector 35): the second map is the metadata map
+        var lvd = image.AsSpan(35 * 2048);
+        Assert.Equal(6, BitConverter.ToUInt16(lvd));
+        var map = lvd[(440 + 6)..];
+        Assert.Equal(2, map[0]);
+        Assert.True(map[5..28].StartsWith("*UDF Metadata Partition"u8));
+        long partition = 257;
+        uint fileEntry = BitConverter.ToUInt32(map[40..]), mirrorEntry = BitConverter.ToUInt32(map[44..]);
+        var (mainAt, mainLength) = Extent(fileEntry, 250);
+        var (mirrorAt, mirrorLength) = Extent(mirrorEntry, 251);
+        Assert.Equal(mainLength, mirrorLength);
+        Assert.NotEqual(mainAt, mirrorAt);
+        Assert.True(image.AsSpan((int)((partition + mainAt) * 2048), (int)mainLength).SequenceEqual(image.AsSpan((int)((partition + mirrorAt) * 2048), (int)mirrorLength)));
+        Assert.Equal(256, BitConverter.ToUInt16(image.AsSpan((int)((partition + mainAt) * 2048)))); // the FSD opens the metadata partition
+
+        (long Block, long Length) Extent(uint entryBlock, byte fileType)
+        {
+            var fe = image.AsSpan((int)((partition + entryBlock) * 2048));
+            Assert.Equal(261, BitConverter.ToUInt16(fe));   // 4/14.9 file entry
+            Assert.Equal(fileType, fe[16 + 11]);            // 4/14.6.6 file type
+            return (BitConverter.ToUInt32(fe[(176 + 4)..]), BitConverter.ToUInt32(fe[176..]) & 0x3FFF_FFFF);
+        }
+    }
+
+    [Fact]
     public void Descriptor_CRC_is_CRC_ITU_T_with_initial_zero()
     {
         // The standard check value of CRC-16/XMODEM (poly 0x1021, init 0, no reflection) over "123456789".
         Assert.Equal(0x31C3, UdfStructures.Crc("123456789"u8));
     }
 
-    [Fact]
-    public void A_sparse_5_GiB_file_is_one_UDF_file_read_back_whole_and_the_image_stays_sparse()
+    [Theory]
+    [InlineData(DataFileSystems.UdfBridge)]
+    [InlineData(DataFileSystems.Udf)]
+    public void A_sparse_5_GiB_file_is_one_UDF_file_read_back_whole_and_the_image_stays_sparse(DataFileSystems fs)
     {
         const long size = 5L * 1024 * 1024 * 1024 + 4321;
         var big = Path.Combine(_src.Root, "five GiB.bin");
@@ -222,17 +271,17 @@ public sealed class UdfBridgeTests : IDisposable
             }
         }
         _src.Text("small.txt", "beside the big one");
-        var image = Master(MediaKind.DvdDl, "big.iso");
+        var image = Master(fs == DataFileSystems.Udf ? MediaKind.Bd25 : MediaKind.DvdDl, "big.iso", fs);
         Assert.True(AllocatedBytes(image) < 64L * 1024 * 1024, $"image allocates {AllocatedBytes(image)} bytes: not sparse");
         Assert.Equal("2", UdfReaders.Udfinfo(image)["numfiles"]);
 
         byte[] expected;
-        using (var fs = File.OpenRead(big)) expected = SHA256.HashData(fs);
+        using (var source = File.OpenRead(big)) expected = SHA256.HashData(source);
         foreach (var (tool, args) in new (string, string[])[]
         {
             ("7z", ["x", "-tudf", "-so", image, "five GiB.bin"]),
             ("7z", ["x", "-tiso", "-so", image, "five GiB.bin"]),
-        })
+        }.Take(fs == DataFileSystems.UdfBridge ? 2 : 1))
         {
             byte[]? actual = null;
             long count = 0;

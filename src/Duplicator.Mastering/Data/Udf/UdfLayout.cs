@@ -40,8 +40,9 @@ internal sealed class UdfNode(StagedNode source, UdfNode? parent, byte[] identif
 /// </summary>
 internal sealed class UdfLayout
 {
-    private UdfLayout(UdfNode root, List<UdfNode> directories, List<UdfNode> files, long sectors)
+    private UdfLayout(UdfNode root, List<UdfNode> directories, List<UdfNode> files, long sectors, ushort revision)
     {
+        Revision = revision;
         Root = root;
         Directories = directories;
         Files = files;
@@ -49,6 +50,12 @@ internal sealed class UdfLayout
     }
 
     public UdfNode Root { get; }
+
+    /// <summary>0x0102 (the bridge: file structures and data in one partition) or 0x0250 (file structures in the metadata partition).</summary>
+    public ushort Revision { get; }
+
+    /// <summary>UDF 2.50: file entries, FIDs and the FSD are in the metadata partition, file data in the physical one.</summary>
+    public bool HasMetadataPartition => Revision >= UdfStructures.Revision250;
 
     /// <summary>Folders, breadth-first (a folder after its parent).</summary>
     public IReadOnlyList<UdfNode> Directories { get; }
@@ -67,8 +74,9 @@ internal sealed class UdfLayout
     /// CS0) and files too large for one file entry are listed in <paramref name="problems"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static UdfLayout Measure(StagedDirectory root, List<string> problems)
+    public static UdfLayout Measure(StagedDirectory root, List<string> problems, ushort revision = UdfStructures.Revision102)
     {
+        int maxAds = revision >= UdfStructures.Revision250 ? UdfStructures.MaxLongAdsPerEntry : UdfStructures.MaxAdsPerEntry;
         var top = new UdfNode(root, null, []);
         var dirs = new List<UdfNode>();
         var files = new List<UdfNode>();
@@ -96,8 +104,8 @@ internal sealed class UdfLayout
                 if (c is StagedDirectory) queue.Enqueue((child, childPath));
                 else
                 {
-                    if (UdfStructures.AdCount((ulong)((StagedFile)c).Size) > UdfStructures.MaxAdsPerEntry)
-                        problems.Add($"{childPath} ({((StagedFile)c).Size} bytes: one UDF file entry holds at most {(long)UdfStructures.MaxAdsPerEntry * UdfStructures.MaxExtentBytes})");
+                    if (UdfStructures.AdCount((ulong)((StagedFile)c).Size) > maxAds)
+                        problems.Add($"{childPath} ({((StagedFile)c).Size} bytes: one UDF file entry holds at most {(long)maxAds * UdfStructures.MaxExtentBytes})");
                     files.Add(child);
                     blocks++;
                 }
@@ -105,13 +113,13 @@ internal sealed class UdfLayout
             node.DirectoryBytes = bytes;
             blocks += 1 + node.DirectorySectors;
         }
-        return new UdfLayout(top, dirs, files, blocks);
+        return new UdfLayout(top, dirs, files, blocks, revision);
     }
 
     /// <summary>
-    /// Assigns partition blocks: file structures from block 0, file data where the ISO layout put it
-    /// (<paramref name="fileSector"/> gives a non-empty file's first sector, <paramref name="partitionStart"/>
-    /// the partition's). Returns the next free partition block, which must equal <see cref="MetadataBlocks"/>.
+    /// Assigns blocks: file structures from block 0 of their partition, file data where the data layout put
+    /// it (<paramref name="fileSector"/> gives a non-empty file's first sector, <paramref name="partitionStart"/>
+    /// the physical partition's). Returns the next free block, which must equal <see cref="MetadataBlocks"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Assign(long partitionStart, Func<StagedFile, long> fileSector)
@@ -131,7 +139,7 @@ internal sealed class UdfLayout
                 c.EntryBlock = block++;
                 var f = (StagedFile)c.Source;
                 c.DataBlock = f.Size == 0 ? 0 : fileSector(f) - partitionStart;
-                if (f.Size != 0 && c.DataBlock < MetadataBlocks)
+                if (f.Size != 0 && !HasMetadataPartition && c.DataBlock < MetadataBlocks)
                     throw new InvalidOperationException($"{f.SourcePath}: data at partition block {c.DataBlock}, inside the file structures");
             }
         }

@@ -12,11 +12,14 @@ internal static class UdfStructures
 {
     public const int SectorSize = 2048;
 
-    /// <summary>NSR02 descriptors carry tag version 2 (3/7.2.2; UDF 1.02 2.2.1).</summary>
-    public const ushort DescriptorVersion = 2;
+    /// <summary>UDF 1.02 as a revision number (UDF 2.1.5.3): the bridge's revision.</summary>
+    public const ushort Revision102 = 0x0102;
 
-    /// <summary>UDF 1.02 as a revision number (UDF 2.1.5.3).</summary>
-    public const ushort UdfRevision = 0x0102;
+    /// <summary>UDF 2.50 (metadata partition): the BD revision.</summary>
+    public const ushort Revision250 = 0x0250;
+
+    /// <summary>NSR02 descriptors carry tag version 2, NSR03 (UDF 2.00 on) version 3 (3/7.2.2; UDF 2.2.1).</summary>
+    public static ushort TagVersionOf(ushort revision) => revision >= 0x0200 ? (ushort)3 : (ushort)2;
 
     /// <summary>Largest extent a short_ad can hold as a whole number of blocks: the length field has 30 bits (4/14.14.1.1).</summary>
     public const long MaxExtentBytes = 0x3FFF_F800;
@@ -118,11 +121,8 @@ internal static class UdfStructures
     private const int LvidContentsUse = 40;        // logical volume header descriptor (4/14.15): next unique id
     private const int LvidPartitionCount = 72;
     private const int LvidImplUseLength = 76;
-    private const int LvidFreeSpace = 80;
-    private const int LvidSize = 84;
-    private const int LvidImplUse = 88;            // regid, files, directories, min read, min write, max write
-    private const int LvidImplUseBytes = 46;
-    private const int LvidLength = LvidImplUse + LvidImplUseBytes;
+    private const int LvidTables = 80;             // free space table, then size table, 4 bytes per partition
+    private const int LvidImplUseBytes = 46;       // regid, files, directories, min read, min write, max write
 
     // 4/14.1: file set descriptor
     private const int FsdRecordingTime = 16;
@@ -194,6 +194,8 @@ internal static class UdfStructures
     private static ReadOnlySpan<byte> LvInfoId => "*UDF LV Info"u8;
     private static ReadOnlySpan<byte> ImplementationId => "*Duplicator"u8;
     private static ReadOnlySpan<byte> Nsr02 => "+NSR02"u8;
+    private static ReadOnlySpan<byte> Nsr03 => "+NSR03"u8;
+    private static ReadOnlySpan<byte> MetadataPartitionId => "*UDF Metadata Partition"u8;
 
     /// <summary>UDF 6.3 OS class 4 = UNIX, identifier 5 = Linux.</summary>
     private const byte OsClassUnix = 4, OsLinux = 5;
@@ -218,10 +220,10 @@ internal static class UdfStructures
     /// the CRC over the bytes after the tag (3/7.2.6), then the checksum of the tag bytes 0-3 and 5-15 (3/7.2.3).
     /// <paramref name="location"/> is the sector (volume structures) or the partition block (file structures) holding it.
     /// </summary>
-    public static void WriteTag(Span<byte> d, ushort identifier, uint location)
+    public static void WriteTag(Span<byte> d, ushort identifier, uint location, ushort revision)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagIdentifier..], identifier);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[TagVersion..], DescriptorVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[TagVersion..], TagVersionOf(revision));
         d[TagChecksum] = 0;
         d[TagChecksum + 1] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagSerial..], 1);
@@ -260,20 +262,20 @@ internal static class UdfStructures
     }
 
     /// <summary>UDF 2.1.5.3: domain identifier suffix (revision, domain flags 0).</summary>
-    private static void WriteDomainId(Span<byte> b)
+    private static void WriteDomainId(Span<byte> b, ushort revision)
     {
         Span<byte> suffix = stackalloc byte[8];
         suffix.Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(suffix, UdfRevision);
+        BinaryPrimitives.WriteUInt16LittleEndian(suffix, revision);
         WriteRegid(b, DomainId, suffix);
     }
 
     /// <summary>UDF 2.1.5.3: "UDF identifier" suffix (revision, OS class, OS identifier).</summary>
-    private static void WriteUdfId(Span<byte> b, ReadOnlySpan<byte> id)
+    private static void WriteUdfId(Span<byte> b, ReadOnlySpan<byte> id, ushort revision)
     {
         Span<byte> suffix = stackalloc byte[8];
         suffix.Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(suffix, UdfRevision);
+        BinaryPrimitives.WriteUInt16LittleEndian(suffix, revision);
         suffix[2] = OsClassUnix;
         suffix[3] = OsLinux;
         WriteRegid(b, id, suffix);
@@ -318,14 +320,21 @@ internal static class UdfStructures
         BinaryPrimitives.WriteUInt32LittleEndian(b[4..], block);
     }
 
-    /// <summary>4/14.14.2: long_ad in partition reference 0.</summary>
-    private static void WriteLongAd(Span<byte> b, uint lengthBytes, uint block)
+    /// <summary>
+    /// 4/14.14.2: long_ad in partition reference <paramref name="partition"/>; UDF 2.00 on puts the
+    /// target's unique id (low 32 bits) in bytes 12-15 of its implementation use (UDF 2.3.4.3).
+    /// </summary>
+    public static void WriteLongAd(Span<byte> b, uint lengthBytes, uint block, ushort partition = 0, uint uniqueId = 0)
     {
-        b[..16].Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(b, lengthBytes);
+        b[..LongAdLength].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(b, lengthBytes & 0x3FFF_FFFF);
         BinaryPrimitives.WriteUInt32LittleEndian(b[4..], block);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[8..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[8..], partition);
+        BinaryPrimitives.WriteUInt32LittleEndian(b[12..], uniqueId);
     }
+
+    /// <summary>Long allocation descriptor size (4/14.14.2).</summary>
+    public const int LongAdLength = 16;
 
     /// <summary>3/7.1 extent_ad: length in bytes, then location.</summary>
     private static void WriteExtentAd(Span<byte> b, uint lengthBytes, uint sector)
@@ -382,18 +391,43 @@ internal static class UdfStructures
     }
 
     /// <summary>3/10.2: anchor volume descriptor pointer (UDF 2.2.3).</summary>
-    public static void WriteAnchor(Span<byte> b, uint sector, uint mainSector, uint reserveSector, uint sequenceBytes)
+    public static void WriteAnchor(Span<byte> b, uint sector, uint mainSector, uint reserveSector, uint sequenceBytes, ushort revision)
     {
         var d = b[..AvdpLength];
         d.Clear();
         WriteExtentAd(d[AvdpMainExtent..], sequenceBytes, mainSector);
         WriteExtentAd(d[AvdpReserveExtent..], sequenceBytes, reserveSector);
-        WriteTag(d, TagAnchor, sector);
+        WriteTag(d, TagAnchor, sector, revision);
     }
 
-    /// <summary>What the volume descriptors say about the volume.</summary>
+    /// <summary>
+    /// What the volume descriptors say about the volume. Revision: 0x0102 (bridge) or 0x0250 (metadata
+    /// partition); Metadata, UDF 2.50 only: the metadata partition's file entries and size, in physical partition blocks.
+    /// </summary>
     public sealed record VolumeFields(string VolumeId, string VolumeSetId, DateTime Created, uint PartitionStart, uint PartitionLength,
-        uint FsdBlock, uint IntegritySector, uint IntegrityBytes, int Files, int Directories, ulong NextUniqueId);
+        uint FsdBlock, uint IntegritySector, uint IntegrityBytes, int Files, int Directories, ulong NextUniqueId,
+        ushort Revision, MetadataPartition? Metadata);
+
+    /// <summary>
+    /// UDF 2.50 2.2.10: where the metadata file and its mirror have their file entries (physical partition
+    /// blocks) and how many blocks the metadata partition has.
+    /// </summary>
+    public sealed record MetadataPartition(uint FileEntryBlock, uint MirrorEntryBlock, uint ContentBlock, uint MirrorContentBlock, uint Blocks);
+
+    /// <summary>UDF 2.50 2.2.10: allocation and alignment unit of BD (one 32-sector ECC cluster).</summary>
+    public const int MetadataUnitBlocks = 32;
+
+    // UDF 2.50 2.2.10: type 2 partition map of the metadata partition
+    private const int MetaMapLength = 64;
+    private const int MetaMapTypeId = 4;           // regid "*UDF Metadata Partition"
+    private const int MetaMapVolumeSequence = 36;
+    private const int MetaMapPartition = 38;
+    private const int MetaMapFile = 40;
+    private const int MetaMapMirror = 44;
+    private const int MetaMapBitmap = 48;          // 0xFFFFFFFF: no bitmap (read-only)
+    private const int MetaMapAllocationUnit = 52;
+    private const int MetaMapAlignmentUnit = 56;
+    private const int MetaMapFlags = 58;           // bit 0: the mirror is a duplicate
 
     /// <summary>
     /// Writes a volume descriptor sequence (3/8.4.2; UDF 2.2.2-2.2.7): PVD, IUVD, PD, LVD, USD, TD in six
@@ -420,36 +454,38 @@ internal static class UdfStructures
         WriteImplementationId(pvd[PvdApplicationId..]);
         WriteTimestamp(pvd[PvdRecordingTime..], f.Created);
         WriteImplementationId(pvd[PvdImplementationId..]);
-        WriteTag(pvd, TagPrimaryVolume, firstSector);
+        WriteTag(pvd, TagPrimaryVolume, firstSector, f.Revision);
 
         var iuvd = b.Slice(SectorSize, IuvdLength);
         BinaryPrimitives.WriteUInt32LittleEndian(iuvd[IuvdSequenceNumber..], vdsn++);
-        WriteUdfId(iuvd[IuvdImplementationId..], LvInfoId);
+        WriteUdfId(iuvd[IuvdImplementationId..], LvInfoId, f.Revision);
         WriteCharspec(iuvd[IuvdLviCharset..]);
         WriteDString(iuvd.Slice(IuvdLogicalVolumeId, 128), f.VolumeId);
         WriteImplementationId(iuvd[IuvdLvInfoImplementationId..]);
-        WriteTag(iuvd, TagImplementationUse, firstSector + 1);
+        WriteTag(iuvd, TagImplementationUse, firstSector + 1, f.Revision);
 
         var pd = b.Slice(2 * SectorSize, PdDescriptorLength);
         BinaryPrimitives.WriteUInt32LittleEndian(pd[PdSequenceNumber..], vdsn++);
         BinaryPrimitives.WriteUInt16LittleEndian(pd[PdFlags..], 1); // allocated
         BinaryPrimitives.WriteUInt16LittleEndian(pd[PdNumber..], 0);
-        WriteRegid(pd[PdContents..], Nsr02, default);
+        WriteRegid(pd[PdContents..], f.Revision >= 0x0200 ? Nsr03 : Nsr02, default);
         BinaryPrimitives.WriteUInt32LittleEndian(pd[PdAccessType..], AccessReadOnly);
         BinaryPrimitives.WriteUInt32LittleEndian(pd[PdStart..], f.PartitionStart);
         BinaryPrimitives.WriteUInt32LittleEndian(pd[PdLength..], f.PartitionLength);
         WriteImplementationId(pd[PdImplementationId..]);
-        WriteTag(pd, TagPartition, firstSector + 2);
+        WriteTag(pd, TagPartition, firstSector + 2, f.Revision);
 
-        var lvd = b.Slice(3 * SectorSize, LvdPartitionMaps + Type1MapLength);
+        int maps = f.Metadata is null ? Type1MapLength : Type1MapLength + MetaMapLength;
+        var lvd = b.Slice(3 * SectorSize, LvdPartitionMaps + maps);
         BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdSequenceNumber..], vdsn++);
         WriteCharspec(lvd[LvdDescriptorCharset..]);
         WriteDString(lvd.Slice(LvdLogicalVolumeId, 128), f.VolumeId);
         BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdBlockSize..], SectorSize);
-        WriteDomainId(lvd[LvdDomainId..]);
-        WriteLongAd(lvd[LvdContentsUse..], 2 * SectorSize, f.FsdBlock);
-        BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdMapTableLength..], Type1MapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdMapCount..], 1);
+        WriteDomainId(lvd[LvdDomainId..], f.Revision);
+        // the file set lives in the metadata partition (reference 1) when there is one
+        WriteLongAd(lvd[LvdContentsUse..], 2 * SectorSize, f.FsdBlock, f.Metadata is null ? (ushort)0 : (ushort)1);
+        BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdMapTableLength..], (uint)maps);
+        BinaryPrimitives.WriteUInt32LittleEndian(lvd[LvdMapCount..], f.Metadata is null ? 1u : 2u);
         WriteImplementationId(lvd[LvdImplementationId..]);
         WriteExtentAd(lvd[LvdIntegrityExtent..], f.IntegrityBytes, f.IntegritySector);
         // 3/10.7.2: type 1 partition map: volume sequence 1, partition 0
@@ -457,49 +493,67 @@ internal static class UdfStructures
         lvd[LvdPartitionMaps + 1] = Type1MapLength;
         BinaryPrimitives.WriteUInt16LittleEndian(lvd[(LvdPartitionMaps + 2)..], 1);
         BinaryPrimitives.WriteUInt16LittleEndian(lvd[(LvdPartitionMaps + 4)..], 0);
-        WriteTag(lvd, TagLogicalVolume, firstSector + 3);
+        if (f.Metadata is { } m)
+        {
+            var map = lvd.Slice(LvdPartitionMaps + Type1MapLength, MetaMapLength);
+            map[0] = 2;
+            map[1] = MetaMapLength;
+            WriteUdfId(map[MetaMapTypeId..], MetadataPartitionId, f.Revision);
+            BinaryPrimitives.WriteUInt16LittleEndian(map[MetaMapVolumeSequence..], 1);
+            BinaryPrimitives.WriteUInt16LittleEndian(map[MetaMapPartition..], 0);
+            BinaryPrimitives.WriteUInt32LittleEndian(map[MetaMapFile..], m.FileEntryBlock);
+            BinaryPrimitives.WriteUInt32LittleEndian(map[MetaMapMirror..], m.MirrorEntryBlock);
+            BinaryPrimitives.WriteUInt32LittleEndian(map[MetaMapBitmap..], 0xFFFF_FFFF);
+            BinaryPrimitives.WriteUInt32LittleEndian(map[MetaMapAllocationUnit..], MetadataUnitBlocks);
+            BinaryPrimitives.WriteUInt16LittleEndian(map[MetaMapAlignmentUnit..], MetadataUnitBlocks);
+            map[MetaMapFlags] = 1;
+        }
+        WriteTag(lvd, TagLogicalVolume, firstSector + 3, f.Revision);
 
         var usd = b.Slice(4 * SectorSize, UsdLength);
         BinaryPrimitives.WriteUInt32LittleEndian(usd[UsdSequenceNumber..], vdsn);
-        WriteTag(usd, TagUnallocatedSpace, firstSector + 4);
+        WriteTag(usd, TagUnallocatedSpace, firstSector + 4, f.Revision);
 
-        WriteTerminating(b.Slice(5 * SectorSize, SectorSize), firstSector + 5);
+        WriteTerminating(b.Slice(5 * SectorSize, SectorSize), firstSector + 5, f.Revision);
     }
 
     /// <summary>3/10.9 (and 4/14.2): terminating descriptor.</summary>
-    public static void WriteTerminating(Span<byte> b, uint location)
+    public static void WriteTerminating(Span<byte> b, uint location, ushort revision)
     {
         var d = b[..512];
         d.Clear();
-        WriteTag(d, TagTerminating, location);
+        WriteTag(d, TagTerminating, location, revision);
     }
 
     /// <summary>3/10.10 + UDF 2.2.6: a closed logical volume integrity descriptor for one read-only partition.</summary>
     public static void WriteIntegrity(Span<byte> b, uint sector, VolumeFields f)
     {
-        var d = b[..LvidLength];
+        int partitions = f.Metadata is null ? 1 : 2; // one entry per partition map (3/10.10.6)
+        int implUse = LvidTables + 8 * partitions;
+        var d = b[..(implUse + LvidImplUseBytes)];
         d.Clear();
         WriteTimestamp(d[LvidRecordingTime..], f.Created);
         BinaryPrimitives.WriteUInt32LittleEndian(d[LvidIntegrityType..], 1);
         BinaryPrimitives.WriteUInt64LittleEndian(d[LvidContentsUse..], f.NextUniqueId);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[LvidPartitionCount..], 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[LvidPartitionCount..], (uint)partitions);
         BinaryPrimitives.WriteUInt32LittleEndian(d[LvidImplUseLength..], LvidImplUseBytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[LvidFreeSpace..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[LvidSize..], f.PartitionLength);
-        var iu = d[LvidImplUse..];
+        // free space 0 everywhere (read-only); sizes: the physical partition, then the metadata partition
+        BinaryPrimitives.WriteUInt32LittleEndian(d[(LvidTables + 4 * partitions)..], f.PartitionLength);
+        if (f.Metadata is { } m) BinaryPrimitives.WriteUInt32LittleEndian(d[(LvidTables + 4 * partitions + 4)..], m.Blocks);
+        var iu = d[implUse..];
         WriteImplementationId(iu);
         BinaryPrimitives.WriteUInt32LittleEndian(iu[32..], (uint)f.Files);
         BinaryPrimitives.WriteUInt32LittleEndian(iu[36..], (uint)f.Directories);
-        BinaryPrimitives.WriteUInt16LittleEndian(iu[40..], UdfRevision); // minimum read revision
-        BinaryPrimitives.WriteUInt16LittleEndian(iu[42..], UdfRevision); // minimum write revision
-        BinaryPrimitives.WriteUInt16LittleEndian(iu[44..], UdfRevision); // maximum write revision
-        WriteTag(d, TagIntegrity, sector);
+        BinaryPrimitives.WriteUInt16LittleEndian(iu[40..], f.Revision); // minimum read revision
+        BinaryPrimitives.WriteUInt16LittleEndian(iu[42..], f.Revision); // minimum write revision
+        BinaryPrimitives.WriteUInt16LittleEndian(iu[44..], f.Revision); // maximum write revision
+        WriteTag(d, TagIntegrity, sector, f.Revision);
     }
 
     // ---------------------------------------------------------------- file structures
 
     /// <summary>4/14.1 + UDF 2.3.2: file set descriptor at partition block <paramref name="block"/>.</summary>
-    public static void WriteFileSet(Span<byte> b, uint block, string volumeId, DateTime created, uint rootBlock)
+    public static void WriteFileSet(Span<byte> b, uint block, string volumeId, DateTime created, uint rootBlock, ushort revision, ushort partition)
     {
         var d = b[..FsdLength];
         d.Clear();
@@ -512,16 +566,17 @@ internal static class UdfStructures
         WriteDString(d.Slice(FsdLogicalVolumeId, 128), volumeId);
         WriteCharspec(d[FsdFileSetCharset..]);
         WriteDString(d.Slice(FsdFileSetId, 32), volumeId);
-        WriteLongAd(d[FsdRootIcb..], SectorSize, rootBlock);
-        WriteDomainId(d[FsdDomainId..]);
-        WriteTag(d, TagFileSet, block);
+        WriteLongAd(d[FsdRootIcb..], SectorSize, rootBlock, partition);
+        WriteDomainId(d[FsdDomainId..], revision);
+        WriteTag(d, TagFileSet, block, revision);
     }
 
     /// <summary>Length of a file identifier descriptor: 38 bytes + identifier, padded to a multiple of 4 (4/14.4.9).</summary>
     public static int FidLength(int identifierBytes) => (FidFixed + identifierBytes + 3) & ~3;
 
     /// <summary>Writes one FID (4/14.4) pointing at the file entry in <paramref name="icbBlock"/>; returns its length.</summary>
-    public static int WriteFid(Span<byte> b, uint block, byte characteristics, ReadOnlySpan<byte> identifier, uint icbBlock)
+    public static int WriteFid(Span<byte> b, uint block, byte characteristics, ReadOnlySpan<byte> identifier, uint icbBlock,
+        ushort revision, ushort partition, ulong uniqueId)
     {
         int len = FidLength(identifier.Length);
         var d = b[..len];
@@ -529,15 +584,25 @@ internal static class UdfStructures
         BinaryPrimitives.WriteUInt16LittleEndian(d[FidVersion..], 1);
         d[FidCharacteristics] = characteristics;
         d[FidIdentifierLength] = checked((byte)identifier.Length);
-        WriteLongAd(d[FidIcb..], SectorSize, icbBlock);
+        WriteLongAd(d[FidIcb..], SectorSize, icbBlock, partition, revision >= 0x0200 ? (uint)uniqueId : 0);
         BinaryPrimitives.WriteUInt16LittleEndian(d[FidImplUseLength..], 0);
         identifier.CopyTo(d[FidFixed..]);
-        WriteTag(d, TagFileIdentifier, block);
+        WriteTag(d, TagFileIdentifier, block, revision);
         return len;
     }
 
-    /// <summary>What a file entry records.</summary>
-    public readonly record struct FileEntryFields(bool Directory, ushort LinkCount, ulong Size, ulong UniqueId, DateTime Modified);
+    /// <summary>
+    /// What a file entry records. FileType (4/14.6.6): 4 folder, 5 file; UDF 2.50 2.2.13: 250 metadata file,
+    /// 251 its mirror. DataPartition null: short_ads in the entry's own partition; else long_ads into that partition reference.
+    /// </summary>
+    public readonly record struct FileEntryFields(byte FileType, ushort LinkCount, ulong Size, ulong UniqueId, DateTime Modified,
+        ushort Revision, ushort? DataPartition = null)
+    {
+        public bool Directory => FileType == FileTypeDirectory;
+    }
+
+    public const byte FileTypeMetadata = 250;
+    public const byte FileTypeMetadataMirror = 251;
 
     /// <summary>
     /// Writes a file entry (4/14.9; UDF 2.3.6) at partition block <paramref name="block"/> whose data is the
@@ -547,7 +612,8 @@ internal static class UdfStructures
     public static int WriteFileEntry(Span<byte> b, uint block, FileEntryFields f, uint dataBlock)
     {
         int ads = AdCount(f.Size);
-        int len = FeFixed + ads * ShortAdLength;
+        int adLength = f.DataPartition is null ? ShortAdLength : LongAdLength;
+        int len = FeFixed + ads * adLength;
         if (len > SectorSize)
             throw new InvalidOperationException($"file entry of {ads} extents does not fit one block");
         var d = b[..len];
@@ -555,8 +621,8 @@ internal static class UdfStructures
         var icb = d[FeIcbTag..];
         BinaryPrimitives.WriteUInt16LittleEndian(icb[IcbStrategy..], 4);
         BinaryPrimitives.WriteUInt16LittleEndian(icb[IcbMaxEntries..], 1);
-        icb[IcbFileType] = f.Directory ? FileTypeDirectory : FileTypeFile;
-        BinaryPrimitives.WriteUInt16LittleEndian(icb[IcbFlags..], 0); // short_ad
+        icb[IcbFileType] = f.FileType;
+        BinaryPrimitives.WriteUInt16LittleEndian(icb[IcbFlags..], f.DataPartition is null ? (ushort)0 : (ushort)1); // short_ad / long_ad
         BinaryPrimitives.WriteUInt32LittleEndian(d[FeUid..], NoId);
         BinaryPrimitives.WriteUInt32LittleEndian(d[FeGid..], NoId);
         BinaryPrimitives.WriteUInt32LittleEndian(d[FePermissions..], f.Directory ? PermissionsDirectory : PermissionsFile);
@@ -570,29 +636,34 @@ internal static class UdfStructures
         WriteImplementationId(d[FeImplementationId..]);
         BinaryPrimitives.WriteUInt64LittleEndian(d[FeUniqueId..], f.UniqueId);
         BinaryPrimitives.WriteUInt32LittleEndian(d[FeEaLength..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[FeAdLength..], (uint)(ads * ShortAdLength));
+        BinaryPrimitives.WriteUInt32LittleEndian(d[FeAdLength..], (uint)(ads * adLength));
         ulong left = f.Size;
         uint at = dataBlock;
         for (int i = 0; i < ads; i++)
         {
             uint n = (uint)Math.Min((ulong)MaxExtentBytes, left);
-            WriteShortAd(d[(FeFixed + i * ShortAdLength)..], n, at);
+            if (f.DataPartition is { } p) WriteLongAd(d[(FeFixed + i * adLength)..], n, at, p);
+            else WriteShortAd(d[(FeFixed + i * adLength)..], n, at);
             at += (uint)(MaxExtentBytes / SectorSize);
             left -= n;
         }
-        WriteTag(d, TagFileEntry, block);
+        WriteTag(d, TagFileEntry, block, f.Revision);
         return len;
     }
 
     /// <summary>short_ads a file of <paramref name="size"/> bytes needs (none when empty).</summary>
     public static int AdCount(ulong size) => (int)((size + (ulong)MaxExtentBytes - 1) / (ulong)MaxExtentBytes);
 
-    /// <summary>The most extents one file entry block holds: the largest file is this many times <see cref="MaxExtentBytes"/>.</summary>
+    /// <summary>The most short_ads one file entry block holds: the largest file is this many times <see cref="MaxExtentBytes"/>.</summary>
     public const int MaxAdsPerEntry = (SectorSize - FeFixed) / ShortAdLength;
+
+    /// <summary>The same with long_ads (files of a UDF 2.50 volume).</summary>
+    public const int MaxLongAdsPerEntry = (SectorSize - FeFixed) / LongAdLength;
 
     /// <summary>Identifiers of the volume recognition sequence (2/9.1.2, 3/9.1.2).</summary>
     public static ReadOnlySpan<byte> Bea01 => "BEA01"u8;
     public static ReadOnlySpan<byte> Nsr02Vsd => "NSR02"u8;
+    public static ReadOnlySpan<byte> Nsr03Vsd => "NSR03"u8;
     public static ReadOnlySpan<byte> Tea01 => "TEA01"u8;
 
     /// <summary>Encoding helper for volume set ids (UDF 2.2.2.5: the first 16 characters unique, hex digits).</summary>

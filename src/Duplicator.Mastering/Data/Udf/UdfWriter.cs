@@ -35,43 +35,85 @@ internal static class UdfWriter
     /// <summary>Sectors after the file data: the closing anchor.</summary>
     public const int TailSectors = 1;
 
+    /// <summary>UDF 2.50 without ISO 9660: the recognition sequence starts at sector 16 (2/8.3).</summary>
+    public const int PureRecognitionLba = 16;
+
+    /// <summary>
+    /// UDF 2.50 (pure UDF for BD): physical partition blocks of the metadata file's entry, its mirror's,
+    /// and where the metadata content starts (one allocation unit in, UDF 2.50 2.2.10).
+    /// </summary>
+    public const int MetadataEntryBlock = 0, MirrorEntryBlock = 1, MetadataContentBlock = UdfStructures.MetadataUnitBlocks;
+
+    /// <summary>Blocks of the metadata partition for <paramref name="udf"/>: its file structures rounded up to whole allocation units.</summary>
+    public static long MetadataPartitionBlocks(UdfLayout udf) =>
+        (udf.MetadataBlocks + UdfStructures.MetadataUnitBlocks - 1) / UdfStructures.MetadataUnitBlocks * UdfStructures.MetadataUnitBlocks;
+
+    /// <summary>UDF 2.50: sectors from the partition start to the first file's data (entries, metadata, mirror).</summary>
+    public static long PureMetadataSectors(UdfLayout udf) => MetadataContentBlock + 2 * MetadataPartitionBlocks(udf);
+
     /// <summary>
     /// Writes the UDF structures. <paramref name="meta"/> is the image from sector 0 up to the file data
-    /// (its sectors 19-21, 32-65, 256 and the partition's first <see cref="UdfLayout.MetadataBlocks"/> blocks
-    /// must be free of ISO structures); <paramref name="tail"/> is the last sector.
+    /// (for a bridge its sectors 19-21, 32-65, 256 and the partition's first <see cref="UdfLayout.MetadataBlocks"/>
+    /// blocks must be free of ISO structures); <paramref name="tail"/> is the last sector. A UDF 2.50 layout
+    /// gets the metadata file, its mirror and the metadata partition map; its file structures are written once
+    /// and copied to the mirror.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(Span<byte> meta, Span<byte> tail, UdfLayout udf, long totalSectors, string volumeId, DateTimeOffset created)
     {
-        if (meta.Length < (PartitionStart + udf.MetadataBlocks) * S)
+        ushort rev = udf.Revision;
+        bool pure = udf.HasMetadataPartition;
+        long metaBlocks = pure ? MetadataPartitionBlocks(udf) : 0;
+        long structuresSector = PartitionStart + (pure ? MetadataContentBlock : 0); // where partition block 0 of the file structures is
+        long needed = pure ? PartitionStart + PureMetadataSectors(udf) : PartitionStart + udf.MetadataBlocks;
+        if (meta.Length < needed * S)
             throw new InvalidOperationException($"metadata buffer of {meta.Length} bytes ends inside the UDF file structures");
         long lastSector = totalSectors - 1;
         long partitionLength = lastSector - PartitionStart;
-        if (partitionLength < udf.MetadataBlocks || lastSector > uint.MaxValue)
-            throw new InvalidOperationException($"volume of {totalSectors} sectors cannot hold a UDF partition of {udf.MetadataBlocks} blocks");
+        if (partitionLength < needed - PartitionStart || lastSector > uint.MaxValue)
+            throw new InvalidOperationException($"volume of {totalSectors} sectors cannot hold a UDF partition of {needed - PartitionStart} blocks");
 
-        UdfStructures.WriteVolumeStructure(meta.Slice(RecognitionLba * S, S), UdfStructures.Bea01);
-        UdfStructures.WriteVolumeStructure(meta.Slice((RecognitionLba + 1) * S, S), UdfStructures.Nsr02Vsd);
-        UdfStructures.WriteVolumeStructure(meta.Slice((RecognitionLba + 2) * S, S), UdfStructures.Tea01);
+        int vrs = pure ? PureRecognitionLba : RecognitionLba;
+        UdfStructures.WriteVolumeStructure(meta.Slice(vrs * S, S), UdfStructures.Bea01);
+        UdfStructures.WriteVolumeStructure(meta.Slice((vrs + 1) * S, S), pure ? UdfStructures.Nsr03Vsd : UdfStructures.Nsr02Vsd);
+        UdfStructures.WriteVolumeStructure(meta.Slice((vrs + 2) * S, S), UdfStructures.Tea01);
 
-        int directories = udf.Directories.Count;
+        var metadata = pure
+            ? new UdfStructures.MetadataPartition(MetadataEntryBlock, MirrorEntryBlock, MetadataContentBlock, (uint)(MetadataContentBlock + metaBlocks), (uint)metaBlocks)
+            : null;
         var fields = new UdfStructures.VolumeFields(
             volumeId, UdfStructures.VolumeSetId(created, volumeId), created.UtcDateTime,
             PartitionStart, (uint)partitionLength, (uint)UdfLayout.FileSetBlock,
-            IntegrityLba, IntegritySectors * S, udf.Files.Count, directories, udf.NextUniqueId);
+            IntegrityLba, IntegritySectors * S, udf.Files.Count, udf.Directories.Count, udf.NextUniqueId, rev, metadata);
         foreach (int at in new[] { MainSequenceLba, ReserveSequenceLba })
             UdfStructures.WriteVolumeDescriptorSequence(meta.Slice(at * S, SequenceSectors * S), (uint)at, fields);
         UdfStructures.WriteIntegrity(meta.Slice(IntegrityLba * S, S), IntegrityLba, fields);
-        UdfStructures.WriteTerminating(meta.Slice((IntegrityLba + 1) * S, S), IntegrityLba + 1);
+        UdfStructures.WriteTerminating(meta.Slice((IntegrityLba + 1) * S, S), IntegrityLba + 1, rev);
 
         const uint sequenceBytes = SequenceSectors * S;
-        UdfStructures.WriteAnchor(meta.Slice(AnchorLba * S, S), AnchorLba, MainSequenceLba, ReserveSequenceLba, sequenceBytes);
+        UdfStructures.WriteAnchor(meta.Slice(AnchorLba * S, S), AnchorLba, MainSequenceLba, ReserveSequenceLba, sequenceBytes, rev);
         tail[..S].Clear();
-        UdfStructures.WriteAnchor(tail[..S], (uint)lastSector, MainSequenceLba, ReserveSequenceLba, sequenceBytes);
+        UdfStructures.WriteAnchor(tail[..S], (uint)lastSector, MainSequenceLba, ReserveSequenceLba, sequenceBytes, rev);
 
-        var partition = meta[(PartitionStart * S)..];
-        UdfStructures.WriteFileSet(partition.Slice((int)UdfLayout.FileSetBlock * S, S), (uint)UdfLayout.FileSetBlock, volumeId, created.UtcDateTime, (uint)udf.Root.EntryBlock);
-        UdfStructures.WriteTerminating(partition.Slice((int)(UdfLayout.FileSetBlock + 1) * S, S), (uint)(UdfLayout.FileSetBlock + 1));
+        if (metadata is { } m)
+        {
+            // UDF 2.50 2.2.13: the metadata file and its mirror are files of the physical partition (short_ads into it).
+            var physical = meta[(PartitionStart * S)..];
+            foreach (var (block, type, content) in new[] { (m.FileEntryBlock, UdfStructures.FileTypeMetadata, m.ContentBlock), (m.MirrorEntryBlock, UdfStructures.FileTypeMetadataMirror, m.MirrorContentBlock) })
+            {
+                var fe = physical.Slice((int)block * S, S);
+                fe.Clear();
+                UdfStructures.WriteFileEntry(fe, block,
+                    new UdfStructures.FileEntryFields(type, 1, (ulong)metaBlocks * S, 0, created.UtcDateTime, rev), content);
+            }
+        }
+
+        var partition = meta[(int)(structuresSector * S)..];
+        ushort structuresRef = pure ? (ushort)1 : (ushort)0;
+        ushort? dataRef = pure ? 0 : null; // files' data: long_ads into the physical partition when the entries are in the metadata one
+        UdfStructures.WriteFileSet(partition.Slice((int)UdfLayout.FileSetBlock * S, S), (uint)UdfLayout.FileSetBlock, volumeId, created.UtcDateTime,
+            (uint)udf.Root.EntryBlock, rev, structuresRef);
+        UdfStructures.WriteTerminating(partition.Slice((int)(UdfLayout.FileSetBlock + 1) * S, S), (uint)(UdfLayout.FileSetBlock + 1), rev);
 
         long end = UdfLayout.FileSetBlock + 2;
         foreach (var d in udf.Directories)
@@ -84,8 +126,8 @@ internal static class UdfWriter
             var block = partition.Slice((int)d.EntryBlock * S, S);
             block.Clear();
             UdfStructures.WriteFileEntry(block, (uint)d.EntryBlock,
-                new UdfStructures.FileEntryFields(true, checked((ushort)(1 + subfolders)), d.Size, d.UniqueId, time), (uint)d.DataBlock);
-            WriteDirectory(partition.Slice((int)d.DataBlock * S, d.DirectorySectors * S), d);
+                new UdfStructures.FileEntryFields(UdfStructures.FileTypeDirectory, checked((ushort)(1 + subfolders)), d.Size, d.UniqueId, time, rev), (uint)d.DataBlock);
+            WriteDirectory(partition.Slice((int)d.DataBlock * S, d.DirectorySectors * S), d, rev, structuresRef);
             end = d.DataBlock + d.DirectorySectors;
             foreach (var c in d.Children)
             {
@@ -95,26 +137,32 @@ internal static class UdfWriter
                 var fe = partition.Slice((int)c.EntryBlock * S, S);
                 fe.Clear();
                 UdfStructures.WriteFileEntry(fe, (uint)c.EntryBlock,
-                    new UdfStructures.FileEntryFields(false, 1, c.Size, c.UniqueId, c.Source.ModifiedUtc), (uint)c.DataBlock);
+                    new UdfStructures.FileEntryFields(UdfStructures.FileTypeFile, 1, c.Size, c.UniqueId, c.Source.ModifiedUtc, rev, dataRef), (uint)c.DataBlock);
                 end++;
             }
         }
         if (end != udf.MetadataBlocks)
             throw new InvalidOperationException($"UDF file structures ended at block {end}, the layout said {udf.MetadataBlocks}");
+        if (metadata is { } mm)
+        {
+            var content = partition[..(int)(metaBlocks * S)];
+            content.CopyTo(meta[(int)((PartitionStart + mm.MirrorContentBlock) * S)..]); // descriptors locate themselves in the metadata partition: the copy is exact
+        }
     }
 
     /// <summary>The FIDs of one folder: the parent first (4/14.4, UDF 2.3.4.3), then each child; FIDs may cross blocks.</summary>
-    private static void WriteDirectory(Span<byte> b, UdfNode d)
+    private static void WriteDirectory(Span<byte> b, UdfNode d, ushort revision, ushort partition)
     {
         b.Clear();
         int pos = 0;
         uint first = (uint)d.DataBlock;
         var parent = d.Parent ?? d;
-        pos += UdfStructures.WriteFid(b, first, UdfStructures.FidDirectory | UdfStructures.FidParent, [], (uint)parent.EntryBlock);
+        pos += UdfStructures.WriteFid(b, first, UdfStructures.FidDirectory | UdfStructures.FidParent, [], (uint)parent.EntryBlock, revision, partition, parent.UniqueId);
         foreach (var c in d.Children)
         {
             uint block = first + (uint)(pos / S);
-            pos += UdfStructures.WriteFid(b[pos..], block, c.IsDirectory ? UdfStructures.FidDirectory : (byte)0, c.Identifier, (uint)c.EntryBlock);
+            pos += UdfStructures.WriteFid(b[pos..], block, c.IsDirectory ? UdfStructures.FidDirectory : (byte)0, c.Identifier, (uint)c.EntryBlock,
+                revision, partition, c.UniqueId);
         }
         if (pos != d.DirectoryBytes)
             throw new InvalidOperationException($"UDF folder of {pos} bytes, the layout said {d.DirectoryBytes}");
