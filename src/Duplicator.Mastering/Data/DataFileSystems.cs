@@ -23,6 +23,10 @@ public enum DataFileSystems
     /// </summary>
     Udf,
 
-    /// <summary>A UDF bridge laid out for DVD-Video players (VIDEO_TS first and contiguous). Not built yet.</summary>
+    /// <summary>
+    /// A UDF bridge laid out for DVD-Video players: VIDEO_TS and AUDIO_TS upper-cased, VIDEO_TS's files first
+    /// and contiguous in player order, each one extent. A tree players would reject (no VIDEO_TS, an IFO
+    /// without its BUP, a VOB over 1 GiB, a file DVD-Video does not name) fails with InvalidImage.
+    /// </summary>
     DvdVideo,
 }

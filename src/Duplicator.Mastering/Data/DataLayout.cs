@@ -27,7 +27,15 @@ internal sealed record DataLayout(IsoLayout? Iso, UdfLayout? Udf, DataFileSystem
     /// listed in <paramref name="jolietProblems"/>, names UDF cannot hold in <paramref name="udfProblems"/>.
     /// </summary>
     public static DataLayout Compute(StagedDirectory root, DataFileSystems fileSystems, JolietNamePolicy policy,
-        List<string> jolietProblems, List<string> udfProblems)
+        List<string> jolietProblems, List<string> udfProblems) =>
+        Compute(root, fileSystems, policy, jolietProblems, udfProblems, []);
+
+    /// <summary>
+    /// As above; what a DVD-Video player would reject (<see cref="DataFileSystems.DvdVideo"/>) is listed in
+    /// <paramref name="formatProblems"/>.
+    /// </summary>
+    public static DataLayout Compute(StagedDirectory root, DataFileSystems fileSystems, JolietNamePolicy policy,
+        List<string> jolietProblems, List<string> udfProblems, List<string> formatProblems)
     {
         switch (fileSystems)
         {
@@ -36,12 +44,14 @@ internal sealed record DataLayout(IsoLayout? Iso, UdfLayout? Udf, DataFileSystem
                 var iso = IsoLayout.Compute(root, policy, jolietProblems);
                 return new DataLayout(iso, null, fileSystems, iso.Files, iso.MetadataSectors, iso.TotalSectors);
             }
-            case DataFileSystems.UdfBridge:
+            case DataFileSystems.UdfBridge or DataFileSystems.DvdVideo:
             {
+                List<StagedFile>? order = null;
+                if (fileSystems == DataFileSystems.DvdVideo) (root, order) = DvdVideo.Prepare(root, formatProblems);
                 var udf = UdfLayout.Measure(root, udfProblems);
                 // The Joliet side of a bridge never refuses a tree: names are cut to fit.
                 var iso = IsoLayout.Compute(root, JolietNamePolicy.Truncate, jolietProblems,
-                    firstPathTableLba: UdfWriter.PartitionStart + udf.MetadataBlocks, tailSectors: UdfWriter.TailSectors);
+                    firstPathTableLba: UdfWriter.PartitionStart + udf.MetadataBlocks, tailSectors: UdfWriter.TailSectors, dataOrder: order);
                 var sectors = new Dictionary<StagedFile, long>(iso.Files.Count, ReferenceEqualityComparer.Instance);
                 foreach (var f in iso.Files) sectors[f.Source] = f.Lba;
                 udf.Assign(UdfWriter.PartitionStart, f => sectors[f]);

@@ -102,8 +102,9 @@ public sealed class JolietStaging
 
         var problems = new List<string>();
         var udfProblems = new List<string>();
-        var layout = DataLayout.Compute(merged, FileSystems, Properties.LongNames, problems, udfProblems);
-        ThrowOnNames(folder + ": ", problems, udfProblems);
+        var formatProblems = new List<string>();
+        var layout = DataLayout.Compute(merged, FileSystems, Properties.LongNames, problems, udfProblems, formatProblems);
+        ThrowOnNames(folder + ": ", problems, udfProblems, formatProblems);
         if (layout.TotalSectors > TotalDataBlocks)
             throw new ImapiException(ImapiError.DiscFull,
                 $"{folder}: the image would need {layout.TotalSectors} blocks of {DataBlockSize} bytes, the medium holds {TotalDataBlocks} ({layout.TotalSectors - TotalDataBlocks} too many)");
@@ -134,10 +135,11 @@ public sealed class JolietStaging
     {
         var problems = new List<string>();
         var udfProblems = new List<string>();
+        var formatProblems = new List<string>();
         var layout = _layout is { } cached && _layoutPolicy == Properties.LongNames && _layoutFileSystems == FileSystems
             ? cached
-            : DataLayout.Compute(_root, FileSystems, Properties.LongNames, problems, udfProblems);
-        ThrowOnNames("staged ", problems, udfProblems);
+            : DataLayout.Compute(_root, FileSystems, Properties.LongNames, problems, udfProblems, formatProblems);
+        ThrowOnNames("staged ", problems, udfProblems, formatProblems);
         if (layout.TotalSectors > TotalDataBlocks)
             throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
         var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
@@ -149,9 +151,15 @@ public sealed class JolietStaging
     private static long UsedBlocks(StagedDirectory root, DataFileSystems fileSystems) =>
         DataLayout.Compute(root, fileSystems, JolietNamePolicy.Strict, new List<string>(), new List<string>()).TotalSectors;
 
-    /// <summary>BadJolietName listing every name the chosen file systems cannot hold (IMAPI has no UDF name code).</summary>
-    private void ThrowOnNames(string what, List<string> joliet, List<string> udf)
+    /// <summary>
+    /// BadJolietName listing every name the chosen file systems cannot hold (IMAPI has no UDF name code);
+    /// InvalidImage listing what a DVD-Video player would reject.
+    /// </summary>
+    private void ThrowOnNames(string what, List<string> joliet, List<string> udf, List<string> format)
     {
+        if (format.Count > 0)
+            throw new ImapiException(ImapiError.InvalidImage,
+                $"{what}{format.Count} problem(s) a DVD-Video player would reject: {Sample(format)}");
         if (joliet.Count > 0)
             throw new ImapiException(ImapiError.BadJolietName,
                 $"{what}{joliet.Count} name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(joliet)}");

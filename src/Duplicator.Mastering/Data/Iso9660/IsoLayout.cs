@@ -84,11 +84,12 @@ internal sealed class IsoLayout
     /// collected in <paramref name="problems"/> (the layout is still complete, so sizes can be reported).
     /// A UDF bridge moves the path tables to <paramref name="firstPathTableLba"/> (the sectors before it
     /// hold the UDF volume structures) and keeps <paramref name="tailSectors"/> after the file data (the
-    /// closing anchor); both are counted in <see cref="TotalSectors"/>.
+    /// closing anchor); both are counted in <see cref="TotalSectors"/>. Files in <paramref name="dataOrder"/>
+    /// (DVD-Video) get their data first, contiguous in that order; the rest follow in tree order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems,
-        long firstPathTableLba = FirstPathTableLba, int tailSectors = 0)
+        long firstPathTableLba = FirstPathTableLba, int tailSectors = 0, IReadOnlyList<StagedFile>? dataOrder = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(firstPathTableLba, (long)FirstPathTableLba);
         ArgumentOutOfRangeException.ThrowIfNegative(tailSectors);
@@ -118,12 +119,25 @@ internal sealed class IsoLayout
         }
         long metadata = lba;
         var ordered = new List<LayoutFile>(files.Count);
+        HashSet<LayoutFile>? placed = null;
+        if (dataOrder is not null)
+        {
+            placed = new HashSet<LayoutFile>(ReferenceEqualityComparer.Instance);
+            foreach (var source in dataOrder)
+            {
+                if (!files.TryGetValue(source, out var f) || f.Source.Size == 0 || !placed.Add(f)) continue;
+                f.Lba = lba;
+                lba += f.Sectors;
+                ordered.Add(f);
+            }
+        }
         foreach (var d in iso.Directories)
         {
             foreach (var e in d.Entries)
             {
                 if (e.File is not { } f) continue;
                 if (f.Source.Size == 0) { f.Lba = 0; continue; }
+                if (placed is not null && placed.Contains(f)) continue;
                 f.Lba = lba;
                 lba += f.Sectors;
                 ordered.Add(f);
