@@ -126,6 +126,22 @@ public sealed class MasterCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_BD_is_mastered_as_pure_UDF_2_50_by_default_and_dvd_video_refuses_a_tree_without_VIDEO_TS()
+    {
+        var a = Folder("a", ("x.txt", "x"));
+        Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--media", "bd25").ExitCode);
+        var image = File.ReadAllBytes(Out);
+        Assert.Equal("BEA01", System.Text.Encoding.ASCII.GetString(image, 16 * 2048 + 1, 5)); // no ISO 9660 descriptor at 16
+        Assert.Equal("NSR03", System.Text.Encoding.ASCII.GetString(image, 17 * 2048 + 1, 5));
+        File.Delete(Out);
+        var r = CliRunner.Run("master", a, "-o", Out, "--filesystem", "dvd-video");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("IMAPI_E_INVALIDIMAGE", r.StdErr);
+        Assert.Contains("no VIDEO_TS folder", r.StdErr);
+        AssertNoOutput();
+    }
+
+    [Fact]
     public void Unknown_media_and_missing_output_are_usage_errors()
     {
         var a = Folder("a", ("x.txt", "x"));
