@@ -7,8 +7,10 @@ using Microsoft.Win32.SafeHandles;
 namespace Duplicator.Mastering.Data;
 
 /// <summary>
-/// A staged ISO 9660 + Joliet image: a read-only, random-access run of 2048-byte sectors. Descriptors,
-/// path tables and directories are held in memory (they grow with the number of files); file bytes are
+/// A staged data image (ISO 9660 + Joliet, a UDF bridge, UDF 2.50 or DVD-Video: <see cref="FileSystems"/>):
+/// a read-only, random-access run of 2048-byte sectors. Descriptors, path tables, directories and UDF file
+/// structures are held in memory (they grow with the number of files), as is a UDF image's closing anchor
+/// after the file data; file bytes are
 /// read from the source files on demand. Before a file's bytes are used its size and modification time
 /// are compared with what was staged: a changed source fails the read with
 /// <see cref="ImapiError.SourceChanged"/> rather than putting wrong bytes on a disc.
