@@ -203,16 +203,30 @@ internal static class UdfStructures
     // ---------------------------------------------------------------- tags and checks
 
     /// <summary>CRC of 3/7.2.6: CRC-ITU-T, generator x^16 + x^12 + x^5 + 1, initial value 0, no reflection.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static ushort Crc(ReadOnlySpan<byte> data)
     {
+        var table = CrcTable;
         uint crc = 0;
         foreach (byte b in data)
+            crc = (crc << 8) ^ table[(int)(((crc >> 8) ^ b) & 0xFF)];
+        return (ushort)crc;
+    }
+
+    /// <summary>The CRC of every byte value (one table lookup per byte instead of eight shifts: a file entry per file adds up).</summary>
+    private static readonly ushort[] CrcTable = BuildCrcTable();
+
+    private static ushort[] BuildCrcTable()
+    {
+        var t = new ushort[256];
+        for (int v = 0; v < 256; v++)
         {
-            crc ^= (uint)b << 8;
+            uint crc = (uint)v << 8;
             for (int i = 0; i < 8; i++)
                 crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            t[v] = (ushort)crc;
         }
-        return (ushort)crc;
+        return t;
     }
 
     /// <summary>
@@ -220,6 +234,7 @@ internal static class UdfStructures
     /// the CRC over the bytes after the tag (3/7.2.6), then the checksum of the tag bytes 0-3 and 5-15 (3/7.2.3).
     /// <paramref name="location"/> is the sector (volume structures) or the partition block (file structures) holding it.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void WriteTag(Span<byte> d, ushort identifier, uint location, ushort revision)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagIdentifier..], identifier);
@@ -235,6 +250,7 @@ internal static class UdfStructures
     }
 
     /// <summary>3/7.2.3: sum modulo 256 of tag bytes 0-3 and 5-15.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte TagSum(ReadOnlySpan<byte> tag)
     {
         int sum = 0;
@@ -295,6 +311,7 @@ internal static class UdfStructures
     /// 1/7.3 + UDF 2.1.4: timestamp, type 1 (local time) with the offset from UTC in minutes (0: times are
     /// written in UTC), then year .. microseconds.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void WriteTimestamp(Span<byte> b, DateTime t)
     {
         t = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
@@ -352,6 +369,7 @@ internal static class UdfStructures
     /// OSTA compressed unicode: compression id 8 (one byte per character) when every UTF-16 unit is below
     /// 256, else 16 (big-endian UTF-16 units). The result starts with the compression id.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] Cs0(string s)
     {
         bool narrow = true;
@@ -575,6 +593,7 @@ internal static class UdfStructures
     public static int FidLength(int identifierBytes) => (FidFixed + identifierBytes + 3) & ~3;
 
     /// <summary>Writes one FID (4/14.4) pointing at the file entry in <paramref name="icbBlock"/>; returns its length.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int WriteFid(Span<byte> b, uint block, byte characteristics, ReadOnlySpan<byte> identifier, uint icbBlock,
         ushort revision, ushort partition, ulong uniqueId)
     {
@@ -609,6 +628,7 @@ internal static class UdfStructures
     /// contiguous run of the entry's size in bytes from partition block <paramref name="dataBlock"/>,
     /// described by short_ads of at most <see cref="MaxExtentBytes"/>. Returns the descriptor length.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int WriteFileEntry(Span<byte> b, uint block, FileEntryFields f, uint dataBlock)
     {
         int ads = AdCount(f.Size);

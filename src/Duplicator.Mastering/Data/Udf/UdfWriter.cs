@@ -151,6 +151,7 @@ internal static class UdfWriter
     }
 
     /// <summary>The FIDs of one folder: the parent first (4/14.4, UDF 2.3.4.3), then each child; FIDs may cross blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteDirectory(Span<byte> b, UdfNode d, ushort revision, ushort partition)
     {
         b.Clear();
