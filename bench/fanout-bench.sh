@@ -11,6 +11,15 @@
 #   throttled    a 256 MiB image to 16 recorders at speed=24 (33.24 MB/s each) with a 2 MiB buffer: cold (the
 #                first batch of the process), warm (after a 16 MiB warm-up batch), and warm with drive d07 hitting
 #                a one-shot WRITE error at LBA 65536 (half way).
+#   mixed        a 300 MB image to a tower of three DVD+R at 16x and one at 4x (copies 4): each 16x drive's
+#                fraction of its rated speed (pct_rated), and the stash bytes read as a multiple of the image.
+#   slow         the 256 MiB image to 16 drives at 24x, drive d16 at 12x (warm): SUMMARY_OTHERS is the other 15.
+#   hang         the same, drive d16's WRITE at the middle of the image hanging until its 30 s command timeout,
+#                stall deadline 10 s (warm): the other 15 must keep their rate and 0 underruns.
+#   first-write  time from submit to the first WRITE on a drive for the 1 GiB image and an 8 GiB sparse image
+#                (BD-R, one drive, unthrottled): the content hash runs while the first wave streams; and for a
+#                folder job (the 1 GiB image split into 8 files), next to the time mastering that folder alone takes.
+# PARTS selects parts (default: "unthrottled throttled mixed slow hang first-write").
 # With FILES=1 it also runs the 256 MiB batch unthrottled with discard=false (16 image files under the scratch
 # folder) next to discard=true, to show what writing every copy to the file system costs.
 # Scratch: $BENCH_SCRATCH or bench/out (images are made once from /dev/urandom and kept).
@@ -24,8 +33,16 @@ dotnet build "$here/bench/Duplicator.Bench" -c Release -nologo -v q >/dev/null
 bench() { dotnet "$here/bench/Duplicator.Bench/bin/Release/net10.0/duplicator-bench.dll" --dir "$scratch/discs" "$@"; }
 img1=$scratch/image-1024.iso
 img256=$scratch/image-256.iso
+img300=$scratch/image-300.iso
+img8=$scratch/sparse-8g.iso
+parts=" ${PARTS:-unthrottled throttled mixed slow hang first-write} "
+want() { [[ "$parts" == *" $1 "* ]]; }
 [ -f "$img1" ] || head -c 1G /dev/urandom > "$img1"
 [ -f "$img256" ] || head -c 256M "$img1" > "$img256"
+[ -f "$img300" ] || head -c 300000000 "$img1" | head -c $((300000000 / 2048 * 2048)) > "$img300"
+[ -f "$img8" ] || truncate -s 8G "$img8" # sparse: no disc space, read as zeros
+folder1=$scratch/folder-1g
+[ -d "$folder1" ] || { mkdir -p "$folder1" && split -b 128M "$img1" "$folder1/part-"; }
 cat "$img1" > /dev/null # page cache: every tool reads the image from memory
 echo "fanout-bench: $runs run(s) each, interleaved; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%F %H:%M UTC')"
 
@@ -46,13 +63,13 @@ declare -A cmd=(
   [tower-null]="bench --image '$img1' --kind null --label tower-null"
 )
 order=(cat dd16 tower-emulated tower-emulated-w4 tower-null)
-for i in $(seq "$runs"); do
+want unthrottled && for i in $(seq "$runs"); do
   k=$(( (i - 1) % ${#order[@]} ))
   for t in "${order[@]:k}" "${order[@]:0:k}"; do
     echo "run $i $(eval "${cmd[$t]}" | grep '^RESULT')" | tee -a "$log"
   done
 done
-for i in $(seq "$runs"); do
+want throttled && for i in $(seq "$runs"); do
   for t in cold warm fail; do
     case $t in
       cold) args=() ;;
@@ -63,6 +80,22 @@ for i in $(seq "$runs"); do
     echo "$out" | grep -E '^(RESULT|SUMMARY)' | sed "s/^/run $i /" | tee -a "$log"
     echo "$out" | grep -E '^DISC' | sed "s/^/run $i throttled-$t /" >> "$log"
   done
+done
+run_part() { # label args... : RESULT and SUMMARY lines to the screen and the log, DISC lines to the log
+  local label=$1 i=$2; shift 2
+  local out; out=$(bench --label "$label" "$@" 2>&1 || true)
+  echo "$out" | grep -E '^(RESULT|SUMMARY)' | sed "s/^/run $i /" | tee -a "$log"
+  echo "$out" | { grep -E '^DISC' || true; } | sed "s/^/run $i $label /" >> "$log"
+}
+for i in $(seq "$runs"); do
+  want mixed && run_part mixed-16x-4x "$i" --image "$img300" --drives 4 --copies 4 --speed 16 --slow-drive 4 --slow-speed 4 --buffer 2m
+  want slow && run_part slow-24x-one-12x "$i" --image "$img256" --speed 24 --slow-drive 16 --slow-speed 12 --buffer 2m --warmup 16
+  want hang && run_part hang-24x "$i" --image "$img256" --speed 24 --hang-drive 16 --stall 10 --buffer 2m --warmup 16
+  if want first-write; then
+    run_part first-write-1g "$i" --image "$img1" --drives 1 --copies 1
+    run_part first-write-8g "$i" --image "$img8" --drives 1 --copies 1 --profile bd-r
+    run_part first-write-folder-1g "$i" --folder "$folder1" --drives 1 --copies 1
+  fi
 done
 if [ "${FILES:-0}" = 1 ]; then
   for i in $(seq "$runs"); do

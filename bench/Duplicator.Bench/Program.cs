@@ -5,12 +5,18 @@
 //
 //   duplicator-bench --image PATH [--drives 16] [--copies 16] [--kind emulated|null] [--speed 0] [--buffer 2m]
 //                    [--discard true] [--dir PATH] [--fail-drive N --fail-lba L] [--chunk BYTES] [--window N]
-//                    [--warmup MIB] [--label TEXT] [--discs] [--akka-loglevel INFO]
+//                    [--warmup MIB] [--label TEXT] [--discs] [--akka-loglevel INFO] [--profile dvd+r]
+//                    [--slow-drive N --slow-speed S] [--hang-drive N --hang-lba L] [--stall SECONDS]
 //
 // --kind null replaces the MMC driver and emulator by a drive that only copies what the fan-out hands it into
 // its 64 KiB write buffer (the same reads DataDiscWriter does): the orchestrator alone.
 // --warmup burns a first batch of the image's first MIB MiB on the same drives and measures the second one.
 // --fail-drive arms a one-shot WRITE error at --fail-lba on that drive (1-based) through the emulator's FaultPlan.
+// --folder DIR submits a folder job instead of --image (the batch masters it), after mastering it once alone (mastering_alone_s).
+// --slow-drive runs that drive (1-based) at --slow-speed instead of --speed (a slower member of the tower).
+// --hang-drive makes that drive's first WRITE at or past --hang-lba hang until the command timeout (30 s), once
+// (FaultPlan.Hang armed by the timing transport when the disc reaches that LBA); --stall sets the wave's stall deadline.
+// SUMMARY_OTHERS repeats SUMMARY without the slow and the hung drive: what their trouble did to everybody else.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
@@ -26,8 +32,21 @@ using Duplicator.Drivers.Emulation;
 using Duplicator.Drivers.Imapi;
 
 var opt = Options.Parse(args);
-string image = Path.GetFullPath(opt.Get("image", ""));
-if (!File.Exists(image)) { Console.Error.WriteLine($"duplicator-bench: --image '{image}' does not exist"); return 2; }
+string? folder = opt.Has("folder") ? Path.GetFullPath(opt.Get("folder", "")) : null;
+if (folder is not null && !Directory.Exists(folder)) { Console.Error.WriteLine($"duplicator-bench: --folder '{folder}' does not exist"); return 2; }
+string image = opt.Has("image") ? Path.GetFullPath(opt.Get("image", "")) : "";
+if (folder is null && !File.Exists(image)) { Console.Error.WriteLine($"duplicator-bench: --image '{image}' does not exist"); return 2; }
+double masteringSeconds = -1;
+if (folder is not null)
+{
+    // --folder: the batch masters the folder itself; mastering it once here first, alone, is what a folder job's
+    // time to the first WRITE is compared with (and gives the image's size).
+    var clock = Stopwatch.StartNew();
+    var mastered = ImageStager.Stage(new BatchSpec("mastered", "folder", [folder], 1, new BatchOptions(false, 0, 0, true, [])), DateTimeOffset.UtcNow,
+        Path.Combine(Path.GetTempPath(), "dup-bench-mastered"), CancellationToken.None);
+    masteringSeconds = clock.Elapsed.TotalSeconds;
+    image = mastered.StashPath;
+}
 long imageBytes = new FileInfo(image).Length;
 int driveCount = opt.Int("drives", 16);
 int copies = opt.Int("copies", driveCount);
@@ -39,8 +58,17 @@ string dir = Path.GetFullPath(opt.Get("dir", Path.Combine(Path.GetTempPath(), "d
 int failDrive = opt.Int("fail-drive", 0);
 long failLba = opt.Long("fail-lba", imageBytes / 2048 / 2);
 string label = opt.Get("label", kind);
+string profile = opt.Get("profile", "dvd+r");
+int slowDrive = opt.Int("slow-drive", 0);
+int slowSpeed = opt.Int("slow-speed", 4);
+int hangDrive = opt.Int("hang-drive", 0);
+long hangLba = opt.Long("hang-lba", imageBytes / 2048 / 2);
 var staging = Staging.Settings.Default;
-staging = staging with { ChunkBytes = opt.Int("chunk", staging.ChunkBytes), Window = opt.Int("window", staging.Window) };
+staging = staging with
+{
+    ChunkBytes = opt.Int("chunk", staging.ChunkBytes), Window = opt.Int("window", staging.Window),
+    StallTimeout = TimeSpan.FromSeconds(opt.Int("stall", (int)staging.StallTimeout.TotalSeconds)),
+};
 string stash = Path.Combine(dir, "stash");
 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
 Directory.CreateDirectory(dir);
@@ -50,8 +78,9 @@ var drives = new List<Tower.DriveSpec>();
 for (int i = 1; i <= driveCount; i++)
 {
     string id = $"d{i:00}";
-    string url = $"emulated:dvd+r?speed={speed}&buffer={buffer}&dir={Uri.EscapeDataString(dir)}&name={id}&autoreload=true&discard={(discard ? "true" : "false")}";
+    string url = $"emulated:{profile}?speed={(i == slowDrive ? slowSpeed : speed)}&buffer={buffer}&dir={Uri.EscapeDataString(dir)}&name={id}&autoreload=true&discard={(discard ? "true" : "false")}";
     bool arm = i == failDrive;
+    long hangAt = i == hangDrive ? hangLba : -1;
     drives.Add(new Tower.DriveSpec(id, kind == "null" ? "null:" + id : url, kind switch
     {
         "null" => () => new NullDrive(id, metrics),
@@ -60,7 +89,9 @@ for (int i = 1; i <= driveCount; i++)
             var recorder = EmulatedRecorder.FromUrl(url);
             if (arm) recorder.Faults.FailWriteAt(failLba); // armed on the first open only: a restart gets a sound drive
             arm = false;
-            return new MmcDiscRecorder(new TimedTransport(recorder, id, metrics));
+            var timed = new MmcDiscRecorder(new TimedTransport(recorder, id, metrics, hangAt));
+            hangAt = -1;
+            return timed;
         },
         _ => throw new ArgumentException($"--kind '{kind}' is not emulated or null"),
     }));
@@ -111,7 +142,7 @@ var cpuSubmit = process.TotalProcessorTime;
 long allocSubmit = GC.GetTotalAllocatedBytes(precise: true);
 int[] gcSubmit = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 long submitTicks = Stopwatch.GetTimestamp();
-var spec = new BatchSpec("bench", "image", [image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+var spec = new BatchSpec("bench", folder is null ? "image" : "folder", [folder ?? image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
 var (final, finishedTicks) = await Listener.Finished("bench").WaitAsync(TimeSpan.FromMinutes(30));
@@ -131,6 +162,7 @@ double delivered = (double)final.Good.Count * imageBytes;
 double cpuWindow = (cpuEnd - metrics.CpuAtFirstWrite).TotalSeconds;
 double cpuStaging = (metrics.CpuAtFirstWrite - cpuSubmit).TotalSeconds;
 long bytesRead = Listener.Waves.Sum(w => w.BytesRead);
+int fellBehind = Listener.Waves.Sum(w => w.FellBehind);
 var inv = CultureInfo.InvariantCulture;
 string F(double v, int digits = 2) => v.ToString("F" + digits, inv);
 
@@ -138,13 +170,13 @@ Console.WriteLine(string.Join(' ',
     $"RESULT label={label} kind={kind} warmup_MiB={warmupMiB} drives={driveCount} copies={copies} good={final.Good.Count} failed={final.Failed} status={final.Status}",
     $"image_MiB={imageBytes >> 20} chunk_KiB={staging.ChunkBytes >> 10} window={staging.Window} speed={speed} discard={discard}",
     $"wall_s={F(wall, 3)} aggregate_GBps={F(delivered / wall / 1e9, 3)}",
-    $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
-    $"bytes_read={bytesRead} read_x_image={F((double)bytesRead / imageBytes, 3)} waves={Listener.Waves.Count}",
+    $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)}{(folder is null ? "" : $" source=folder mastering_alone_s={F(masteringSeconds)}")} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
+    $"bytes_read={bytesRead} read_x_image={F((double)bytesRead / imageBytes, 3)} waves={Listener.Waves.Count} fell_behind={fellBehind} hash_read_x_image=1",
     $"cpu_s={F(cpuWindow)} cpu_s_per_GB={F(cpuWindow / (delivered / 1e9), 3)} cpu_staging_s={F(cpuStaging)}",
     $"peak_rss_MB={F(peakRss / 1024.0, 0)} rss_before_submit_MB={F(baseRss / 1024.0, 0)}",
     $"alloc_MB={F((allocEnd - allocSubmit) / 1048576.0, 0)} gc={gcEnd[0] - gcSubmit[0]}/{gcEnd[1] - gcSubmit[1]}/{gcEnd[2] - gcSubmit[2]}"));
 
-if (opt.Has("discs") || speed > 0 || failDrive > 0)
+if (opt.Has("discs") || speed > 0 || failDrive > 0 || hangDrive > 0)
 {
     foreach (var d in discs)
     {
@@ -157,9 +189,16 @@ if (opt.Has("discs") || speed > 0 || failDrive > 0)
             $" longest_host_gap_ms={F(d.LongestGapMs, 1)} at_byte={d.LongestGapAt}");
     }
     // The first disc of every drive in the measured batch, unless it failed: the drives that ran side by side.
-    var firsts = discs.GroupBy(d => d.Drive).Select(g => g.OrderBy(d => d.StartTicks).First()).Where(d => !d.Failed && d.RatedBps > 0).Select(d => (d.Bytes / Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks).TotalSeconds) / d.RatedBps * 100).OrderBy(p => p).ToArray();
-    if (firsts.Length > 0)
-        Console.WriteLine($"SUMMARY first_discs={firsts.Length} pct_rated_min={F(firsts[0])} pct_rated_median={F(firsts[firsts.Length / 2])} pct_rated_max={F(firsts[^1])} underruns_first_discs={discs.GroupBy(d => d.Drive).Select(g => g.OrderBy(d => d.StartTicks).First()).Where(d => !d.Failed).Sum(d => d.Underruns)} underruns_all_discs={discs.Sum(d => d.Underruns)} failed_discs={discs.Count(d => d.Failed)}");
+    void Summary(string name, Func<string, bool> include)
+    {
+        var firstDiscs = discs.Where(d => include(d.Drive)).GroupBy(d => d.Drive).Select(g => g.OrderBy(d => d.StartTicks).First()).ToArray();
+        var firsts = firstDiscs.Where(d => !d.Failed && d.RatedBps > 0).Select(d => (d.Bytes / Stopwatch.GetElapsedTime(d.StartTicks, d.EndTicks).TotalSeconds) / d.RatedBps * 100).OrderBy(p => p).ToArray();
+        if (firsts.Length > 0)
+            Console.WriteLine($"{name} first_discs={firsts.Length} pct_rated_min={F(firsts[0])} pct_rated_median={F(firsts[firsts.Length / 2])} pct_rated_max={F(firsts[^1])} underruns_first_discs={firstDiscs.Where(d => !d.Failed).Sum(d => d.Underruns)} underruns_all_discs={discs.Where(d => include(d.Drive)).Sum(d => d.Underruns)} failed_discs={discs.Count(d => include(d.Drive) && d.Failed)}");
+    }
+    Summary("SUMMARY", _ => true);
+    if (slowDrive > 0 || hangDrive > 0)
+        Summary("SUMMARY_OTHERS", d => d != $"d{slowDrive:00}" && d != $"d{hangDrive:00}");
 }
 await system.Terminate();
 return final.Status == BatchStatus.Completed ? 0 : 1;
@@ -246,7 +285,7 @@ namespace Duplicator.Bench
     }
 
     /// <summary>Sits between the MMC driver and an emulated recorder and times each disc: WRITE to SYNCHRONIZE CACHE.</summary>
-    internal sealed class TransportTimer(EmulatedRecorder inner, string drive, Metrics metrics)
+    internal sealed class TransportTimer(EmulatedRecorder inner, string drive, Metrics metrics, long hangAtLba = -1)
     {
         private DiscRecord? _current;
         private int _seq;
@@ -259,6 +298,11 @@ namespace Duplicator.Bench
             {
                 double gap = Stopwatch.GetElapsedTime(c.LastWriteEnd).TotalMilliseconds;
                 if (gap > c.LongestGapMs) (c.LongestGapMs, c.LongestGapAt) = (gap, c.Bytes);
+            }
+            if (opcode == 0x2A && hangAtLba >= 0 && _current is { } h && h.Bytes / 2048 >= hangAtLba)
+            {
+                inner.Faults.Hang(0x2A); // this WRITE hangs until the command timeout, once
+                hangAtLba = -1;
             }
             if (opcode == 0x2A && _current is null)
             {
@@ -291,9 +335,9 @@ namespace Duplicator.Bench
         }
     }
 
-    internal sealed class TimedTransport(EmulatedRecorder inner, string drive, Metrics metrics) : Duplicator.Drivers.Transport.IScsiTransport
+    internal sealed class TimedTransport(EmulatedRecorder inner, string drive, Metrics metrics, long hangAtLba = -1) : Duplicator.Drivers.Transport.IScsiTransport
     {
-        private readonly TransportTimer _timer = new(inner, drive, metrics);
+        private readonly TransportTimer _timer = new(inner, drive, metrics, hangAtLba);
 
         public string Location => inner.Location;
 

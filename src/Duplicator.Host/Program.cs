@@ -8,7 +8,7 @@ var root = new RootCommand("duplicator: headless burn orchestrator for multi-dri
 if (args is ["master", ..])
 {
     root.Subcommands.Add(MasterCommand.Create());
-    return root.Parse(args).Invoke();
+    return Cli.Invoke(root.Parse(args));
 }
 root.Subcommands.Add(MasterCommand.Create());
 root.Subcommands.Add(AudioCommand.Create());
@@ -17,4 +17,4 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(BurnCommand.Create());
 root.Subcommands.Add(DriveCommands.Drives());
 root.Subcommands.Add(DriveCommands.Record());
-return root.Parse(args).Invoke();
+return Cli.Invoke(root.Parse(args));

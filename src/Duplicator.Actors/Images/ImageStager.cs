@@ -11,15 +11,16 @@ namespace Duplicator.Actors.Images;
 /// <summary>
 /// A batch's image as staged in the stash: where it is, its geometry and track table, and the SHA-256 of its
 /// content as a verifying recorder reads it back (every sector of a data image; the tracks' audio of an audio
-/// disc). Immutable and shared read-only between actors.
+/// disc). Immutable and shared read-only between actors. The hash is computed after the image is readable (while
+/// the first wave streams it): <see cref="ContentSha256"/> is null until then.
 /// </summary>
 /// <param name="BatchId">The batch.</param>
 /// <param name="StashPath">The staged file: an .iso, or the .cue of a BIN/CUE (an image source is used in place).</param>
 /// <param name="SectorSize">2048 (data) or 2352 (audio).</param>
 /// <param name="SectorCount">Sectors of the image.</param>
 /// <param name="Tracks">Track table.</param>
-/// <param name="ContentSha256">Upper-case hex SHA-256 of the content.</param>
-public sealed record StagedImage(string BatchId, string StashPath, int SectorSize, long SectorCount, ImmutableArray<TrackInfo> Tracks, string ContentSha256);
+/// <param name="ContentSha256">Upper-case hex SHA-256 of the content; null while it is being computed.</param>
+public sealed record StagedImage(string BatchId, string StashPath, int SectorSize, long SectorCount, ImmutableArray<TrackInfo> Tracks, string? ContentSha256);
 
 /// <summary>
 /// Stages a batch's source into the stash through Mastering, and checks a stash left by an earlier run. Not an
@@ -35,7 +36,8 @@ public static class ImageStager
     /// Stages <paramref name="spec"/>: a folder becomes an ISO 9660 + Joliet image (its creation time is the batch's
     /// submission time, so staging the same unchanged folder again gives the same bytes); WAV files become a BIN/CUE;
     /// an image file is used where it is. Writes to a temporary name first: a crash never leaves a half stash that
-    /// looks complete.
+    /// looks complete. The content is not hashed here (<see cref="Hash"/> does, later): an image is readable, and
+    /// its first disc can start, as soon as it is staged.
     /// </summary>
     public static StagedImage Stage(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, CancellationToken cancellationToken)
     {
@@ -43,7 +45,7 @@ public static class ImageStager
         switch (spec.Source)
         {
             case "image":
-                return Describe(spec.BatchId, Path.GetFullPath(spec.Paths.Single()), cancellationToken);
+                return Unhashed(spec.BatchId, Path.GetFullPath(spec.Paths.Single()));
             case "folder":
             {
                 var media = ParseMedia(spec.Media, MediaKind.Dvd);
@@ -55,7 +57,7 @@ public static class ImageStager
                 Directory.CreateDirectory(folder);
                 var path = Path.Combine(folder, "image.iso");
                 staging.Build().WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
-                return Describe(spec.BatchId, path, cancellationToken);
+                return Unhashed(spec.BatchId, path);
             }
             case "audio":
             {
@@ -77,7 +79,7 @@ public static class ImageStager
                     File.Move(tmpCue, Path.Combine(folder, "image.cue"), overwrite: true);
                 }
                 Directory.Delete(work, recursive: true);
-                return Describe(spec.BatchId, Path.Combine(folder, "image.cue"), cancellationToken);
+                return Unhashed(spec.BatchId, Path.Combine(folder, "image.cue"));
             }
             default:
                 throw new ImapiException(ImapiError.InvalidInput, $"batch {spec.BatchId}: source '{spec.Source}' is not folder, image or audio");
@@ -89,11 +91,17 @@ public static class ImageStager
         stashPath.EndsWith(".cue", StringComparison.OrdinalIgnoreCase) ? CueSheetImage.Open(stashPath) : new ImageFile(stashPath);
 
     /// <summary>Describes the image at <paramref name="path"/>, hashing its content once.</summary>
-    public static StagedImage Describe(string batchId, string path, CancellationToken cancellationToken)
+    public static StagedImage Describe(string batchId, string path, CancellationToken cancellationToken) =>
+        Hash(Unhashed(batchId, path), cancellationToken);
+
+    /// <summary>The staged image with its content hash (reads the stash once, sequentially).</summary>
+    public static StagedImage Hash(StagedImage image, CancellationToken cancellationToken) =>
+        image with { ContentSha256 = Convert.ToHexString(ContentSha256(Open(image.StashPath), cancellationToken)) };
+
+    private static StagedImage Unhashed(string batchId, string path)
     {
         var image = Open(path);
-        return new StagedImage(batchId, path, image.SectorSize, image.SectorCount, [.. image.Tracks],
-            Convert.ToHexString(ContentSha256(image, cancellationToken)));
+        return new StagedImage(batchId, path, image.SectorSize, image.SectorCount, [.. image.Tracks], null);
     }
 
     /// <summary>SHA-256 of what a verifying recorder reads back: every sector of data, the tracks (no gaps) of audio.</summary>
@@ -115,7 +123,7 @@ public static class ImageStager
             var existing = Describe(spec.BatchId, stashPath, cancellationToken);
             if (existing.ContentSha256 == sha256) return existing;
         }
-        var again = Stage(spec, submittedAt, stashDirectory, cancellationToken);
+        var again = Hash(Stage(spec, submittedAt, stashDirectory, cancellationToken), cancellationToken);
         if (again.ContentSha256 != sha256)
             throw new ImapiException(ImapiError.SourceChanged,
                 $"batch {spec.BatchId}: the source changed since it was staged (content SHA-256 {again.ContentSha256}, the ledger has {sha256}); discs made so far would differ from the rest");

@@ -6,44 +6,63 @@ using Duplicator.Mastering.Images;
 namespace Duplicator.Actors.Images;
 
 /// <summary>
-/// One wave: streams the staged image to a fixed set of recorders. Chunk k is read from the stash once, when
-/// every member has consumed chunk k - Window or more (pull with credits), sent to all members as the same
-/// read-only memory (nothing is sent before the first Window chunks are read, so every drive starts with a full
-/// window in hand), and dropped once every member has consumed it, so memory stays at about Window chunks
-/// whatever the image size. A member that stalls with chunks in hand past the deadline is detached; a member
-/// that fails leaves; either way the rest continue at their own pace.
+/// One wave: streams the staged image to its recorders through a shared <see cref="ChunkWindow{TReader}"/>. Each
+/// chunk enters the window once (one stash read) and goes to every attached member as the same read-only memory;
+/// nothing is sent before the window's first chunks are read, so every drive starts with a full window in hand.
+/// The window moves at the pace of the members in step: one that falls half a window behind the fastest is sent
+/// <see cref="Staging.ReadOn"/> and reads on from the stash by itself (and is attached again if it catches up);
+/// one that takes no data for the stall deadline is <see cref="Staging.Detached"/>. A recorder may join while
+/// chunk 0 is still in the window. When the wave has no members it tells its parent <see cref="Emptied"/> and ends
+/// when the parent answers <see cref="Close"/> (so a join already on its way is never lost).
 /// </summary>
 internal sealed class WaveActor : ReceiveActor, IWithTimers
 {
-    private sealed record ChunkRead(long Index, byte[] Array, int Bytes, int Sectors);
-    private sealed record ReadFailed(long Index, string Reason);
-    private sealed record CheckStalls;
+    /// <summary>From the staging actor: a recorder asks to join this running wave.</summary>
+    public sealed record Admit(IActorRef Recorder, Staging.Join Join);
 
-    private sealed class Member
+    /// <summary>To the staging actor: the wave has passed chunk 0; the recorder needs another wave.</summary>
+    public sealed record NotAdmitted(IActorRef Recorder, Staging.Join Join);
+
+    /// <summary>To the staging actor: the wave has no members left.</summary>
+    public sealed record Emptied;
+
+    /// <summary>From the staging actor: end the wave if it still has no members.</summary>
+    public sealed record Close;
+
+    private sealed record ChunkRead(long Index, byte[] Array, int Bytes);
+    private sealed record ReadFailed(long Index, byte[] Array, string Reason);
+    private sealed record CheckStalls;
+    private sealed record CheckLag;
+
+    /// <summary>The stash as members that fell behind read it: thread-safe (every read opens its own handle), counted.</summary>
+    private sealed class CountingStash(ISectorSource inner) : ISectorSource
     {
-        public long Consumed = -1;
-        public long Sent = -1;
-        public DateTime LastActivity = DateTime.UtcNow;
+        private long _bytes;
+        public long Bytes => Interlocked.Read(ref _bytes);
+        public int SectorSize => inner.SectorSize;
+        public long SectorCount => inner.SectorCount;
+
+        public void Read(long firstSector, Span<byte> destination)
+        {
+            inner.Read(firstSector, destination);
+            Interlocked.Add(ref _bytes, destination.Length);
+        }
     }
 
     private readonly ISectorSource _source;
+    private readonly CountingStash _stash;
     private readonly StagedImage _image;
     private readonly Staging.Settings _settings;
-    private readonly Dictionary<IActorRef, Member> _members = [];
-    private readonly SortedDictionary<long, Staging.Chunk> _buffer = [];
-    // Chunk arrays come back here once every member has consumed them: at most about Window + 2 are ever
-    // allocated, instead of one new large-object array per chunk (1,024 per GiB, each freed only by a gen-2 GC).
-    private readonly Stack<byte[]> _free = new();
+    private readonly ChunkWindow<IActorRef> _window;
+    private readonly Dictionary<IActorRef, DateTime> _lastTook = []; // when each member last took data
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly int _chunkSectors;
-    private readonly int _chunkBytes;
-    private readonly long _totalChunks;
-    private long _nextRead;
-    private bool _reading, _finished, _primed;
-    private long _bytesRead;
-    private int _detached;
-    private readonly int _recorders;
     private readonly int _number;
+    private long _windowBytes;
+    private readonly HashSet<IActorRef> _fellBehind = []; // every member that read on alone at least once
+    private int _recorders, _detached;
+    private bool _emptied, _finished, _published;
 
     public static Props Props(ISectorSource source, StagedImage image, ImmutableArray<IActorRef> members, Staging.Settings settings, int number) =>
         Akka.Actor.Props.Create(() => new WaveActor(source, image, members, settings, number));
@@ -52,32 +71,43 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
     {
         _number = number;
         _source = source;
+        _stash = new CountingStash(source);
         _image = image;
         _settings = settings;
         _chunkSectors = Math.Max(1, settings.ChunkBytes / image.SectorSize);
-        _chunkBytes = _chunkSectors * image.SectorSize;
-        _totalChunks = (image.SectorCount + _chunkSectors - 1) / _chunkSectors;
-        _recorders = members.Length;
-        foreach (var m in members)
-        {
-            _members[m] = new Member();
-            Context.Watch(m);
-        }
+        long totalChunks = (image.SectorCount + _chunkSectors - 1) / _chunkSectors;
+        _window = new ChunkWindow<IActorRef>(totalChunks, settings.Window, _chunkSectors * image.SectorSize, settings.LagGrace, settings.StartGrace);
+        foreach (var m in members) AddMember(m);
 
         Receive<ChunkRead>(OnChunk);
         Receive<ReadFailed>(f =>
         {
+            _window.AbortRead(f.Array);
             _log.Error("batch {0}: reading chunk {1} of the stash failed: {2}", _image.BatchId, f.Index, f.Reason);
-            foreach (var m in _members.Keys) m.Tell(new Staging.Detached($"the stash could not be read: {f.Reason}"));
-            _members.Clear();
-            FinishIfEmpty();
+            foreach (var m in _lastTook.Keys.ToArray())
+            {
+                m.Tell(new Staging.Detached($"the stash could not be read: {f.Reason}"));
+                Remove(m);
+            }
+            Advance();
+        });
+        Receive<Admit>(a =>
+        {
+            if (_lastTook.ContainsKey(a.Recorder)) return;
+            if (!AddMember(a.Recorder))
+            {
+                Context.Parent.Tell(new NotAdmitted(a.Recorder, a.Join));
+                return;
+            }
+            _log.Info("batch {0}: {1} (disc {2}) joins running wave {3}", _image.BatchId, a.Join.DriveId, a.Join.Disc, _number);
+            Advance();
         });
         Receive<Staging.Consumed>(c =>
         {
-            if (!_members.TryGetValue(Sender, out var m)) return;
-            m.Consumed = Math.Max(m.Consumed, c.Index);
-            m.LastActivity = DateTime.UtcNow;
-            if (m.Consumed >= _totalChunks - 1) Remove(Sender);
+            if (!_lastTook.ContainsKey(Sender)) return;
+            _lastTook[Sender] = DateTime.UtcNow;
+            _window.Consumed(Sender, c.Index);
+            if (c.Index >= _window.Total - 1) Remove(Sender); // it has the whole image
             Advance();
         });
         Receive<Staging.Leave>(_ => { Remove(Sender); Advance(); });
@@ -85,17 +115,23 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         Receive<CheckStalls>(_ =>
         {
             var now = DateTime.UtcNow;
-            foreach (var (recorder, m) in _members.ToArray())
+            foreach (var (recorder, took) in _lastTook.ToArray())
             {
-                if (m.Sent > m.Consumed && now - m.LastActivity > _settings.StallTimeout)
-                {
-                    _detached++;
-                    _log.Warning("batch {0}: {1} took no data for {2:0.#} s; detached from the wave", _image.BatchId, recorder.Path.Name, (now - m.LastActivity).TotalSeconds);
-                    recorder.Tell(new Staging.Detached($"the drive took no data for {_settings.StallTimeout.TotalSeconds:0.#} s"));
-                    Remove(recorder);
-                }
+                // Waiting for the window to read its next chunk is not a stall; holding chunks or reading alone is.
+                bool owesProgress = _window.Holds(recorder) || !_window.IsAttached(recorder);
+                if (!owesProgress || now - took <= _settings.StallTimeout) continue;
+                _detached++;
+                _log.Warning("batch {0}: {1} took no data for {2:0.#} s; detached from the wave", _image.BatchId, recorder.Path.Name, (now - took).TotalSeconds);
+                recorder.Tell(new Staging.Detached($"the drive took no data for {_settings.StallTimeout.TotalSeconds:0.#} s"));
+                Remove(recorder);
             }
             Advance();
+        });
+        Receive<CheckLag>(_ => Advance());
+        Receive<Close>(_ =>
+        {
+            if (_lastTook.Count > 0) return; // a recorder joined meanwhile: it is served, the next Emptied asks again
+            Finish();
         });
     }
 
@@ -108,91 +144,100 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         Advance();
     }
 
-    private void OnChunk(ChunkRead read)
+    private bool AddMember(IActorRef recorder)
     {
-        _reading = false;
-        _nextRead = read.Index + 1;
-        _bytesRead += read.Bytes;
-        var chunk = new Staging.Chunk(Self, read.Index, read.Index * _chunkSectors, read.Sectors, read.Array.AsMemory(0, read.Bytes));
-        _buffer[read.Index] = chunk;
-        if (!_primed)
-        {
-            // A drive takes its first chunks as fast as its buffer fills (2 MiB at once), then needs the next at
-            // once: sent one by one as read, chunk 1 came ~47 ms after chunk 0 on a busy host and every drive of the
-            // wave underran at 1 MiB. The wave starts with its whole window in hand instead.
-            if (read.Index + 1 < Math.Min(_settings.Window, _totalChunks))
-            {
-                Advance();
-                return;
-            }
-            _primed = true;
-            foreach (var held in _buffer.Values) Send(held);
-        }
-        else
-        {
-            Send(chunk);
-        }
-        Advance();
-    }
-
-    private void Send(Staging.Chunk chunk)
-    {
-        var now = DateTime.UtcNow;
-        foreach (var (recorder, m) in _members)
-        {
-            if (m.Sent <= m.Consumed) m.LastActivity = now; // it had nothing in hand: the stall clock starts now
-            m.Sent = chunk.Index;
-            recorder.Tell(chunk);
-        }
+        if (!_window.Join(recorder)) return false;
+        _lastTook[recorder] = DateTime.UtcNow;
+        _recorders++;
+        Context.Watch(recorder);
+        return true;
     }
 
     private void Remove(IActorRef recorder)
     {
-        if (_members.Remove(recorder)) Context.Unwatch(recorder);
+        if (!_lastTook.Remove(recorder)) return;
+        _window.Leave(recorder);
+        Context.Unwatch(recorder);
     }
 
-    /// <summary>Releases chunks every member has consumed, reads the next one when credits allow, or ends the wave.</summary>
+    private void OnChunk(ChunkRead read)
+    {
+        _windowBytes += read.Bytes;
+        _window.EndRead(read.Array, read.Bytes);
+        Advance();
+    }
+
+    /// <summary>Lets laggards go on alone, takes back those that caught up, sends what the window holds, reads the next chunk, or reports the wave empty.</summary>
     private void Advance()
     {
-        if (FinishIfEmpty()) return;
-        long slowest = _members.Values.Min(m => m.Consumed);
-        while (_buffer.Count > 0 && _buffer.Keys.First() <= slowest)
+        if (_finished) return;
+        if (_lastTook.Count == 0)
         {
-            // Every member has copied this chunk out (a drive reports a chunk consumed after its last read of it).
-            // A member that left or was detached mid-read only fails its own disc.
-            var done = _buffer.Keys.First();
-            if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(_buffer[done].Data, out var segment) && segment.Array!.Length == _chunkBytes)
-                _free.Push(segment.Array);
-            _buffer.Remove(done);
+            if (_emptied) return;
+            _emptied = true;
+            // Nobody can join any more once chunk 0 has left the window: report now, before the batch that just got
+            // its last disc stops the staging actor (and this wave with it) ahead of the Close.
+            if (_window.Low > 0) Publish();
+            Context.Parent.Tell(new Emptied());
+            return;
         }
-        if (_reading || _nextRead >= _totalChunks || _nextRead > slowest + _settings.Window) return;
-        _reading = true;
-        long index = _nextRead;
-        int sectors = (int)Math.Min(_chunkSectors, _image.SectorCount - index * _chunkSectors);
+        _emptied = false;
+        var now = DateTime.UtcNow;
+        var detached = _window.DetachLaggards(_clock.Elapsed);
+        if (_window.HeldBackSince is { } since && !Timers.IsTimerActive("lag"))
+        {
+            // Overdue when the hold paused for a moment (the fastest had enough in hand): look again soon.
+            var due = since + _settings.LagGrace - _clock.Elapsed;
+            Timers.StartSingleTimer("lag", new CheckLag(), due > TimeSpan.FromMilliseconds(1) ? due : TimeSpan.FromMilliseconds(10));
+        }
+        foreach (var laggard in detached)
+        {
+            _fellBehind.Add(laggard);
+            _log.Info("batch {0}: {1} at chunk {2} is out of step with wave {3} (head {4}); it reads on from the stash at its own pace",
+                _image.BatchId, laggard.Path.Name, _window.Need(laggard), _number, _window.Head);
+            laggard.Tell(new Staging.ReadOn(Self, _stash, _chunkSectors, $"out of step with the wave at chunk {_window.Need(laggard)} (head {_window.Head})"));
+        }
+        foreach (var back in _window.Reattach())
+            _log.Info("batch {0}: {1} caught up with wave {2} at chunk {3}", _image.BatchId, back.Path.Name, _number, _window.Need(back));
+        var emptyHanded = _lastTook.Keys.Where(r => !_window.Holds(r)).ToHashSet();
+        foreach (var (recorder, index) in _window.TakeSends(_clock.Elapsed))
+        {
+            // A drive handed its first chunks is waited for StartGrace before it can count as fallen behind: look again then.
+            if (index == 0) Timers.StartSingleTimer("start", new CheckLag(), _settings.StartGrace + TimeSpan.FromMilliseconds(1));
+            if (emptyHanded.Remove(recorder)) _lastTook[recorder] = now; // it had nothing in hand: the stall clock starts now
+            long first = index * _chunkSectors;
+            int sectors = (int)Math.Min(_chunkSectors, _image.SectorCount - first);
+            recorder.Tell(new Staging.Chunk(Self, index, first, sectors, _window.Data(index)));
+        }
+        if (!_window.CanRead) return;
+        long next = _window.Head;
+        var array = _window.BeginRead();
+        long firstSector = next * _chunkSectors;
+        int bytes = (int)Math.Min(_chunkSectors, _image.SectorCount - firstSector) * _image.SectorSize;
         var source = _source;
-        int bytes = sectors * _image.SectorSize;
-        long first = index * _chunkSectors;
-        var array = _free.Count > 0 ? _free.Pop() : GC.AllocateUninitializedArray<byte>(_chunkBytes);
         Task.Run(() =>
         {
-            source.Read(first, array.AsSpan(0, bytes));
-            return new ChunkRead(index, array, bytes, sectors);
-        }).PipeTo(Self, failure: e => new ReadFailed(index, e.GetBaseException().Message));
+            source.Read(firstSector, array.AsSpan(0, bytes));
+            return new ChunkRead(next, array, bytes);
+        }).PipeTo(Self, failure: e => new ReadFailed(next, array, e.GetBaseException().Message));
     }
 
-    private bool FinishIfEmpty()
+    private void Finish()
     {
-        if (_finished) return true;
-        if (_members.Count > 0) return false;
+        if (_finished) return;
         _finished = true;
-        _buffer.Clear();
-        _free.Clear();
-        var finished = new Staging.WaveFinished(_image.BatchId, _number, _bytesRead, _recorders, _detached);
+        Publish();
+        Context.Stop(Self);
+    }
+
+    private void Publish()
+    {
+        if (_published) return;
+        _published = true;
+        var finished = new Staging.WaveFinished(_image.BatchId, _number, _windowBytes + _stash.Bytes, _recorders, _detached, _fellBehind.Count);
         Context.Parent.Tell(finished);
         // Published here, not by the parent: a batch that completes stops its staging actor, which could drop
         // the report still in its mailbox.
         Context.System.EventStream.Publish(finished);
-        Context.Stop(Self);
-        return true;
     }
 }

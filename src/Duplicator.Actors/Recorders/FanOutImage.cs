@@ -7,19 +7,28 @@ namespace Duplicator.Actors.Recorders;
 
 /// <summary>
 /// The staged image as one recorder's drive thread sees it while a wave feeds it: <see cref="Read"/> blocks until
-/// the chunk holding the asked sectors has arrived, and reports each chunk consumed (a credit back to the wave)
-/// once the drive has read past it. Reads must ascend (write strategies write in order; skipped sectors, such as
-/// audio gaps, are consumed unread). The content hash comes from the staging, so verification never rereads it.
+/// the chunk holding the asked sectors has arrived, and reports each chunk consumed once the drive has read past it.
+/// After <see cref="ReadOn"/> (the drive fell behind the wave) it reads the chunks it has not been sent from the
+/// stash itself, at the drive's pace, and takes the wave's chunks again when they reach it (it caught up). Reads
+/// must ascend (write strategies write in order; skipped sectors, such as audio gaps, are consumed unread). The
+/// content hash comes from the staging (<see cref="SetContentSha256"/>; reading it waits until it is known), so
+/// verification never rereads the image.
 /// </summary>
 internal sealed class FanOutImage : IDiscImage, IContentHashed
 {
     private readonly StagedImage _image;
     private readonly Action<long> _consumed;
-    private readonly BlockingCollection<Staging.Chunk> _chunks = new();
+    private readonly ConcurrentQueue<object> _arrivals = new(); // Staging.Chunk or Staging.ReadOn, in the order the wave sent them
+    private readonly SemaphoreSlim _arrived = new(0);
     private readonly CancellationTokenSource _failed = new();
     private readonly CancellationToken _cancellation;
+    private readonly ManualResetEventSlim _hashKnown = new();
+    private volatile byte[]? _sha;
     private volatile string? _failure;
+    private volatile bool _completed;
     private Staging.Chunk? _current;
+    private Staging.ReadOn? _alone; // set while no chunks come: read the stash
+    private byte[]? _own;
     private long _position;
 
     public FanOutImage(StagedImage image, Action<long> consumed, CancellationToken cancellation)
@@ -27,13 +36,33 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
         _image = image;
         _consumed = consumed;
         _cancellation = cancellation;
-        ContentSha256 = Convert.FromHexString(image.ContentSha256);
+        if (image.ContentSha256 is { } sha) SetContentSha256(sha);
     }
 
     public int SectorSize => _image.SectorSize;
     public long SectorCount => _image.SectorCount;
     public IReadOnlyList<TrackInfo> Tracks => _image.Tracks;
-    public byte[] ContentSha256 { get; }
+
+    /// <summary>The content hash; blocks (on the drive thread) until the staging has computed it, or fails with the burn.</summary>
+    public byte[] ContentSha256
+    {
+        get
+        {
+            if (_sha is { } known) return known;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
+            try
+            {
+                _hashKnown.Wait(linked.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw _cancellation.IsCancellationRequested
+                    ? new ImapiException(ImapiError.UserAbort, "cancelled while waiting for the image's content hash")
+                    : new ImapiException(ImapiError.LossOfStreaming, $"the image's content hash never came: {_failure ?? "the wave ended"}");
+            }
+            return _sha!;
+        }
+    }
 
     /// <summary>Sectors the drive has read so far.</summary>
     public long Position => Interlocked.Read(ref _position);
@@ -41,32 +70,38 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
     /// <summary>Told the wave's ref when its first chunk arrives (the consumed-callback needs it).</summary>
     public Action<Akka.Actor.IActorRef>? WaveKnown { get; set; }
 
-    /// <summary>Called from the actor: the next chunk of the wave.</summary>
-    public void Add(Staging.Chunk chunk)
+    private bool _waveSeen;
+
+    /// <summary>Called from the actor: the image's content hash (upper-case hex) is known.</summary>
+    public void SetContentSha256(string hex)
     {
-        if (_chunks.IsAddingCompleted) return;
-        if (chunk.Index == 0 || !_waveSeen)
-        {
-            _waveSeen = true;
-            WaveKnown?.Invoke(chunk.Wave);
-        }
-        try
-        {
-            _chunks.Add(chunk);
-        }
-        catch (InvalidOperationException)
-        {
-            // completed between the check and the add: the burn is over
-        }
+        _sha ??= Convert.FromHexString(hex);
+        _hashKnown.Set();
     }
 
-    private bool _waveSeen;
+    /// <summary>Called from the actor: the next chunk of the wave.</summary>
+    public void Add(Staging.Chunk chunk) => Arrive(chunk, chunk.Wave);
+
+    /// <summary>Called from the actor: no more chunks come for now; read on from the stash.</summary>
+    public void ReadOn(Staging.ReadOn readOn) => Arrive(readOn, readOn.Wave);
+
+    private void Arrive(object item, Akka.Actor.IActorRef wave)
+    {
+        if (_completed) return;
+        if (!_waveSeen)
+        {
+            _waveSeen = true;
+            WaveKnown?.Invoke(wave);
+        }
+        _arrivals.Enqueue(item);
+        _arrived.Release();
+    }
 
     /// <summary>Called from the actor: the wave is gone; every blocked or later read fails with <paramref name="reason"/>.</summary>
     public void Fail(string reason)
     {
         _failure = reason;
-        _chunks.CompleteAdding();
+        _completed = true;
         _failed.Cancel();
     }
 
@@ -96,7 +131,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
             if (_position == chunkEnd)
             {
                 _current = null;
-                _consumed(chunk.Index);
+                _consumed(chunk.Index); // after the last copy: the wave may reuse the memory from here on
             }
         }
     }
@@ -107,11 +142,40 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
         try
         {
-            if (!_chunks.TryTake(out var next, Timeout.Infinite, linked.Token))
-                throw Failure();
-            if (next.FirstSector > _position || next.FirstSector + next.Sectors <= _position)
-                throw new InvalidOperationException($"the wave sent sectors from {next.FirstSector}, the drive is at {_position}");
-            return _current = next;
+            while (true)
+            {
+                linked.Token.ThrowIfCancellationRequested();
+                if (_alone is { } alone)
+                {
+                    // Reading alone: a chunk the wave sends again (we caught up) is taken when it is the one needed;
+                    // chunks behind us are dropped unread (their memory may be in use for later chunks already).
+                    while (_arrivals.TryPeek(out var item))
+                    {
+                        if (item is Staging.Chunk ch && ch.FirstSector > _position) break; // ahead of us: read alone up to it
+                        Take();
+                        if (item is Staging.Chunk mine && mine.FirstSector + mine.Sectors > _position)
+                        {
+                            _alone = null;
+                            return _current = mine;
+                        }
+                    }
+                    return _current = ReadAlone(alone);
+                }
+                _arrived.Wait(linked.Token);
+                if (!_arrivals.TryDequeue(out var next)) continue; // its count was taken by a peek-and-take above
+                switch (next)
+                {
+                    case Staging.ReadOn r:
+                        _alone = r;
+                        continue;
+                    case Staging.Chunk ch when ch.FirstSector + ch.Sectors <= _position:
+                        continue; // sent before we read past it alone
+                    case Staging.Chunk ch when ch.FirstSector > _position:
+                        throw new InvalidOperationException($"the wave sent sectors from {ch.FirstSector}, the drive is at {_position}");
+                    case Staging.Chunk ch:
+                        return _current = ch;
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -119,6 +183,24 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
                 ? new ImapiException(ImapiError.UserAbort, $"cancelled at sector {_position} of {SectorCount}")
                 : Failure();
         }
+    }
+
+    private void Take()
+    {
+        _arrivals.TryDequeue(out _);
+        _arrived.Wait(0); // may find the count not yet released: the blocking wait then finds the queue empty and waits again
+    }
+
+    /// <summary>Reads the chunk holding the current position from the stash into this drive's own buffer.</summary>
+    private Staging.Chunk ReadAlone(Staging.ReadOn alone)
+    {
+        long index = _position / alone.ChunkSectors;
+        long first = index * alone.ChunkSectors;
+        int sectors = (int)Math.Min(alone.ChunkSectors, SectorCount - first);
+        _own ??= GC.AllocateUninitializedArray<byte>(alone.ChunkSectors * SectorSize);
+        var memory = _own.AsMemory(0, sectors * SectorSize);
+        alone.Stash.Read(first, memory.Span);
+        return new Staging.Chunk(alone.Wave, index, first, sectors, memory);
     }
 
     private ImapiException Failure() =>

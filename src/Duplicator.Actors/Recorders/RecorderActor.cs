@@ -152,6 +152,17 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
             if (b.Wave is null) _burn = b with { Wave = c.Wave };
             b.Image.Add(c);
         });
+        Receive<Staging.ReadOn>(r =>
+        {
+            if (_burn is not { } b || b.StopReason != null) return;
+            if (b.Wave is null) _burn = b with { Wave = r.Wave };
+            _log.Info("{0}: reads on from the stash of batch {1} at its own pace: {2}", _driveId, b.Job.BatchId, r.Reason);
+            b.Image.ReadOn(r);
+        });
+        Receive<Staging.Hashed>(h =>
+        {
+            if (_burn is { } b && b.Job.BatchId == h.BatchId) b.Image.SetContentSha256(h.ContentSha256);
+        });
         Receive<Staging.Detached>(d =>
         {
             if (_burn is not { } b) return;
@@ -217,6 +228,8 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     {
         Receive<Staging.Chunk>(c => c.Wave.Tell(new Staging.Leave("not burning")));
         Receive<Staging.Detached>(_ => { });
+        Receive<Staging.ReadOn>(_ => { });
+        Receive<Staging.Hashed>(_ => { });
         Receive<Recorder.Burn>(b => _tower.Tell(new Recorder.DiscFailed(_driveId, b.BatchId, b.Disc, "the drive is not ready", DriveFault: false)));
         Receive<Recorder.CancelBurn>(_ => { });
         Receive<PollMedia>(_ => { });
@@ -270,7 +283,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
                 sink.NotifyBurnComplete(null);
                 self.Tell(new PhaseChanged(id, DriveState.Ejecting, 0, 0));
                 drive.Eject();
-                self.Tell(new BurnSucceeded(id, sha is null ? job.Image.ContentSha256 : Convert.ToHexString(sha), sha is not null));
+                self.Tell(new BurnSucceeded(id, Convert.ToHexString(sha ?? image.ContentSha256), sha is not null)); // waits for the staging's hash if need be
             }
             catch (Exception e)
             {

@@ -264,8 +264,9 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         var image = staged.Image;
         if (!_state.Batches.TryGetValue(image.BatchId, out var slot) || slot.State.IsFinished) return;
         _state = _state with { Batches = _state.Batches.SetItem(slot.Id, slot with { Image = image }) };
-        if (slot.State.ImageSha256 != image.ContentSha256 || slot.State.StashPath != image.StashPath)
-            AskLedger(slot.Id, "staged", new RecordStaged(image.StashPath, image.ContentSha256, image.SectorCount));
+        // Staged comes first without the hash (discs start at once), then with it: only a hashed image goes into the ledger.
+        if (image.ContentSha256 is { } sha && (slot.State.ImageSha256 != sha || slot.State.StashPath != image.StashPath))
+            AskLedger(slot.Id, "staged", new RecordStaged(image.StashPath, sha, image.SectorCount));
         TryDispatch();
     }
 

@@ -57,6 +57,7 @@ internal sealed class EmulatedDisc : IDisposable
     private readonly bool _discard;
     private SafeFileHandle? _file;
     private bool _created;
+    private string? _source;
 
     public EmulatedDisc(EmulatedProfile profile, MediumState state, long capacity, int index, string basePath, bool discard = false)
     {
@@ -103,8 +104,11 @@ internal sealed class EmulatedDisc : IDisposable
     public string? Catalog { get; set; }
     public long DaoNext { get; set; }
 
-    /// <summary>The image file; null until a block was stored, and always null on a discarding drive (there is no file).</summary>
-    public string? ImagePath => Stride is { } s && !_discard ? _basePath + (s == MediaCapacity.AudioBlockSize ? ".bin" : ".iso") : null;
+    /// <summary>The file of a disc loaded with <c>load=</c> (read-only), while nothing was written to the disc.</summary>
+    public string? SourcePath => _source;
+
+    /// <summary>The image file; null until a block was stored, and always null on a discarding drive (there is no file) or a loaded master.</summary>
+    public string? ImagePath => _source is null && Stride is { } s && !_discard ? _basePath + (s == MediaCapacity.AudioBlockSize ? ".bin" : ".iso") : null;
     public string TocPath => _basePath + ".json";
 
     public bool IsBlank => Tracks.Count == 0 && !Formatted;
@@ -171,6 +175,16 @@ internal sealed class EmulatedDisc : IDisposable
         return null;
     }
 
+    /// <summary>Makes this (blank) disc the finalized <paramref name="master"/>: its tracks and sessions, its sectors read from the master's file.</summary>
+    public void LoadMaster(EmulatedMaster master)
+    {
+        Tracks = [.. master.Tracks.Select(t => new EmulatedTrack { Number = t.Number, Session = t.Session, Start = t.Start, Audio = t.Audio, Recorded = t.Length, Closed = true })];
+        ClosedSessions = master.Sessions;
+        Finalized = true;
+        Stride = master.BlockSize;
+        _source = master.Path;
+    }
+
     public void Format(long blocks)
     {
         Formatted = true;
@@ -195,6 +209,14 @@ internal sealed class EmulatedDisc : IDisposable
             return;
         }
 
+        if (_source is not null)
+        {
+            // A blanked rewritable master records into the drive's own file: the loaded one is never written.
+            CloseImage();
+            _source = null;
+            Stride = null;
+        }
+
         Stride ??= blockSize;
         if (_discard)
         {
@@ -209,7 +231,7 @@ internal sealed class EmulatedDisc : IDisposable
     public void Load(long lba, Span<byte> destination, int blockSize)
     {
         destination.Clear();
-        if (Stride is not { } stride || stride != blockSize || _discard)
+        if (Stride is not { } stride || stride != blockSize || (_discard && _source is null))
         {
             return;
         }
@@ -295,6 +317,11 @@ internal sealed class EmulatedDisc : IDisposable
 
     private SafeFileHandle OpenImage()
     {
+        if (_source is not null)
+        {
+            return File.OpenHandle(_source, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+
         var path = ImagePath!;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // The first open starts a fresh file; later ones (reads after finalize) keep what was burned.

@@ -84,6 +84,12 @@ public static class EmulatedProfiles
         : IsDvd(p) ? [24, 16, 12, 8, 4]
         : [12, 10, 8, 6, 4, 2];
 
+    /// <summary>
+    /// A realistic highest read speed (multiples of 1x) of a recorder of this family reading a recorded disc: CD 40x,
+    /// DVD 16x, BD 8x (CAV drives reach it at the outer edge; the emulator reads at it throughout).
+    /// </summary>
+    public static int DefaultReadSpeed(EmulatedProfile p) => IsCd(p) ? 40 : IsDvd(p) ? 16 : 8;
+
     /// <summary>ECC block in sectors: tracks on DVD (16) and BD (32) start on such a boundary; CD 1.</summary>
     public static int Blocking(EmulatedProfile p) => IsCd(p) ? 1 : IsDvd(p) ? 16 : 32;
 

@@ -175,10 +175,11 @@ public sealed partial class EmulatedRecorder
         r[4] = 0xC0;                                  // BUF (as features 0021h/002Dh say), multi-session
         r[5] = 0x03;                                  // CD-DA commands, stream accurate
         r[6] = (byte)(0x29 | (_preventRemoval ? 0x02 : 0)); // tray, eject, lock (+ lock state)
-        Put16(r, CapMaxReadSpeedOffset, speeds[0] * oneX);
+        var readKbps = ReadKilobytesPerSecond(speeds, oneX);
+        Put16(r, CapMaxReadSpeedOffset, readKbps);
         Put16(r, 10, 0x0100);
         Put16(r, CapBufferSizeOffset, (int)Math.Min(0xFFFF, _buffer.CapacityBytes / 1024));
-        Put16(r, CapCurrentReadSpeedOffset, speeds[0] * oneX);
+        Put16(r, CapCurrentReadSpeedOffset, readKbps);
         Put16(r, CapMaxWriteSpeedOffset, speeds[0] * oneX);
         Put16(r, CapCurrentWriteSpeedOffset, _writeSpeedX * oneX);
         Put16(r, CapSelectedWriteSpeedOffset, _writeSpeedX * oneX);
@@ -301,7 +302,7 @@ public sealed partial class EmulatedRecorder
                 r[4] = (byte)(write ? 0x02 : 0);
                 if (n == 1)
                 {
-                    var kbps = (write ? _writeSpeedX : speeds[0]) * oneX;
+                    var kbps = write ? _writeSpeedX * oneX : ReadKilobytesPerSecond(speeds, oneX);
                     Put32(r, 8, 0);
                     Put32(r, 12, kbps);
                     Put32(r, 16, Math.Max(0, capacity - 1));
@@ -319,7 +320,7 @@ public sealed partial class EmulatedRecorder
                 {
                     var o = 8 + 16 * i;
                     Put32(r, o + 4, Math.Max(0, capacity - 1));
-                    Put32(r, o + 8, speeds[0] * oneX);
+                    Put32(r, o + 8, ReadKilobytesPerSecond(speeds, oneX));
                     Put32(r, o + 12, speeds[i] * oneX);
                 }
 
@@ -380,6 +381,10 @@ public sealed partial class EmulatedRecorder
         SelectSpeed((long)size * 1000 / time);
         return Math.Min(length, output.Length);
     }
+
+    // Reported read speed: the modelled one (read-speed) when reads are throttled, else the fastest write speed as before.
+    private int ReadKilobytesPerSecond(IReadOnlyList<int> speeds, int oneX) =>
+        Math.Min(0xFFFF, (ReadSpeedFor(_disc) is > 0 and var x ? x : speeds[0]) * oneX);
 
     private void SelectSpeed(long kilobytesPerSecond)
     {

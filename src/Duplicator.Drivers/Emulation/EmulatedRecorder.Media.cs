@@ -89,10 +89,7 @@ public sealed partial class EmulatedRecorder
         }
 
         BeginSimulationIfAsked(disc);
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         if (open is null)
         {
@@ -138,10 +135,7 @@ public sealed partial class EmulatedRecorder
         }
 
         BeginSimulationIfAsked(disc);
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         Record(disc, lba, blocks, output, blockSize);
         disc.DaoNext = lba + blocks;
@@ -153,17 +147,46 @@ public sealed partial class EmulatedRecorder
 
     private void Record(EmulatedDisc disc, long lba, long blocks, ReadOnlySpan<byte> output, int blockSize)
     {
-        if (Faults.WriteFails(lba, blocks))
-        {
-            throw Fail(EmulatedSense.WriteError, $"injected write error in {lba}+{blocks}");
-        }
+        ThrowIfWriteFails(lba, blocks);
 
         if (!_wp.TestWrite)
         {
             disc.Store(lba, output, blockSize);
         }
 
-        _buffer.Write(output.Length);
+        // A slowdown (slow-at) starting inside this WRITE times the two parts at their own rates.
+        var end = lba + blocks;
+        for (var at = lba; at < end;)
+        {
+            var (slow, until) = Faults.SlowdownAt(at, end);
+            if (slow != _slowSpeedX)
+            {
+                _slowSpeedX = slow;
+                UpdateRate();
+            }
+
+            _buffer.Write((until - at) * blockSize);
+            at = until;
+        }
+    }
+
+    // SBC-3 §4.14.2: a medium error names the first block in error in the INFORMATION field (CD pregap LBAs
+    // below 0 have no such address, so VALID stays clear for them).
+    private void ThrowIfWriteFails(long lba, long blocks)
+    {
+        if (Faults.FirstWriteError(lba, blocks) is { } bad)
+        {
+            throw new SenseException(EmulatedSense.WriteError, $"injected write error at {bad} in {lba}+{blocks}", bad is >= 0 and <= uint.MaxValue ? (uint)bad : null);
+        }
+    }
+
+    // An unreadable= block: the drive gives up on it, as on a scratched disc (SBC-3 §4.14.2: its LBA in INFORMATION).
+    private void ThrowIfUnreadable(long lba, long blocks)
+    {
+        if (Faults.FirstUnreadable(lba, blocks) is { } bad)
+        {
+            throw new SenseException(EmulatedSense.UnrecoveredReadError, $"injected read error at {bad} in {lba}+{blocks}", (uint)bad);
+        }
     }
 
     private void BeginSimulationIfAsked(EmulatedDisc disc)
@@ -203,8 +226,10 @@ public sealed partial class EmulatedRecorder
             throw Fail(EmulatedSense.IllegalModeForThisTrack, $"READ of CD-DA block {lba}; use READ CD");
         }
 
+        ThrowIfUnreadable(lba, blocks);
         var bytes = (int)Math.Min(input.Length, blocks * MediaCapacity.DataBlockSize) / MediaCapacity.DataBlockSize * MediaCapacity.DataBlockSize;
         disc.Load(lba, input[..bytes], MediaCapacity.DataBlockSize);
+        PaceRead(disc, bytes, MediaCapacity.DataBlockSize);
         return bytes;
     }
 
@@ -269,8 +294,10 @@ public sealed partial class EmulatedRecorder
             return 0;
         }
 
+        ThrowIfUnreadable(lba, blocks);
         var bytes = (int)Math.Min(input.Length, blocks * size) / size * size;
         disc.Load(lba, input[..bytes], size);
+        PaceRead(disc, bytes, size);
         return bytes;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Duplicator.Drivers.Transport;
+using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Drivers.Emulation;
@@ -63,6 +64,9 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     private TimeSpan _notReadyUntil = TimeSpan.MinValue;
     private WriteParameters _wp = WriteParameters.Default;
     private int _writeSpeedX;
+    private int? _slowSpeedX;
+    private TimeSpan? _readDue;
+    private TimeSpan? _readSleepUntil;
     private DiscSnapshot? _simulation;
     private byte _mediaEvent;
     private bool _disposed;
@@ -81,6 +85,19 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         if (options.Profile != EmulatedProfile.None)
         {
             LoadLocked(options.Profile, options.State, options.CapacityBlocks);
+            if (options.LoadPath is { } master)
+            {
+                if (options.State != MediumState.Blank)
+                {
+                    throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': a loaded master is finalized; state= cannot also be given");
+                }
+
+                _disc!.LoadMaster(EmulatedMaster.Open(master, options.Profile, _disc.Capacity));
+            }
+        }
+        else if (options.LoadPath is { } master)
+        {
+            throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': an empty drive (none) holds no master");
         }
         else
         {
@@ -123,6 +140,13 @@ public sealed partial class EmulatedRecorder : IScsiTransport
 
     /// <summary>Selected write speed as a multiple of 1x.</summary>
     public int WriteSpeed => Volatile.Read(ref _writeSpeedX);
+
+    /// <summary>
+    /// Speed, as a multiple of 1x, at which READ(10), READ(12) and READ CD deliver the medium in the drive; 0 =
+    /// unthrottled. <see cref="EmulatedRecorderOptions.ReadSpeed"/> when set, else the family's
+    /// <see cref="EmulatedProfiles.DefaultReadSpeed"/> on a drive whose writes are throttled, else 0.
+    /// </summary>
+    public int ReadSpeed => ReadSpeedFor(Volatile.Read(ref _disc)); // no lock: may be asked while a WRITE waits for buffer room
 
     /// <summary>Profile of the medium in the drive, or <see cref="EmulatedProfile.None"/>.</summary>
     public EmulatedProfile CurrentProfile => Volatile.Read(ref _disc)?.Profile ?? EmulatedProfile.None;
@@ -197,13 +221,15 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         var opcode = cdb[0];
         if (Faults.IsGone)
         {
-            throw new TransportException(Location, $"drive gone (injected) during command {opcode:X2}h", transient: false);
+            // What SgIoTransport throws for a device that went away (DID_NO_CONNECT / ENODEV).
+            throw new TransportException(Location, "the device is gone", transient: false);
         }
 
-        if (Faults.TakeHang(opcode))
+        if (Faults.TakeHang(opcode) || IsHungWrite(cdb))
         {
+            // A hung command answers nothing until the host's timeout, then SG_IO reports the timeout.
             _clock.Sleep(timeout);
-            throw new TransportException(Location, $"command {opcode:X2}h timed out after {timeout.TotalSeconds:0.###} s (injected hang)", transient: true);
+            throw new TransportException(Location, $"command {opcode:X2}h timed out after {timeout.TotalSeconds:0.#} s", transient: true);
         }
 
         var delay = Faults.DelayFor(opcode);
@@ -213,6 +239,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         }
 
         ScsiResult result;
+        TimeSpan? readUntil;
         lock (_gate)
         {
             if (Faults.TakeNotReady() is { } notReady)
@@ -226,7 +253,20 @@ public sealed partial class EmulatedRecorder : IScsiTransport
             }
             catch (SenseException e)
             {
-                result = new ScsiResult(ScsiResult.CheckCondition, e.Sense.ToArray(), 0);
+                result = new ScsiResult(ScsiResult.CheckCondition, e.ToSenseBytes(), 0);
+            }
+
+            readUntil = _readSleepUntil;
+            _readSleepUntil = null;
+        }
+
+        // A read's data phase lasts as long as the medium takes to deliver it; slept outside the lock so the
+        // tray and the counters stay answerable.
+        if (readUntil is { } until)
+        {
+            for (var left = until - _clock.Elapsed; left > TimeSpan.Zero; left = until - _clock.Elapsed)
+            {
+                _clock.Sleep(left);
             }
         }
 
@@ -313,6 +353,8 @@ public sealed partial class EmulatedRecorder : IScsiTransport
         _simulation = null;
         _buffer.Reset();
         _writeSpeedX = AllowedSpeeds()[0];
+        _slowSpeedX = null;
+        _readDue = null;
         UpdateRate();
     }
 
@@ -331,7 +373,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
             _simulation = null;
         }
 
-        if (!disc.IsBlank || disc.Stride is not null)
+        if ((!disc.IsBlank || disc.Stride is not null) && disc.SourcePath is null)
         {
             disc.WriteToc(_options.Name);
         }
@@ -399,8 +441,48 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     private int CurrentBlockSize =>
         _disc is { } d && EmulatedProfiles.IsCd(d.Profile) && _wp.DataBlockType == 0 ? MediaCapacity.AudioBlockSize : MediaCapacity.DataBlockSize;
 
-    private void UpdateRate() =>
-        _buffer.SetRate(Throttled && _disc is { } d ? _writeSpeedX * EmulatedProfiles.OneX(d.Profile, CurrentBlockSize) : 0);
+    // The laser's speed: the selected one, or a slow-at fallback when lower (a fallback also throttles an unthrottled drive).
+    private void UpdateRate()
+    {
+        var x = Throttled ? _writeSpeedX : 0;
+        if (_slowSpeedX is { } slow)
+        {
+            x = x == 0 ? slow : Math.Min(x, slow);
+        }
+
+        _buffer.SetRate(_disc is { } d ? x * EmulatedProfiles.OneX(d.Profile, CurrentBlockSize) : 0);
+    }
+
+    private int ReadSpeedFor(EmulatedDisc? disc) =>
+        _options.ReadSpeed ?? (Throttled && disc is not null ? EmulatedProfiles.DefaultReadSpeed(disc.Profile) : 0);
+
+    // Back-to-back reads stream: each starts where the previous one's transfer ended, so timer granularity in
+    // one sleep is made up by the next; after a pause longer than this the medium starts again from now.
+    private static readonly TimeSpan ReadStreamSlack = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Schedules the end of a read of <paramref name="bytes"/> of <paramref name="blockSize"/>-byte blocks at the drive's read speed.</summary>
+    private void PaceRead(EmulatedDisc disc, int bytes, int blockSize)
+    {
+        var x = ReadSpeedFor(disc);
+        if (x <= 0 || bytes <= 0)
+        {
+            return;
+        }
+
+        var now = _clock.Elapsed;
+        var start = _readDue is { } due && now - due <= ReadStreamSlack ? due : now;
+        _readDue = start + TimeSpan.FromSeconds(bytes / (x * EmulatedProfiles.OneX(disc.Profile, blockSize)));
+        _readSleepUntil = _readDue;
+    }
+
+    // WRITE(10) / WRITE(12) reaching an armed hang-write-at LBA (the CDB is decoded here, before the drive lock, as the
+    // hang happens below the command's execution: the host gets no status at all).
+    private bool IsHungWrite(ReadOnlySpan<byte> cdb) => cdb[0] switch
+    {
+        0x2A when cdb.Length >= 10 => Faults.TakeWriteHang((int)U32(cdb, 2), U16(cdb, 7)),
+        0xAA when cdb.Length >= 12 => Faults.TakeWriteHang((int)U32(cdb, 2), U32(cdb, 6)),
+        _ => false,
+    };
 
     private static int HighestExistingDisc(string directory)
     {

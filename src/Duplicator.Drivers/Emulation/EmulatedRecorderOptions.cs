@@ -38,6 +38,14 @@ public sealed record EmulatedRecorderOptions
     /// </summary>
     public int? MaxSpeed { get; init; } = 0;
 
+    /// <summary>
+    /// Read speed of READ(10), READ(12) and READ CD as a multiple of 1x (user data: CD 153.6 kB/s Mode 1 /
+    /// 176.4 kB/s CD-DA, DVD 1385 kB/s, BD 4495 kB/s); 0 = unthrottled. Null (default) = the family's
+    /// <see cref="EmulatedProfiles.DefaultReadSpeed"/> (CD 40x, DVD 16x, BD 8x) when writes are throttled
+    /// (<see cref="MaxSpeed"/> not 0), unthrottled when they are not, so an unthrottled drive verifies at once.
+    /// </summary>
+    public int? ReadSpeed { get; init; }
+
     /// <summary>Drive buffer size in bytes.</summary>
     public long BufferBytes { get; init; } = DefaultBufferBytes;
 
@@ -57,6 +65,14 @@ public sealed record EmulatedRecorderOptions
     /// host side, where writing every copy to a file would measure the file system instead.
     /// </summary>
     public bool Discard { get; init; }
+
+    /// <summary>
+    /// A finalized data disc loaded at start (a master to read): a plain ISO of 2048-byte sectors (one track from
+    /// LBA 0), or a <c>disc-&lt;n&gt;.iso</c> this emulator burned, its tracks and sessions taken from the
+    /// <c>disc-&lt;n&gt;.json</c> beside it (whose profile must be <see cref="Profile"/>). Read-only; must fit the
+    /// medium's capacity; <see cref="State"/> must stay blank. Null: the medium <see cref="State"/> describes.
+    /// </summary>
+    public string? LoadPath { get; init; }
 
     /// <summary>Time source of the buffer model and timed faults.</summary>
     public IDriveClock Clock { get; init; } = SystemDriveClock.Instance;
@@ -78,13 +94,37 @@ public sealed record EmulatedRecorderOptions
 /// <item><c>autoreload</c>: true = a fresh blank medium goes in whenever the host ejects.</item>
 /// <item><c>discard</c>: true = burned data is stored nowhere (reads return zeros): see <see cref="EmulatedRecorderOptions.Discard"/>.</item>
 /// <item><c>name</c>: drive name (default "emulated"), the folder under dir.</item>
+/// <item><c>load</c>: a finalized master disc from an ISO file or a disc the emulator burned (see <see cref="EmulatedRecorderOptions.LoadPath"/>).</item>
+/// <item><c>read-speed</c>: READ speed in multiples of 1x, 0 = unthrottled (see <see cref="EmulatedRecorderOptions.ReadSpeed"/>).</item>
 /// </list>
-/// Example: <c>emulated:dvd+r?speed=24&amp;dir=/tmp/discs&amp;buffer=4m&amp;name=bay1</c>.
+/// Faults (<see cref="FaultGrammar"/>; each may be combined with the others, and all but <c>vanish-after</c> repeated),
+/// armed in <see cref="EmulatedRecorderOptions.Faults"/>; every LBA must lie inside the medium's capacity:
+/// <list type="bullet">
+/// <item><c>fail-write-at=LBA</c>: a WRITE covering LBA fails 03/0C/00 with LBA in the sense INFORMATION field (<see cref="FaultPlan.FailWriteAt"/>).</item>
+/// <item><c>hang-write-at=LBA</c>: the first WRITE reaching LBA hangs for the caller's timeout, then a transient transport timeout (<see cref="FaultPlan.HangWriteAt"/>).</item>
+/// <item><c>slow-at=LBA:SPEED</c>: from LBA on the laser writes at no more than SPEED × 1x (<see cref="FaultPlan.SlowWritesFrom"/>).</item>
+/// <item><c>vanish-after=N</c>: after N commands the drive is gone: a non-transient transport error for every later one (<see cref="FaultPlan.DisconnectAfter"/>).</item>
+/// <item><c>unreadable=LBA[-LBA][,...]</c>: READs covering those blocks fail 03/11/00 with the LBA in INFORMATION (<see cref="FaultPlan.UnreadableRange"/>).</item>
+/// </list>
+/// Example: <c>emulated:dvd+r?speed=24&amp;dir=/tmp/discs&amp;buffer=4m&amp;name=bay1&amp;slow-at=1000000:8&amp;fail-write-at=1500000</c>.
 /// </summary>
 public static class EmulatedRecorderUrl
 {
     /// <summary>The URL scheme, with its colon.</summary>
     public const string Scheme = "emulated:";
+
+    /// <summary>Highest speed (multiples of 1x) <c>speed</c>, <c>read-speed</c> and <c>slow-at</c> accept.</summary>
+    public const int MaxSpeedFactor = 1000;
+
+    /// <summary>The fault parameters, as error messages and the README spell them.</summary>
+    public const string FaultGrammar = "fail-write-at=LBA, hang-write-at=LBA, slow-at=LBA:SPEED, vanish-after=N, unreadable=LBA[-LBA][,...]";
+
+    /// <summary>Most <c>unreadable</c> ranges one URL may arm.</summary>
+    public const int MaxUnreadableRanges = 1024;
+
+    private const string Grammar =
+        "speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false, discard=true|false, read-speed=N, load=PATH, "
+        + FaultGrammar;
 
     /// <summary>True when <paramref name="location"/> starts with <see cref="Scheme"/>.</summary>
     public static bool IsEmulated(string? location) =>
@@ -112,11 +152,25 @@ public static class EmulatedRecorderUrl
             return options;
         }
 
+        // Fault LBAs are checked against the capacity, which may come later in the query: kept for after the loop.
+        var faults = new List<(string Key, string Value)>();
+        var seen = new HashSet<string>();
         foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
             var key = (eq < 0 ? pair : pair[..eq]).ToLowerInvariant();
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            if (key is "vanish-after" or "read-speed" or "load" && !seen.Add(key))
+            {
+                throw Bad($"recorder URL '{url}': {key} is given twice; it takes one value ({key}={(key == "load" ? "PATH" : "N")})");
+            }
+
+            if (key is "fail-write-at" or "hang-write-at" or "slow-at" or "vanish-after" or "unreadable")
+            {
+                faults.Add((key, value));
+                continue;
+            }
+
             options = key switch
             {
                 "speed" => options with { MaxSpeed = ParseSpeed(url, value) },
@@ -128,12 +182,102 @@ public static class EmulatedRecorderUrl
                 "name" when value.Length > 0 && value.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && value != "." && value != ".." => options with { Name = value },
                 "autoreload" when bool.TryParse(value, out var b) => options with { AutoReload = b },
                 "discard" when bool.TryParse(value, out var b) => options with { Discard = b },
-                _ => throw Bad($"recorder URL '{url}': parameter '{pair}' is not one of speed=N|max, dir=PATH, buffer=SIZE, state=blank|appendable|closed, capacity=BLOCKS, name=NAME, autoreload=true|false, discard=true|false"),
+                "read-speed" => options with { ReadSpeed = ParseReadSpeed(url, value) },
+                "load" when value.Length > 0 => options with { LoadPath = Path.GetFullPath(value) },
+                _ => throw Bad($"recorder URL '{url}': parameter '{pair}' is not one of {Grammar}"),
             };
         }
 
+        if (options.LoadPath is { } master)
+        {
+            if (options.State != MediumState.Blank)
+            {
+                throw Bad($"recorder URL '{url}': load= puts a finalized master in the drive; state= cannot also be given");
+            }
+
+            // Checked here so a bad master is a bad URL; the drive checks it again when it loads it.
+            _ = EmulatedMaster.Open(master, options.Profile,
+                options.CapacityBlocks ?? (options.Profile == EmulatedProfile.None ? 0 : EmulatedProfiles.DefaultCapacity(options.Profile)));
+        }
+
+        ArmFaults(url, options, faults);
         return options;
     }
+
+    private static void ArmFaults(string url, EmulatedRecorderOptions options, List<(string Key, string Value)> faults)
+    {
+        // An empty drive may later take any medium: its LBAs are bounded by the 32-bit CDB address field only.
+        var capacity = options.Profile == EmulatedProfile.None
+            ? (long)uint.MaxValue
+            : options.CapacityBlocks ?? EmulatedProfiles.DefaultCapacity(options.Profile);
+        var unreadable = 0;
+        foreach (var (key, value) in faults)
+        {
+            switch (key)
+            {
+                case "fail-write-at":
+                    options.Faults.FailWriteAt(ParseLba(url, key, value, capacity, $"{key}=LBA"));
+                    break;
+                case "hang-write-at":
+                    options.Faults.HangWriteAt(ParseLba(url, key, value, capacity, $"{key}=LBA"));
+                    break;
+                case "slow-at":
+                    var colon = value.IndexOf(':');
+                    if (colon < 0)
+                    {
+                        throw Bad($"recorder URL '{url}': slow-at '{value}' is not LBA:SPEED (slow-at=LBA:SPEED, e.g. slow-at=100000:8)");
+                    }
+
+                    var lba = ParseLba(url, key, value[..colon], capacity, "slow-at=LBA:SPEED");
+                    var speedText = value[(colon + 1)..];
+                    if (!int.TryParse(speedText, NumberStyles.None, CultureInfo.InvariantCulture, out var speed) || speed is < 1 or > MaxSpeedFactor)
+                    {
+                        throw Bad($"recorder URL '{url}': slow-at speed '{speedText}' is not 1..{MaxSpeedFactor} (slow-at=LBA:SPEED, SPEED in multiples of 1x)");
+                    }
+
+                    options.Faults.SlowWritesFrom(lba, speed);
+                    break;
+                case "unreadable":
+                    foreach (var part in value.Split(','))
+                    {
+                        var dash = part.IndexOf('-');
+                        var first = ParseLba(url, key, dash < 0 ? part : part[..dash], capacity, "unreadable=LBA[-LBA][,...]");
+                        var last = dash < 0 ? first : ParseLba(url, key, part[(dash + 1)..], capacity, "unreadable=LBA[-LBA][,...]");
+                        if (last < first)
+                        {
+                            throw Bad($"recorder URL '{url}': unreadable range '{part}' ends before it starts (unreadable=FIRST-LAST, FIRST <= LAST)");
+                        }
+
+                        if (++unreadable > MaxUnreadableRanges)
+                        {
+                            throw Bad($"recorder URL '{url}': more than {MaxUnreadableRanges} unreadable ranges");
+                        }
+
+                        options.Faults.UnreadableRange(first, last);
+                    }
+
+                    break;
+                case "vanish-after":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    {
+                        throw Bad($"recorder URL '{url}': vanish-after '{value}' is not a command count 0..{int.MaxValue} (vanish-after=N)");
+                    }
+
+                    options.Faults.DisconnectAfter(n);
+                    break;
+            }
+        }
+    }
+
+    private static long ParseLba(string url, string key, string value, long capacity, string grammar) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var lba) && lba < capacity
+            ? lba
+            : throw Bad($"recorder URL '{url}': {key} LBA '{value}' is not 0..{capacity - 1}, inside the medium's {capacity} blocks ({grammar})");
+
+    private static int ParseReadSpeed(string url, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var x) && x <= MaxSpeedFactor
+            ? x
+            : throw Bad($"recorder URL '{url}': read-speed '{value}' is not 0..{MaxSpeedFactor} (read-speed=N in multiples of 1x, 0 = unthrottled)");
 
     private static int? ParseSpeed(string url, string value)
     {
@@ -147,12 +291,12 @@ public static class EmulatedRecorderUrl
             return 0;
         }
 
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var x) && x <= 1000)
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var x) && x <= MaxSpeedFactor)
         {
             return x;
         }
 
-        throw Bad($"recorder URL '{url}': speed '{value}' is not 0..1000, max or unthrottled");
+        throw Bad($"recorder URL '{url}': speed '{value}' is not 0..{MaxSpeedFactor}, max or unthrottled");
     }
 
     private static long ParseSize(string url, string value)

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Duplicator.Drivers.Emulation;
 
 /// <summary>
@@ -16,6 +18,8 @@ public readonly record struct EmulatedSense(byte Key, byte Asc, byte Ascq)
     // SPC-4 §4.5.3, table 47: fixed format sense data.
     private const int ResponseCodeOffset = 0;   // bit 7 VALID, bits 6-0 response code
     private const int SenseKeyOffset = 2;       // bits 3-0
+    private const int InformationOffset = 3;    // bytes 3-6, meaningful when VALID is set
+    private const byte Valid = 0x80;
     private const int AdditionalLengthOffset = 7;
     private const int AscOffset = 12;
     private const int AscqOffset = 13;
@@ -68,6 +72,24 @@ public readonly record struct EmulatedSense(byte Key, byte Asc, byte Ascq)
         d[AscqOffset] = Ascq;
     }
 
+    /// <summary>
+    /// Like <see cref="WriteTo(Span{byte})"/>, with VALID set and <paramref name="information"/> in the INFORMATION
+    /// field (SPC-4 §4.5.3; for a medium error, the LBA of the first block in error: SBC-3 §4.14.2).
+    /// </summary>
+    public void WriteTo(Span<byte> destination, uint information)
+    {
+        WriteTo(destination);
+        destination[ResponseCodeOffset] |= Valid;
+        BinaryPrimitives.WriteUInt32BigEndian(destination[InformationOffset..], information);
+    }
+
+    /// <summary>The INFORMATION field of fixed-format sense data when its VALID bit is set, else null.</summary>
+    public static uint? ReadInformation(ReadOnlySpan<byte> sense)
+    {
+        _ = Read(sense);
+        return (sense[ResponseCodeOffset] & Valid) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(sense[InformationOffset..]) : null;
+    }
+
     /// <summary>Reads the key/ASC/ASCQ back out of fixed-format sense data (response code 70h or 71h).</summary>
     public static EmulatedSense Read(ReadOnlySpan<byte> sense)
     {
@@ -87,12 +109,24 @@ public readonly record struct EmulatedSense(byte Key, byte Asc, byte Ascq)
         return bytes;
     }
 
+    /// <summary>The sense with <paramref name="information"/> in its INFORMATION field, as a fresh fixed-format byte array.</summary>
+    public byte[] ToArray(uint information)
+    {
+        var bytes = new byte[FixedLength];
+        WriteTo(bytes, information);
+        return bytes;
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Key:X2}/{Asc:X2}/{Ascq:X2}";
 }
 
-/// <summary>Thrown inside the emulator to end a command with CHECK CONDITION and the given sense.</summary>
-internal sealed class SenseException(EmulatedSense sense, string why) : Exception(why)
+/// <summary>Thrown inside the emulator to end a command with CHECK CONDITION and the given sense (and INFORMATION, when known).</summary>
+internal sealed class SenseException(EmulatedSense sense, string why, uint? information = null) : Exception(why)
 {
     public EmulatedSense Sense { get; } = sense;
+
+    public uint? Information { get; } = information;
+
+    public byte[] ToSenseBytes() => Information is { } info ? Sense.ToArray(info) : Sense.ToArray();
 }

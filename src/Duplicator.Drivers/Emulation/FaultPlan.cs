@@ -13,6 +13,9 @@ public sealed class FaultPlan
     private readonly HashSet<long> _writeErrors = [];
     private readonly Dictionary<byte, TimeSpan> _delays = [];
     private readonly Dictionary<byte, int> _hangs = [];
+    private readonly SortedSet<long> _writeHangs = [];
+    private readonly SortedList<long, int> _slowdowns = [];
+    private readonly List<(long First, long Last)> _unreadable = [];
     private TimeSpan? _pendingNotReady;
     private int _commandsBeforeGone = -1;
     private bool _gone;
@@ -23,6 +26,49 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _writeErrors.Add(lba);
+        }
+    }
+
+    /// <summary>
+    /// The first WRITE that reaches <paramref name="lba"/> (its last block is at or past it) hangs like
+    /// <see cref="Hang"/>: it blocks for the caller's timeout, then throws a transient
+    /// <see cref="Transport.TransportException"/>, and the drive answers again afterwards. Once per call.
+    /// </summary>
+    public void HangWriteAt(long lba)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lba);
+        lock (_gate)
+        {
+            _writeHangs.Add(lba);
+        }
+    }
+
+    /// <summary>
+    /// From <paramref name="lba"/> on, the laser writes at no more than <paramref name="speed"/> × 1x (a drive falling
+    /// back on poor media), also when the drive is otherwise unthrottled; a later slowdown at a higher LBA replaces it
+    /// from there. The host sees it only as WRITEs held longer by a full buffer.
+    /// </summary>
+    public void SlowWritesFrom(long lba, int speed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lba);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(speed);
+        lock (_gate)
+        {
+            _slowdowns[lba] = speed;
+        }
+    }
+
+    /// <summary>
+    /// Blocks <paramref name="first"/>..<paramref name="last"/> (inclusive) cannot be read: every READ(10), READ(12)
+    /// or READ CD covering one fails with 03/11/00 UNRECOVERED READ ERROR, the lowest such LBA in INFORMATION.
+    /// </summary>
+    public void UnreadableRange(long first, long last)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThan(last, first);
+        lock (_gate)
+        {
+            _unreadable.Add((first, last));
         }
     }
 
@@ -145,19 +191,91 @@ public sealed class FaultPlan
         }
     }
 
-    internal bool WriteFails(long firstLba, long blocks)
+    /// <summary>The lowest armed write error LBA in <paramref name="firstLba"/>..+<paramref name="blocks"/>, or null.</summary>
+    internal long? FirstWriteError(long firstLba, long blocks)
     {
         lock (_gate)
         {
+            long? first = null;
             foreach (var lba in _writeErrors)
             {
-                if (lba >= firstLba && lba < firstLba + blocks)
+                if (lba >= firstLba && lba < firstLba + blocks && (first is null || lba < first))
                 {
-                    return true;
+                    first = lba;
                 }
             }
 
+            return first;
+        }
+    }
+
+    /// <summary>The lowest unreadable LBA in <paramref name="firstLba"/>..+<paramref name="blocks"/>, or null.</summary>
+    internal long? FirstUnreadable(long firstLba, long blocks)
+    {
+        lock (_gate)
+        {
+            long? first = null;
+            var end = firstLba + blocks - 1;
+            foreach (var (lo, hi) in _unreadable)
+            {
+                if (lo <= end && hi >= firstLba)
+                {
+                    var at = Math.Max(lo, firstLba);
+                    if (first is null || at < first)
+                    {
+                        first = at;
+                    }
+                }
+            }
+
+            return first;
+        }
+    }
+
+    /// <summary>True (once per armed LBA) when a WRITE of <paramref name="blocks"/> from <paramref name="firstLba"/> reaches an armed hang.</summary>
+    internal bool TakeWriteHang(long firstLba, long blocks)
+    {
+        if (blocks <= 0)
+        {
             return false;
+        }
+
+        lock (_gate)
+        {
+            if (_writeHangs.Count == 0 || _writeHangs.Min > firstLba + blocks - 1)
+            {
+                return false;
+            }
+
+            _writeHangs.Remove(_writeHangs.Min);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The slowdown in force at <paramref name="lba"/> (null: none) and where the next one starts, capped at
+    /// <paramref name="end"/>, so a WRITE crossing a slowdown is timed in two parts.
+    /// </summary>
+    internal (int? Speed, long Until) SlowdownAt(long lba, long end)
+    {
+        lock (_gate)
+        {
+            int? speed = null;
+            var until = end;
+            foreach (var (from, x) in _slowdowns)
+            {
+                if (from <= lba)
+                {
+                    speed = x;
+                }
+                else
+                {
+                    until = Math.Min(end, from);
+                    break;
+                }
+            }
+
+            return (speed, until);
         }
     }
 }

@@ -28,6 +28,18 @@ public sealed record DiscInformation(DiscStatus Status, int Sessions, int FirstT
 public sealed record TrackInformation(int Track, bool Blank, long Start, long NextWritable, bool NextWritableValid, long FreeBlocks, long Size);
 
 /// <summary>
+/// MMC-6 Table 520 read as a master's reader needs it: where a recorded track lies and what it holds.
+/// </summary>
+/// <param name="Track">Track number.</param>
+/// <param name="Session">Session number.</param>
+/// <param name="Blank">Nothing recorded (byte 6 bit 6).</param>
+/// <param name="Audio">Track mode (byte 5 bits 0-3) has the data bit (bit 2) clear: CD-DA.</param>
+/// <param name="Start">Track start address (bytes 8-11).</param>
+/// <param name="Size">Track size in blocks (bytes 24-27).</param>
+/// <param name="LastRecorded">Last recorded address (bytes 28-31) when LRA_V (byte 7 bit 1) is set, else null.</param>
+public sealed record RecordedTrack(int Track, int Session, bool Blank, bool Audio, long Start, long Size, long? LastRecorded);
+
+/// <summary>
 /// One drive spoken to in MMC commands over an <see cref="IScsiTransport"/>. Each method sends one
 /// command (or a short fixed sequence), decodes the answer, and throws <see cref="ScsiCommandException"/>
 /// on CHECK CONDITION. Not thread-safe by design: a drive is driven from its own I/O thread.
@@ -112,6 +124,18 @@ public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout
         return new TrackInformation(d[2] | d[32] << 8, (d[6] & 0x40) != 0, BinaryPrimitives.ReadInt32BigEndian(d.AsSpan(8)),
             BinaryPrimitives.ReadInt32BigEndian(d.AsSpan(12)), (d[7] & 0x01) != 0,
             BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(16)), BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(24)));
+    }
+
+    /// <summary>READ TRACK INFORMATION of track <paramref name="track"/> (address type 01b), decoded for reading: mode, size and last recorded address.</summary>
+    public RecordedTrack ReadRecordedTrack(int track)
+    {
+        const int TrackMode = 5, Flags6 = 6, Flags7 = 7, StartOffset = 8, SizeOffset = 24, LraOffset = 28;
+        var d = new byte[48];
+        Span<byte> c = stackalloc byte[16];
+        Run("READ TRACK INFORMATION", c[..Cdb.ReadTrackInformation(c, checked((uint)track), (ushort)d.Length)], DataDirection.In, d, CommandTimeout);
+        return new RecordedTrack(d[2] | d[32] << 8, d[3] | d[33] << 8, (d[Flags6] & 0x40) != 0, (d[TrackMode] & 0x04) == 0,
+            BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(StartOffset)), BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(SizeOffset)),
+            (d[Flags7] & 0x02) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(LraOffset)) : null);
     }
 
     /// <summary>READ CAPACITY: (last LBA, block length).</summary>

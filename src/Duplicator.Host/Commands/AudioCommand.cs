@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Duplicator.Mastering.Audio;
 using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Images;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Host.Commands;
@@ -11,7 +12,8 @@ internal static class AudioCommand
     public static Command Create()
     {
         var wavs = new Argument<string[]>("WAV") { Arity = ArgumentArity.OneOrMore, Description = "44.1 kHz 16-bit stereo WAV files, one track each, in order" };
-        var output = new Option<string>("--output", "-o") { Required = true, Description = "the CUE sheet to write; the BIN goes beside it (both or neither)" };
+        var output = new Option<string>("--output", "-o") { Required = true, Description = "the CUE sheet to write; the BIN goes beside it (both or neither; never an input, a file inside the stash, or anything but a regular file)" };
+        var force = new Option<bool>("--force") { Description = "replace the CUE sheet and BIN when they exist (only ever regular files that are no input)" };
         var title = new Option<string?>("--title") { Description = "CD-TEXT album title (tracks are then titled after their file names)" };
         var performer = new Option<string?>("--performer") { Description = "CD-TEXT album and track performer" };
         var catalog = new Option<string?>("--catalog") { Description = "media catalog number (13 digits)" };
@@ -20,30 +22,42 @@ internal static class AudioCommand
         var stash = new Option<string?>("--stash") { Description = "folder for the audio stash (default: the system's temporary folder)" };
         var cmd = new Command("audio", "stage WAV files as Red Book audio tracks and write BIN/CUE")
         {
-            wavs, output, title, performer, catalog, media, allowShort, stash,
+            wavs, output, force, title, performer, catalog, media, allowShort, stash,
         };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
+            var cue = parse.GetValue(output)!;
+            if (string.IsNullOrWhiteSpace(cue))
+                throw new UsageException("-o/--output: empty path; name the CUE sheet to write");
+            var bin = BinCueWriter.BinPathFor(cue);
+            if (string.Equals(bin, Path.GetFullPath(cue), StringComparison.Ordinal))
+                throw new UsageException($"-o {cue}: the CUE sheet would be its own BIN; name it .cue");
+            var stashDir = parse.GetValue(stash) is { } given ? Cli.PathArgument(given, "--stash") : Path.Combine(Path.GetTempPath(), "duplicator-stash");
+            var wavFiles = parse.GetValue(wavs)!.Select(w => Cli.PathArgument(w, "WAV")).ToArray();
             var mediaText = parse.GetValue(media);
             if (!MediaCapacity.TryParse(mediaText, out var kind) || !MediaCapacity.IsCd(kind))
-                throw new ImapiException(ImapiError.InvalidInput, $"--media {mediaText}: audio needs cd74 or cd80");
+                throw new UsageException($"--media {mediaText}: audio needs cd74 or cd80");
+            // Before anything is read: neither output is a WAV, inside the stash, or anything but a regular file.
+            string[] inputs = [.. wavFiles, stashDir];
+            var forced = parse.GetValue(force);
+            var cueFull = OutputTarget.Check(cue, inputs, forced);
+            OutputTarget.Check(bin, inputs, forced);
             var albumTitle = parse.GetValue(title);
             var albumPerformer = parse.GetValue(performer);
-            using var staging = new RedbookStaging(kind, parse.GetValue(stash) ?? Path.Combine(Path.GetTempPath(), "duplicator-stash"))
+            using var staging = new RedbookStaging(kind, stashDir)
             {
                 AllowShortTracks = parse.GetValue(allowShort),
                 Title = albumTitle,
                 Performer = albumPerformer,
                 Catalog = parse.GetValue(catalog),
             };
-            foreach (var wav in parse.GetValue(wavs)!)
+            foreach (var wav in wavFiles)
             {
                 var info = new AudioTrackInfo(albumTitle != null ? Path.GetFileNameWithoutExtension(wav) : null, albumPerformer);
                 AudioImport.AddWav(staging, wav, info, cancellationToken: ct);
             }
             var disc = staging.Build();
-            var cue = parse.GetValue(output)!;
-            var bin = BinCueWriter.Write(disc, cue, ct);
+            BinCueWriter.Write(disc, cueFull, ct, replace: forced);
             Console.WriteLine($"{cue}: {staging.TotalAudioTracks} tracks, {staging.UsedAudioBlocks} of {staging.TotalAudioBlocks} blocks used including gaps ({MediaCapacity.Name(kind)}); audio in {bin}");
             return ExitCodes.Ok;
         }));

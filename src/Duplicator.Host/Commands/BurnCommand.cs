@@ -34,9 +34,10 @@ internal static class BurnCommand
         var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
-            var tower = ConfigLoader.Load(parse.GetValue(config)!);
+            // The command line first (its mistakes are usage errors), then the config.
             var job = JobJson(parse.GetValue(id), parse.GetValue(image), parse.GetValue(folder), parse.GetValue(audio) ?? [], parse.GetValue(copies),
                 parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media));
+            var tower = ConfigLoader.Load(parse.GetValue(config)!);
             using var client = new ControlClient(tower.Control.Listen, tower.Control.Token);
             if (client.IsRunningAsync(ct).GetAwaiter().GetResult())
             {
@@ -56,6 +57,9 @@ internal static class BurnCommand
         int sources = (image is null ? 0 : 1) + (folder is null ? 0 : 1) + (audio.Length == 0 ? 0 : 1);
         if (sources != 1)
             throw new ImapiException(ImapiError.InvalidInput, "burn: give exactly one of --image, --folder or --audio");
+        if (image != null) Cli.PathArgument(image, "--image");
+        if (folder != null) Cli.PathArgument(folder, "--folder");
+        foreach (var wav in audio) Cli.PathArgument(wav, "--audio");
         var doc = new Dictionary<string, object?> { ["schema"] = JobRequestParser.Schema, ["copies"] = copies };
         if (id != null) doc["id"] = id;
         if (image != null) doc["image"] = Path.GetFullPath(image);

@@ -21,6 +21,8 @@ internal static class DriveCommands
         cmd.SetAction(parse => Cli.Run(_ =>
         {
             var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : Discovered(parse.GetValue(scan)!, parse.GetValue(config)!);
+            foreach (var location in locations)
+                ValidateLocation(location);
             int failures = 0;
             Console.WriteLine($"{"LOCATION",-40} {"VENDOR",-8} {"PRODUCT",-16} {"REV",-4} {"PROFILE",-9} MEDIA");
             foreach (var location in locations)
@@ -79,9 +81,14 @@ internal static class DriveCommands
         {
             var sources = new[] { parse.GetValue(image), parse.GetValue(folder), parse.GetValue(cue) }.Count(s => s != null);
             if (sources != 1)
-                throw new ImapiException(ImapiError.InvalidInput, "give exactly one of --image, --folder or --cue");
+                throw new UsageException("give exactly one of --image, --folder or --cue");
             if (parse.GetValue(dao) && parse.GetValue(cue) is null)
-                throw new ImapiException(ImapiError.InvalidInput, "--dao records audio disc-at-once: it goes with --cue only");
+                throw new UsageException("--dao records audio disc-at-once: it goes with --cue only");
+            if (parse.GetValue(speed) < 0)
+                throw new UsageException($"--speed {parse.GetValue(speed)}: a multiple of 1x, or 0 for the drive's maximum");
+            foreach (var (value, name) in new[] { (parse.GetValue(image), "--image"), (parse.GetValue(folder), "--folder"), (parse.GetValue(cue), "--cue") })
+                if (value != null) Cli.PathArgument(value, name);
+            ValidateLocation(parse.GetValue(drive)!);
             using var recorder = RecorderLocator.Open(parse.GetValue(drive)!);
             var media = recorder.QueryMediaInfo();
             IDiscImage disc;
@@ -107,6 +114,19 @@ internal static class DriveCommands
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>A --drive value that does not parse is a usage error (exit 2), found before anything is opened.</summary>
+    private static void ValidateLocation(string location)
+    {
+        try
+        {
+            RecorderLocator.Validate(location);
+        }
+        catch (ImapiException e)
+        {
+            throw new UsageException($"--drive: {e.Message}", e);
+        }
     }
 
     /// <summary>Prints block progress on one line at most every 5%.</summary>

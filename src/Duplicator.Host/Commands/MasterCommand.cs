@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Imapi;
+using Images = Duplicator.Mastering.Images;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Host.Commands;
@@ -11,7 +12,8 @@ internal static class MasterCommand
     public static Command Create()
     {
         var sources = new Argument<string[]>("SRC_DIR") { Arity = ArgumentArity.OneOrMore, Description = "folders whose contents go into the image root, overlaid in the order given" };
-        var output = new Option<string>("--output", "-o") { Required = true, Description = "the image file to write (written whole or not at all)" };
+        var output = new Option<string>("--output", "-o") { Required = true, Description = "the image file to write (written whole or not at all; never a source, a file inside one, or anything but a regular file)" };
+        var force = new Option<bool>("--force") { Description = "replace the output file when it exists (only ever a regular file that is no source)" };
         var volume = new Option<string>("--volume") { Description = "volume name (Joliet keeps 16 characters, ISO 9660 32 d-characters)", DefaultValueFactory = _ => "DUPLICATOR" };
         var media = new Option<string>("--media") { Description = "capacity to stage for: cd74, cd80, dvd, dvd-dl, bd25, bd50", DefaultValueFactory = _ => "dvd" };
         var overwrite = new Option<bool>("--overwrite") { Description = "a later folder's file replaces an earlier one of the same path (otherwise a clash is an error)" };
@@ -19,20 +21,26 @@ internal static class MasterCommand
         var fileSystem = new Option<string?>("--filesystem") { Description = "joliet (ISO 9660 + Joliet), udf-bridge (ISO 9660 + Joliet + UDF 1.02; Joliet names cut to fit), udf (UDF 2.50 alone, metadata partition), dvd-video; default: joliet for CD, udf-bridge for DVD, udf for BD" };
         var cmd = new Command("master", "stage folders (AddData, in order) and write an ISO 9660 + Joliet (or UDF bridge) image")
         {
-            sources, output, volume, media, overwrite, longNames, fileSystem,
+            sources, output, force, volume, media, overwrite, longNames, fileSystem,
         };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
+            var outPath = parse.GetValue(output)!;
+            if (string.IsNullOrWhiteSpace(outPath))
+                throw new UsageException("-o/--output: empty path; name the image file to write");
+            var sourceDirs = parse.GetValue(sources)!.Select(s => Cli.PathArgument(s, "SRC_DIR")).ToArray();
             var mediaText = parse.GetValue(media);
             if (!MediaCapacity.TryParse(mediaText, out var kind))
-                throw new ImapiException(ImapiError.InvalidInput, $"--media {mediaText}: not one of cd74, cd80, dvd, dvd-dl, bd25, bd50");
+                throw new UsageException($"--media {mediaText}: not one of cd74, cd80, dvd, dvd-dl, bd25, bd50");
             var policy = parse.GetValue(longNames) switch
             {
                 "strict" => JolietNamePolicy.Strict,
                 "long" or "long103" => JolietNamePolicy.Long103,
                 "truncate" => JolietNamePolicy.Truncate,
-                var other => throw new ImapiException(ImapiError.InvalidInput, $"--joliet-names {other}: not one of strict, long, truncate"),
+                var other => throw new UsageException($"--joliet-names {other}: not one of strict, long, truncate"),
             };
+            // Before anything is staged: the output is never a source, inside one, or anything but a regular file.
+            var outFull = Images.OutputTarget.Check(outPath, sourceDirs, parse.GetValue(force));
             var fileSystems = ParseFileSystem(parse.GetValue(fileSystem), kind);
             var staging = new JolietStaging(kind)
             {
@@ -41,13 +49,12 @@ internal static class MasterCommand
             };
             var timing = PhaseTiming.FromEnvironment();
             timing?.Mark("start to command");
-            foreach (var src in parse.GetValue(sources)!)
+            foreach (var src in sourceDirs)
                 staging.AddData(src, parse.GetValue(overwrite), cancellationToken: ct);
             timing?.Mark("AddData");
             var image = staging.Build();
             timing?.Mark("Build");
-            var outPath = parse.GetValue(output)!;
-            image.WriteTo(outPath, cancellationToken: ct);
+            image.WriteTo(outFull, cancellationToken: ct, replace: parse.GetValue(force));
             timing?.Mark("WriteTo");
             Console.WriteLine($"{outPath}: {staging.FileCount} files, {staging.UsedDataBlocks} of {staging.TotalDataBlocks} blocks of {staging.DataBlockSize} bytes used ({MediaCapacity.Name(kind)})");
             if (image.RenamedJolietNames > 0)
@@ -70,7 +77,7 @@ internal static class MasterCommand
         "udf-bridge" => DataFileSystems.UdfBridge,
         "udf" => DataFileSystems.Udf,
         "dvd-video" => DataFileSystems.DvdVideo,
-        _ => throw new ImapiException(ImapiError.InvalidInput, $"--filesystem {text}: not one of joliet, udf-bridge, udf, dvd-video"),
+        _ => throw new UsageException($"--filesystem {text}: not one of joliet, udf-bridge, udf, dvd-video"),
     };
 }
 

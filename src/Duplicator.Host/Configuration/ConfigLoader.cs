@@ -7,7 +7,8 @@ namespace Duplicator.Host.Configuration;
 
 /// <summary>The configuration was refused; <see cref="Problems"/> names each key and what is wrong.</summary>
 public sealed class ConfigException(string source, IReadOnlyList<string> problems)
-    : Exception($"{source}: invalid configuration:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
+    : Exception(problems.Count == 1 ? $"{source}: invalid configuration: {problems[0]}"
+        : $"{source}: invalid configuration:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
 {
     /// <summary>One line per problem, each starting with the key it concerns.</summary>
     public IReadOnlyList<string> Problems { get; } = problems;
@@ -34,20 +35,22 @@ public static partial class ConfigLoader
         "logging", "logging:level",
     ];
 
-    /// <summary>Loads and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
+    /// <summary>Largest config file read (a tower's config is a few kilobytes; 1 MiB leaves room for comments).</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>At most this many problems are listed; the rest are counted.</summary>
+    public const int MaxProblems = 50;
+
+    /// <summary>
+    /// Loads and validates; throws <see cref="ConfigException"/> listing every problem. The file must be a
+    /// regular file of at most <see cref="MaxFileBytes"/> bytes (a FIFO or a device would block or never
+    /// end); every drive URL is parsed with the drivers' own parser, drive ids are unique and no two
+    /// emulated drives write to the same folder.
+    /// </summary>
     public static TowerConfig Load(string path, IDictionary<string, string?>? environment = null)
     {
-        if (!File.Exists(path))
-            throw new ConfigException(path, [$"(file): not found"]);
         var builder = new ConfigurationBuilder();
-        try
-        {
-            builder.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
-        }
-        catch (Exception e)
-        {
-            throw new ConfigException(path, [$"(file): {e.Message}"]);
-        }
+        builder.AddJsonStream(new MemoryStream(ReadBounded(path)));
         var env = environment ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
         builder.AddInMemoryCollection(env
@@ -63,6 +66,34 @@ public static partial class ConfigLoader
             throw new ConfigException(path, [$"(file): {e.InnerException?.Message ?? e.Message}"]);
         }
         return Bind(root, path);
+    }
+
+    // Reads the whole file, refusing what is not a regular file and stopping one byte past the limit, so
+    // neither a FIFO nor /dev/zero nor a huge file is ever read without end.
+    private static byte[] ReadBounded(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0'))
+            throw new ConfigException(path, ["(file): the config path is empty or holds a NUL character"]);
+        var id = Duplicator.Mastering.Images.FileIdentity.Of(path);
+        if (id.Kind == Duplicator.Mastering.Images.FileKind.Missing)
+            throw new ConfigException(path, ["(file): not found"]);
+        if (id.Kind != Duplicator.Mastering.Images.FileKind.Regular)
+            throw new ConfigException(path, [$"(file): it is {Duplicator.Mastering.Images.FileIdentity.Describe(id.Kind)}, not a regular file"]);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            var buffer = new byte[Math.Min(MaxFileBytes + 1, Math.Max(0, stream.Length) + 1)];
+            int total = 0, n;
+            while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0)
+                total += n;
+            if (total > MaxFileBytes)
+                throw new ConfigException(path, [$"(file): larger than {MaxFileBytes} bytes, the limit of a config file"]);
+            return buffer[..total];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(path, [$"(file): cannot be read: {e.Message}"]);
+        }
     }
 
     private static TowerConfig Bind(IConfiguration root, string source)
@@ -94,6 +125,7 @@ public static partial class ConfigLoader
         }
 
         var drives = new List<DriveConfig>();
+        var emulatedFolders = new Dictionary<string, string>(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
         foreach (var child in root.GetSection("drives").GetChildren())
         {
             var key = $"drives:{child.Key}";
@@ -108,6 +140,25 @@ public static partial class ConfigLoader
             else if (!(url.StartsWith("/dev/", StringComparison.Ordinal) || url.StartsWith("iscsi://", StringComparison.OrdinalIgnoreCase)
                        || url.StartsWith("emulated:", StringComparison.OrdinalIgnoreCase)))
                 problems.Add($"{key}:url: '{url}' is not a /dev/ path, an iscsi:// URL or an emulated: URL");
+            else
+            {
+                // The drivers' own parser, now: a URL that would fail when the drive opens fails the config.
+                try
+                {
+                    if (Duplicator.Drivers.Imapi.RecorderLocator.Validate(url) is { } emulated)
+                    {
+                        var folder = Path.Combine(Duplicator.Mastering.Images.FileIdentity.Resolve(emulated.OutputDirectory), emulated.Name);
+                        if (emulatedFolders.TryGetValue(folder, out var other))
+                            problems.Add($"{key}:url: drive '{id}' writes its discs to {folder}, as drive '{other}' does; give each emulated drive its own name= or dir=");
+                        else
+                            emulatedFolders[folder] = id ?? key;
+                    }
+                }
+                catch (Duplicator.Mastering.Imapi.ImapiException e)
+                {
+                    problems.Add($"{key}:url: {e.Message}");
+                }
+            }
             drives.Add(new DriveConfig(id ?? "", url ?? ""));
         }
         if (drives.Count == 0)
@@ -119,6 +170,13 @@ public static partial class ConfigLoader
         var storage = new StorageConfig(provider, root["storage:connectionString"], Str("storage:path", "var/ledger.db"));
         if (!string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(storage.ConnectionString))
             problems.Add($"storage:connectionString: required for provider '{provider}'");
+        if (string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            if (storage.Path.Contains('\0'))
+                problems.Add("storage:path: holds a NUL character");
+            else if (Duplicator.Mastering.Images.FileIdentity.Of(storage.Path) is var ledger && ledger.Kind is not (Duplicator.Mastering.Images.FileKind.Missing or Duplicator.Mastering.Images.FileKind.Regular))
+                problems.Add($"storage:path: '{storage.Path}' is {Duplicator.Mastering.Images.FileIdentity.Describe(ledger.Kind)}, not a ledger file");
+        }
 
         var defaults = new BatchDefaults(
             Bool("defaults:verify", true),
@@ -139,6 +197,8 @@ public static partial class ConfigLoader
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out _))
             problems.Add($"logging:level: '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
 
+        if (problems.Count > MaxProblems)
+            problems = [.. problems.Take(MaxProblems), $"... and {problems.Count - MaxProblems} more problems"];
         if (problems.Count > 0)
             throw new ConfigException(source, problems);
         return new TowerConfig(

@@ -16,11 +16,16 @@ namespace Duplicator.Mastering.Audio;
 /// </summary>
 public static class BinCueWriter
 {
-    /// <summary>Writes <paramref name="cuePath"/> and the BIN beside it (same name, .bin). Returns the BIN's path.</summary>
-    public static string Write(AudioDisc disc, string cuePath, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes <paramref name="cuePath"/> and the BIN beside it (same name, .bin). Returns the BIN's path.
+    /// Existing files are replaced only with <paramref name="replace"/>, and only when they are regular files.
+    /// </summary>
+    public static string Write(AudioDisc disc, string cuePath, CancellationToken cancellationToken = default, bool replace = true)
     {
         var cue = Path.GetFullPath(cuePath);
-        var bin = Path.ChangeExtension(cue, ".bin");
+        var bin = BinPathFor(cue);
+        if (string.Equals(bin, cue, StringComparison.Ordinal))
+            throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: the CUE sheet would be its own BIN (name the CUE sheet .cue)");
         var tag = $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         string binTemp = bin + tag, cueTemp = cue + tag;
         try
@@ -31,9 +36,10 @@ public static class BinCueWriter
                 var window = new OffsetSource(disc, first);
                 window.CopyTo(output, cancellationToken);
             }
-            File.WriteAllText(cueTemp, Sheet(disc, Path.GetFileName(bin), first), new UTF8Encoding(false));
-            File.Move(binTemp, bin, overwrite: true);
-            File.Move(cueTemp, cue, overwrite: true);
+            using (var sheet = new FileStream(cueTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                sheet.Write(new UTF8Encoding(false).GetBytes(Sheet(disc, Path.GetFileName(bin), first)));
+            OutputTarget.Commit(binTemp, bin, replace);
+            OutputTarget.Commit(cueTemp, cue, replace);
             return bin;
         }
         catch (OperationCanceledException e)
@@ -47,6 +53,9 @@ public static class BinCueWriter
             throw;
         }
     }
+
+    /// <summary>The BIN written beside the CUE sheet <paramref name="cuePath"/>: the same name with the extension .bin.</summary>
+    public static string BinPathFor(string cuePath) => Path.ChangeExtension(Path.GetFullPath(cuePath), ".bin");
 
     /// <summary>The CUE sheet text, with <paramref name="firstSector"/> of the disc at BIN offset 0.</summary>
     public static string Sheet(AudioDisc disc, string binName, long firstSector)

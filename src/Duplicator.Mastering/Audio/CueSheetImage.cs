@@ -46,14 +46,34 @@ public sealed class CueSheetImage : IDiscImage
     /// <inheritdoc />
     public string? Catalog { get; }
 
+    /// <summary>Largest CUE sheet read: 99 tracks with every command take a few kilobytes.</summary>
+    public const int MaxCueBytes = 256 * 1024;
+
     /// <summary>Parses <paramref name="cuePath"/> and checks its BIN.</summary>
     public static CueSheetImage Open(string cuePath)
     {
-        if (!File.Exists(cuePath)) throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: no such CUE sheet");
+        var kind = FileIdentity.Of(cuePath).Kind;
+        if (kind == FileKind.Missing) throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: no such CUE sheet");
+        if (kind != FileKind.Regular) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: is {FileIdentity.Describe(kind)}, not a CUE sheet file");
+        string text;
+        try
+        {
+            // Read at most one byte past the limit, whatever the file claims or grows to meanwhile.
+            using var fs = new FileStream(cuePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            var buffer = new byte[(int)Math.Min(MaxCueBytes + 1L, fs.Length + 1)];
+            int total = fs.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (total > MaxCueBytes) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: larger than the {MaxCueBytes} bytes a CUE sheet may be");
+            text = new System.Text.UTF8Encoding(false).GetString(buffer, 0, total);
+            if (text.StartsWith('\uFEFF')) text = text[1..]; // a byte order mark, as File.ReadLines dropped it
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: cannot be read ({e.Message})", e);
+        }
         string? bin = null, title = null, performer = null, catalog = null;
         var tracks = new List<(int Number, long? Index00, long? Index01, string? Isrc, string? Title, string? Performer)>();
         int lineNo = 0;
-        foreach (var raw in File.ReadLines(cuePath))
+        foreach (var raw in text.Split('\n'))
         {
             lineNo++;
             var line = raw.Trim();
@@ -74,7 +94,8 @@ public sealed class CueSheetImage : IDiscImage
                 case "TRACK":
                     var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                     if (bin == null) throw Bad("TRACK before FILE");
-                    if (t.Length != 2 || !int.TryParse(t[0], out int n) || n != tracks.Count + 1) throw Bad($"expected TRACK {tracks.Count + 1:00} AUDIO");
+                    if (t.Length != 2 || !int.TryParse(t[0], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n != tracks.Count + 1) throw Bad($"expected TRACK {tracks.Count + 1:00} AUDIO");
+                    if (n > 99) throw Bad("more than 99 tracks (the Red Book limit)");
                     if (!t[1].Equals("AUDIO", StringComparison.OrdinalIgnoreCase)) throw Bad($"track mode {t[1]}: only AUDIO tracks are supported here");
                     tracks.Add((n, null, null, null, null, null));
                     break;
@@ -106,6 +127,7 @@ public sealed class CueSheetImage : IDiscImage
         {
             var tr = tracks[i];
             if (tr.Index01 is not { } i01) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: track {tr.Number} has no INDEX 01");
+            if (tr.Index00 is { } i00 && i00 > i01) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: track {tr.Number} has its INDEX 00 at {i00}, after its INDEX 01 at {i01}");
             long end = i + 1 < tracks.Count ? (tracks[i + 1].Index00 ?? tracks[i + 1].Index01 ?? sectors) : sectors;
             if (end <= i01 || end > sectors) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: track {tr.Number} ends at {end}, not after its INDEX 01 at {i01} within {sectors} sectors");
             int pregap = i == 0 ? (int)Lead : (int)(i01 - (tr.Index00 ?? i01));

@@ -73,10 +73,11 @@ public sealed class DataImage : IDiscImage
     /// place only when every sector is written, so a failure leaves no partial image. File data is copied
     /// inside the kernel where possible (<see cref="FileRangeCopy"/>) and the holes of sparse sources stay
     /// holes. Each source is checked against what was staged before and after its copy. Throws if the
-    /// writer did not end at the sector the layout said.
+    /// writer did not end at the sector the layout said. The rename never replaces anything but a regular
+    /// file, and replaces an existing one only with <paramref name="replace"/> (see <see cref="OutputTarget.Commit"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void WriteTo(string path, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
+    public void WriteTo(string path, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default, bool replace = true)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -111,7 +112,7 @@ public sealed class DataImage : IDiscImage
                     throw new InvalidOperationException($"image writer ended at byte {end}, the layout said {SectorCount * S}");
                 RandomAccess.SetLength(output, end);
             }
-            File.Move(temp, full, overwrite: true);
+            OutputTarget.Commit(temp, full, replace);
         }
         catch (OperationCanceledException e)
         {

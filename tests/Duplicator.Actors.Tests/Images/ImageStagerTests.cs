@@ -14,6 +14,8 @@ public sealed class ImageStagerTests : IDisposable
 
     private BatchSpec Folder(string src) => new("s1", "folder", [src], 1, new BatchOptions(false, 0, 0, true, []), Volume: "V");
 
+    private StagedImage Staged(string src, string stash) => ImageStager.Hash(ImageStager.Stage(Folder(src), At, stash, default), default);
+
     private string Source()
     {
         var src = Directory.CreateDirectory(Path.Combine(_dir, "src")).FullName;
@@ -26,11 +28,22 @@ public sealed class ImageStagerTests : IDisposable
     public void Staging_the_same_unchanged_folder_twice_gives_the_same_content_hash()
     {
         var src = Source();
-        var one = ImageStager.Stage(Folder(src), At, Path.Combine(_dir, "stash1"), default);
-        var two = ImageStager.Stage(Folder(src), At, Path.Combine(_dir, "stash2"), default);
+        var one = Staged(src, Path.Combine(_dir, "stash1"));
+        var two = Staged(src, Path.Combine(_dir, "stash2"));
         Assert.Equal(one.ContentSha256, two.ContentSha256);
         Assert.Equal(one.SectorCount, two.SectorCount);
         Assert.Equal(2048, one.SectorSize);
+    }
+
+    [Fact]
+    public void Staging_leaves_the_hash_for_later_and_Hash_gives_what_a_verifying_drive_reads_back()
+    {
+        var src = Source();
+        var staged = ImageStager.Stage(Folder(src), At, Path.Combine(_dir, "stash"), default);
+        Assert.Null(staged.ContentSha256); // the first disc need not wait for a full read of the image
+        var hashed = ImageStager.Hash(staged, default);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(staged.StashPath))), hashed.ContentSha256);
+        Assert.Equal(staged with { ContentSha256 = hashed.ContentSha256 }, hashed);
     }
 
     [Fact]
@@ -38,11 +51,11 @@ public sealed class ImageStagerTests : IDisposable
     {
         var src = Source();
         var stash = Path.Combine(_dir, "stash");
-        var staged = ImageStager.Stage(Folder(src), At, stash, default);
+        var staged = Staged(src, stash);
         var written = File.GetLastWriteTimeUtc(staged.StashPath);
         File.Delete(Path.Combine(src, "a.txt")); // the source no longer matters while the stash is intact
 
-        var restored = ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256, default);
+        var restored = ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256!, default);
         Assert.Equal(staged, restored with { Tracks = staged.Tracks });
         Assert.Equal(written, File.GetLastWriteTimeUtc(restored.StashPath));
     }
@@ -52,14 +65,14 @@ public sealed class ImageStagerTests : IDisposable
     {
         var src = Source();
         var stash = Path.Combine(_dir, "stash");
-        var staged = ImageStager.Stage(Folder(src), At, stash, default);
+        var staged = Staged(src, stash);
         using (var f = File.OpenWrite(staged.StashPath))
         {
             f.Position = 20 * 2048;
             f.WriteByte(0xFF); // bit rot
         }
 
-        var restored = ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256, default);
+        var restored = ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256!, default);
         Assert.Equal(staged.ContentSha256, restored.ContentSha256);
         Assert.Equal(staged.ContentSha256, ImageStager.Describe("s1", restored.StashPath, default).ContentSha256);
     }
@@ -69,11 +82,11 @@ public sealed class ImageStagerTests : IDisposable
     {
         var src = Source();
         var stash = Path.Combine(_dir, "stash");
-        var staged = ImageStager.Stage(Folder(src), At, stash, default);
+        var staged = Staged(src, stash);
         File.Delete(staged.StashPath);
         File.AppendAllText(Path.Combine(src, "a.txt"), " and more");
 
-        var e = Assert.Throws<ImapiException>(() => ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256, default));
+        var e = Assert.Throws<ImapiException>(() => ImageStager.Restore(Folder(src), At, stash, staged.StashPath, staged.ContentSha256!, default));
         Assert.Equal(ImapiError.SourceChanged, e.Code);
         Assert.Contains("the source changed since it was staged", e.Message);
     }

@@ -34,6 +34,9 @@ public sealed class FakeDrive(string path, FakeScript script) : IDiscRecorder
     /// <summary>Discs started.</summary>
     public int Started;
 
+    /// <summary>Blocks of the current disc taken so far (tests compare drives' progress by it, not by time).</summary>
+    public long Written;
+
     /// <summary>Erase calls.</summary>
     public int Erased;
 
@@ -81,6 +84,7 @@ public sealed class FakeDrive(string path, FakeScript script) : IDiscRecorder
                 hash.AppendData(span);
                 if (script.DelayPerChunk > TimeSpan.Zero) Thread.Sleep(script.DelayPerChunk);
                 done += n;
+                Interlocked.Exchange(ref Written, done);
                 progress.NotifyBlockProgress(done, image.SectorCount);
             }
         }

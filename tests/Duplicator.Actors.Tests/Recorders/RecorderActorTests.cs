@@ -46,7 +46,7 @@ public sealed class RecorderActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new Staging.Consumed(1), wave.ExpectMsg<Staging.Consumed>());
 
         var burned = tower.FishForMessage<Recorder.DiscBurned>(_ => true);
-        Assert.Equal(new Recorder.DiscBurned("d1", "b", 7, image.ContentSha256, Verified: true), burned);
+        Assert.Equal(new Recorder.DiscBurned("d1", "b", 7, image.ContentSha256!, Verified: true), burned);
         Assert.Equal([image.ContentSha256], drive.Burned);
         tower.FishForMessage<Recorder.StatusChanged>(s => s.State == DriveState.Ready); // next medium
         // IMAPI's events, as the drive reported them, for subscribers.

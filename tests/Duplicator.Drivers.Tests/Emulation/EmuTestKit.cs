@@ -53,6 +53,18 @@ internal sealed class EmuDrive : IDisposable
         });
     }
 
+    private EmuDrive(string profileAndQuery)
+    {
+        Directory.CreateDirectory(Root);
+        Url = $"emulated:{profileAndQuery}{(profileAndQuery.Contains('?') ? '&' : '?')}dir={Uri.EscapeDataString(Root)}&name=bay1";
+        Recorder = EmulatedRecorder.FromUrl(Url, Clock);
+    }
+
+    /// <summary>A drive built from <c>emulated:&lt;profileAndQuery&gt;</c> (dir and name added) on a fake clock.</summary>
+    public static EmuDrive FromUrl(string profileAndQuery) => new(profileAndQuery);
+
+    public string? Url { get; }
+
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "dup-emu-" + Guid.NewGuid().ToString("N"));
     public FakeClock Clock { get; } = new();
     public EmulatedRecorder Recorder { get; }
@@ -199,8 +211,15 @@ internal static class Sense
     {
         Assert.Equal(ScsiResult.CheckCondition, r.Status);
         var s = r.Sense.Span;
-        Assert.Equal(0x70, s[0]);
+        Assert.Equal(0x70, s[0] & 0x7F); // current error, fixed format; bit 7 is VALID
         Assert.Equal($"{key:X2}/{asc:X2}/{ascq:X2}", $"{s[2] & 0x0F:X2}/{s[12]:X2}/{s[13]:X2}");
+    }
+
+    /// <summary>The INFORMATION field (bytes 3-6) when VALID (byte 0 bit 7) is set, else null.</summary>
+    public static uint? Information(ScsiResult r)
+    {
+        var s = r.Sense.Span;
+        return (s[0] & 0x80) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(s[3..]) : null;
     }
 }
 

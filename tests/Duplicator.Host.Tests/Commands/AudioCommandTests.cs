@@ -93,7 +93,7 @@ public sealed class AudioCommandTests : IDisposable
     public void Audio_on_dvd_media_is_refused()
     {
         var r = CliRunner.Run("audio", Wav("a.wav", 44100 * 4), "-o", Cue, "--media", "dvd", "--stash", Stash);
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains("audio needs cd74 or cd80", r.StdErr);
         AssertNoOutput();
     }

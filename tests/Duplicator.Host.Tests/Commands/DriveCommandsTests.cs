@@ -55,7 +55,7 @@ public sealed class DriveCommandsTests : IDisposable
         Assert.Equal(1, closed.ExitCode);
         Assert.Contains("IMAPI_E_WRONGDISC", closed.StdErr);
         var two = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", src, "--image", "x.iso");
-        Assert.Equal(1, two.ExitCode);
+        Assert.Equal(2, two.ExitCode);
         Assert.Contains("exactly one of --image, --folder or --cue", two.StdErr);
         var audio = CliRunner.Run("record", "--drive", Drive("cd-r"), "--cue", Path.Combine(_dir, "missing.cue"));
         Assert.Equal(1, audio.ExitCode);
@@ -117,7 +117,7 @@ public sealed class DriveCommandsTests : IDisposable
         Assert.Equal([0L, 300L], toc.GetProperty("tracks").EnumerateArray().Select(t => t.GetProperty("start").GetInt64()));
 
         var wrong = CliRunner.Run("record", "--drive", Drive("dvd+r"), "--folder", Source(), "--dao");
-        Assert.Equal(1, wrong.ExitCode);
+        Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("--dao records audio disc-at-once", wrong.StdErr);
     }
 
@@ -146,7 +146,7 @@ public sealed class DriveCommandsTests : IDisposable
         Assert.Contains("no medium", r.StdOut);
         Assert.Contains("closed", r.StdOut);
         var bad = CliRunner.Run("drives", "--drive", "ftp://nowhere");
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode);
         Assert.Contains("ftp://nowhere: not a recorder location", bad.StdErr);
     }
 }

@@ -90,7 +90,7 @@ public sealed class MasterCommandTests : IDisposable
         Assert.Contains(name, r.StdErr);
         AssertNoOutput();
         Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet", "--joliet-names", "long").ExitCode);
-        var t = CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet", "--joliet-names", "truncate");
+        var t = CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet", "--joliet-names", "truncate", "--force");
         Assert.Equal(0, t.ExitCode);
         Assert.Contains("1 Joliet name(s) shortened", t.StdOut);
     }
@@ -120,7 +120,7 @@ public sealed class MasterCommandTests : IDisposable
         Assert.NotEqual(0, p.ExitCode); // no UDF volume on a CD image
         File.Delete(Out);
         var r = CliRunner.Run("master", a, "-o", Out, "--filesystem", "hfs");
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode); // a usage error
         Assert.Contains("--filesystem hfs", r.StdErr);
         AssertNoOutput();
     }
@@ -146,9 +146,11 @@ public sealed class MasterCommandTests : IDisposable
     {
         var a = Folder("a", ("x.txt", "x"));
         var r = CliRunner.Run("master", a, "-o", Out, "--media", "floppy");
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains("--media floppy", r.StdErr);
-        Assert.NotEqual(0, CliRunner.Run("master", a).ExitCode);
+        var missing = CliRunner.Run("master", a);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Option '--output' is required", missing.StdErr);
         AssertNoOutput();
     }
 

@@ -37,26 +37,72 @@ public sealed partial class IscsiTransport : IScsiTransport
     /// <inheritdoc />
     public string Location { get; }
 
-    /// <summary>Splits <c>iscsi://host:port/iqn/lun</c>.</summary>
+    /// <summary>Default deadline of the TCP connect plus login (and of any later exchange libiscsi waits on).</summary>
+    public static readonly TimeSpan DefaultLoginTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest login deadline a URL may ask for.</summary>
+    public static readonly TimeSpan MaxLoginTimeout = TimeSpan.FromSeconds(300);
+
+    /// <summary>Splits <c>iscsi://host:port/iqn/lun</c> (see <see cref="Parse"/>).</summary>
     public static (string Portal, string Target, int Lun) ParseUrl(string url)
+    {
+        var u = Parse(url);
+        return (u.Portal, u.Target, u.Lun);
+    }
+
+    /// <summary>
+    /// Parses <c>iscsi://host[:port]/iqn/lun[?login-timeout=SECONDS]</c> (port 3260 by default, login
+    /// timeout <see cref="DefaultLoginTimeout"/>, 1 to 300 s). Throws <see cref="ArgumentException"/> naming
+    /// the part that is wrong.
+    /// </summary>
+    public static IscsiUrl Parse(string url)
     {
         const string scheme = "iscsi://";
         if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"{url}: not an iscsi:// URL", nameof(url));
+            throw new ArgumentException($"{url}: not an iscsi:// URL");
         var rest = url[scheme.Length..];
+        var timeout = DefaultLoginTimeout;
+        int q = rest.IndexOf('?');
+        if (q >= 0)
+        {
+            foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = pair.IndexOf('=');
+                if (eq > 0 && pair[..eq].Equals("login-timeout", StringComparison.OrdinalIgnoreCase)
+                    && int.TryParse(pair[(eq + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds)
+                    && seconds >= 1 && seconds <= MaxLoginTimeout.TotalSeconds)
+                    timeout = TimeSpan.FromSeconds(seconds);
+                else
+                    throw new ArgumentException($"{url}: parameter '{pair}' is not login-timeout=SECONDS (1 to {MaxLoginTimeout.TotalSeconds:0})");
+            }
+            rest = rest[..q];
+        }
         int slash = rest.IndexOf('/');
         int last = rest.LastIndexOf('/');
-        if (slash <= 0 || last <= slash || !int.TryParse(rest[(last + 1)..], out int lun) || lun < 0)
-            throw new ArgumentException($"{url}: expected iscsi://host:port/iqn/lun", nameof(url));
+        if (slash <= 0 || last <= slash || !int.TryParse(rest[(last + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int lun) || lun > 255)
+            throw new ArgumentException($"{url}: expected iscsi://host:port/iqn/lun (lun 0 to 255)");
         var portal = rest[..slash];
-        if (!portal.Contains(':')) portal += ":3260";
-        return (portal, rest[(slash + 1)..last], lun);
+        var target = rest[(slash + 1)..last];
+        if (target.Length == 0 || target.Any(c => c <= ' ' || c == '/'))
+            throw new ArgumentException($"{url}: the target name '{target}' is empty or holds spaces or control characters");
+        int colon = portal.LastIndexOf(':');
+        if (colon < 0 || (portal.StartsWith('[') && !portal[..colon].EndsWith(']')))
+            portal += ":3260";
+        else if (!int.TryParse(portal[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port < 1 || port > 65535)
+            throw new ArgumentException($"{url}: port '{portal[(colon + 1)..]}' is not 1 to 65535");
+        if (portal.StartsWith(':') || portal.Any(c => c <= ' '))
+            throw new ArgumentException($"{url}: host '{portal}' is empty or holds spaces or control characters");
+        return new IscsiUrl(portal, target, lun, timeout);
     }
 
-    /// <summary>Logs in to the target at <paramref name="url"/>.</summary>
+    /// <summary>
+    /// Logs in to the target at <paramref name="url"/>, within the URL's login timeout (default
+    /// <see cref="DefaultLoginTimeout"/>): a target that accepts TCP and never answers, or a host that never
+    /// answers the SYN, fails with a <see cref="TransportException"/> instead of hanging.
+    /// </summary>
     public static IscsiTransport Connect(string url, string initiator = "iqn.2026-11.org.duplicator:initiator")
     {
-        var (portal, target, lun) = ParseUrl(url);
+        var u = Parse(url);
         IntPtr ctx;
         try
         {
@@ -67,14 +113,27 @@ public sealed partial class IscsiTransport : IScsiTransport
             throw new TransportException(url, "libiscsi.so.7 is not installed (Debian package libiscsi7)", transient: false, e);
         }
         if (ctx == IntPtr.Zero) throw new TransportException(url, "iscsi_create_context failed", transient: false);
-        if (SetTargetName(ctx, target) != 0 || SetSessionType(ctx, SessionNormal) != 0 || SetHeaderDigest(ctx, DigestNone) != 0
-            || FullConnectSync(ctx, portal, lun) != 0)
+        int seconds = (int)u.LoginTimeout.TotalSeconds;
+        // libiscsi's PDU timeout bounds the login exchange (full_connect_sync has no deadline of its own);
+        // TCP_SYNCNT bounds the connect (3 SYN retries: about 15 s) and TCP_USER_TIMEOUT a peer that stops
+        // acknowledging data.
+        if (SetTargetName(ctx, u.Target) != 0 || SetSessionType(ctx, SessionNormal) != 0 || SetHeaderDigest(ctx, DigestNone) != 0
+            || SetTimeout(ctx, seconds) != 0)
         {
             var why = Error(ctx);
             DestroyContext(ctx);
-            throw new TransportException(url, $"cannot log in: {why}", transient: true);
+            throw new TransportException(url, $"cannot set up the session: {why}", transient: false);
         }
-        return new IscsiTransport(url, ctx, lun);
+        SetTcpSynCount(ctx, 3);
+        SetTcpUserTimeout(ctx, seconds * 1000);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        if (FullConnectSync(ctx, u.Portal, u.Lun) != 0)
+        {
+            var why = Error(ctx);
+            DestroyContext(ctx);
+            throw new TransportException(url, $"cannot log in within {seconds} s (after {started.Elapsed.TotalSeconds:0.#} s): {why}", transient: true);
+        }
+        return new IscsiTransport(url, ctx, u.Lun);
     }
 
     /// <inheritdoc />
@@ -135,6 +194,7 @@ public sealed partial class IscsiTransport : IScsiTransport
     {
         var ctx = Interlocked.Exchange(ref _ctx, IntPtr.Zero);
         if (ctx == IntPtr.Zero) return;
+        SetTimeout(ctx, 5); // the logout of a hung session waits 5 s at most, not the last command's timeout
         LogoutSync(ctx);
         Disconnect(ctx);
         DestroyContext(ctx);
@@ -164,6 +224,12 @@ public sealed partial class IscsiTransport : IScsiTransport
     [LibraryImport(Lib, EntryPoint = "iscsi_set_timeout")]
     private static partial int SetTimeout(IntPtr ctx, int seconds);
 
+    [LibraryImport(Lib, EntryPoint = "iscsi_set_tcp_syncnt")]
+    private static partial void SetTcpSynCount(IntPtr ctx, int count); // void in iscsi.h
+
+    [LibraryImport(Lib, EntryPoint = "iscsi_set_tcp_user_timeout")]
+    private static partial void SetTcpUserTimeout(IntPtr ctx, int milliseconds); // void in iscsi.h
+
     [LibraryImport(Lib, EntryPoint = "iscsi_full_connect_sync", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int FullConnectSync(IntPtr ctx, string portal, int lun);
 
@@ -188,3 +254,10 @@ public sealed partial class IscsiTransport : IScsiTransport
     [LibraryImport(Lib, EntryPoint = "iscsi_destroy_context")]
     private static partial int DestroyContext(IntPtr ctx);
 }
+
+/// <summary>A parsed <c>iscsi://</c> recorder location.</summary>
+/// <param name="Portal">host:port (port 3260 when the URL gives none).</param>
+/// <param name="Target">The target's IQN.</param>
+/// <param name="Lun">Logical unit number.</param>
+/// <param name="LoginTimeout">Deadline of the connect and login.</param>
+public sealed record IscsiUrl(string Portal, string Target, int Lun, TimeSpan LoginTimeout);

@@ -51,7 +51,8 @@ public enum SgOutcome
 public sealed partial class SgIoTransport : IScsiTransport
 {
     private const uint SgIo = 0x2285;
-    private const int ORdwr = 0x2, ONonblock = 0x800, OExcl = 0x80, OCloexec = 0x80000;
+    private const uint SgGetVersionNum = 0x2282;
+    private const int ORdwr = 0x2, ONonblock = 0x800, OExcl = 0x80, OCloexec = 0x80000, ONoctty = 0x100;
     private const int DxferNone = -1, DxferToDev = -2, DxferFromDev = -3;
     private const int SenseBytes = 64;
     private int _fd;
@@ -65,11 +66,17 @@ public sealed partial class SgIoTransport : IScsiTransport
     /// <inheritdoc />
     public string Location { get; }
 
-    /// <summary>Opens <paramref name="path"/> exclusively.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> exclusively. Only a character device that answers the SCSI generic
+    /// version query is taken: a regular file, a FIFO or /dev/null is refused, naming what it is.
+    /// </summary>
     public static SgIoTransport Open(string path)
     {
         if (!OperatingSystem.IsLinux()) throw new TransportException(path, "SG_IO exists only on Linux", transient: false);
-        int fd = OpenFd(path, ORdwr | ONonblock | OExcl | OCloexec);
+        var kind = Duplicator.Mastering.Images.FileIdentity.Of(path).Kind;
+        if (kind is not (Duplicator.Mastering.Images.FileKind.CharacterDevice or Duplicator.Mastering.Images.FileKind.BlockDevice or Duplicator.Mastering.Images.FileKind.Missing))
+            throw new TransportException(path, $"not a SCSI device: it is {Duplicator.Mastering.Images.FileIdentity.Describe(kind)}", transient: false);
+        int fd = OpenFd(path, ORdwr | ONonblock | OExcl | OCloexec | ONoctty);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -81,6 +88,18 @@ public sealed partial class SgIoTransport : IScsiTransport
                 _ => $"open failed (errno {errno})",
             };
             throw new TransportException(path, why, transient: errno == 16);
+        }
+        int version;
+        bool answers;
+        unsafe
+        {
+            answers = IoctlInt(fd, SgGetVersionNum, &version) == 0;
+        }
+        if (!answers)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            Close(fd);
+            throw new TransportException(path, $"not a SCSI generic or CD device: it does not answer SG_GET_VERSION_NUM (errno {errno})", transient: false);
         }
         return new SgIoTransport(path, fd);
     }
@@ -152,6 +171,9 @@ public sealed partial class SgIoTransport : IScsiTransport
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static unsafe partial int Ioctl(int fd, nuint request, SgIoHeader* header);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static unsafe partial int IoctlInt(int fd, nuint request, int* value);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
