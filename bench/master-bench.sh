@@ -6,6 +6,8 @@
 # alike, the order rotated every run, RUNS times each (default 8); prints medians of wall time, throughput (source bytes / wall
 # time), peak RSS, and each tool's ratio to the copy limit (cat of every file into one file).
 # Without CORPUS_DIR it makes a 2 GiB tree with ../shared/oracles/make-corpus.sh DIR 2048 --joliet-safe.
+# BENCH_FILESYSTEM=udf-bridge compares `duplicator master --filesystem udf-bridge` with genisoimage -J -udf
+# instead (xorriso writes no UDF and is left out).
 # Every output goes to a scratch folder next to the corpus and is deleted after each run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,11 +33,17 @@ echo "corpus: $corpus ($files files, $bytes bytes); $runs runs each, interleaved
 
 declare -A cmd=(
   [copy]="find '$corpus' -type f -print0 | xargs -0 cat > '$scratch/out.img'"
-  [duplicator]="dotnet '$dll' master '$corpus' -o '$scratch/out.img' --media dvd-dl > /dev/null"
+  [duplicator]="dotnet '$dll' master '$corpus' -o '$scratch/out.img' --media dvd-dl --filesystem joliet > /dev/null"
   [genisoimage]="genisoimage -quiet -J -o '$scratch/out.img' '$corpus' 2> /dev/null"
   [xorriso]="xorriso -as mkisofs --norock -J -o '$scratch/out.img' '$corpus' 2> /dev/null"
 )
 order=(copy duplicator genisoimage xorriso)
+if [ "${BENCH_FILESYSTEM:-joliet}" = udf-bridge ]; then
+  cmd[duplicator]="dotnet '$dll' master '$corpus' -o '$scratch/out.img' --media dvd-dl --filesystem udf-bridge > /dev/null"
+  cmd[genisoimage]="genisoimage -quiet -J -udf -o '$scratch/out.img' '$corpus' 2> /dev/null"
+  order=(copy duplicator genisoimage)
+  echo "file systems: ISO 9660 + Joliet + UDF (duplicator --filesystem udf-bridge, genisoimage -J -udf)"
+fi
 declare -A secs rss
 for i in $(seq "$runs"); do
   # Rotate the order every run: the tool that runs right after the previous output was deleted pays for

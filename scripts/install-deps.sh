@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives when any is missing: independent image readers
-# (xorriso, 7-Zip, libarchive, isoinfo, libcdio), audio parsers (cdrdao, bchunk, sox) and the
+# (xorriso, 7-Zip, libarchive, isoinfo, libcdio; udftools and udfclient for UDF; ffmpeg + dvdauthor to author and lsdvd + dvdbackup to read DVD-Video), audio parsers (cdrdao, bchunk, sox) and the
 # independent MMC target (tgt over iSCSI through libiscsi). Idempotent; quiet when all are present.
 set -euo pipefail
 need=()
@@ -10,6 +10,12 @@ check 7z p7zip-full
 check bsdtar libarchive-tools
 check isoinfo genisoimage
 check iso-info libcdio-utils
+check udfinfo udftools
+check udfclient udfclient
+check ffmpeg ffmpeg
+check dvdauthor dvdauthor
+check lsdvd lsdvd
+check dvdbackup dvdbackup
 check cdrdao cdrdao
 check bchunk bchunk
 check sox sox

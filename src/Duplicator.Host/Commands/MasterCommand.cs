@@ -18,9 +18,10 @@ internal static class MasterCommand
         var media = new Option<string>("--media") { Description = "capacity to stage for: cd74, cd80, dvd, dvd-dl, bd25, bd50", DefaultValueFactory = _ => "dvd" };
         var overwrite = new Option<bool>("--overwrite") { Description = "a later folder's file replaces an earlier one of the same path (otherwise a clash is an error)" };
         var longNames = new Option<string>("--joliet-names") { Description = "strict (64 units, else an error), long (103 units), truncate (shorten, keep extension)", DefaultValueFactory = _ => "strict" };
-        var cmd = new Command("master", "stage folders (AddData, in order) and write an ISO 9660 + Joliet image")
+        var fileSystem = new Option<string?>("--filesystem") { Description = "joliet (ISO 9660 + Joliet), udf-bridge (ISO 9660 + Joliet + UDF 1.02; Joliet names cut to fit), udf (UDF 2.50 alone, metadata partition), dvd-video; default: joliet for CD, udf-bridge for DVD, udf for BD" };
+        var cmd = new Command("master", "stage folders (AddData, in order) and write an ISO 9660 + Joliet (or UDF bridge) image")
         {
-            sources, output, force, volume, media, overwrite, longNames,
+            sources, output, force, volume, media, overwrite, longNames, fileSystem,
         };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
@@ -40,9 +41,11 @@ internal static class MasterCommand
             };
             // Before anything is staged: the output is never a source, inside one, or anything but a regular file.
             var outFull = Images.OutputTarget.Check(outPath, sourceDirs, parse.GetValue(force));
+            var fileSystems = ParseFileSystem(parse.GetValue(fileSystem), kind);
             var staging = new JolietStaging(kind)
             {
                 Properties = new JolietProperties(VolumeName: parse.GetValue(volume)!, LongNames: policy),
+                FileSystems = fileSystems,
             };
             var timing = PhaseTiming.FromEnvironment();
             timing?.Mark("start to command");
@@ -60,6 +63,22 @@ internal static class MasterCommand
         }));
         return cmd;
     }
+
+    /// <summary>The --filesystem value, or the medium's default: Joliet for CD, the UDF bridge for DVD, UDF 2.50 for BD.</summary>
+    internal static DataFileSystems ParseFileSystem(string? text, MediaKind media) => text switch
+    {
+        null => media switch
+        {
+            MediaKind.Cd74 or MediaKind.Cd80 => DataFileSystems.Joliet,
+            MediaKind.Bd25 or MediaKind.Bd50 => DataFileSystems.Udf,
+            _ => DataFileSystems.UdfBridge,
+        },
+        "joliet" => DataFileSystems.Joliet,
+        "udf-bridge" => DataFileSystems.UdfBridge,
+        "udf" => DataFileSystems.Udf,
+        "dvd-video" => DataFileSystems.DvdVideo,
+        _ => throw new UsageException($"--filesystem {text}: not one of joliet, udf-bridge, udf, dvd-video"),
+    };
 }
 
 /// <summary>

@@ -7,8 +7,10 @@ using Microsoft.Win32.SafeHandles;
 namespace Duplicator.Mastering.Data;
 
 /// <summary>
-/// A staged ISO 9660 + Joliet image: a read-only, random-access run of 2048-byte sectors. Descriptors,
-/// path tables and directories are held in memory (they grow with the number of files); file bytes are
+/// A staged data image (ISO 9660 + Joliet, a UDF bridge, UDF 2.50 or DVD-Video: <see cref="FileSystems"/>):
+/// a read-only, random-access run of 2048-byte sectors. Descriptors, path tables, directories and UDF file
+/// structures are held in memory (they grow with the number of files), as is a UDF image's closing anchor
+/// after the file data; file bytes are
 /// read from the source files on demand. Before a file's bytes are used its size and modification time
 /// are compared with what was staged: a changed source fails the read with
 /// <see cref="ImapiError.SourceChanged"/> rather than putting wrong bytes on a disc.
@@ -20,10 +22,15 @@ public sealed class DataImage : IDiscImage
     private readonly byte[] _metadata;
     private readonly LayoutFile[] _files;   // ascending Lba, non-empty files only
     private readonly long[] _starts;         // _files[i].Lba, for binary search
+    private readonly byte[] _tail;           // the sectors after the file data (a UDF bridge's closing anchor)
+    private readonly long _tailStart;        // byte offset of _tail in the image
 
-    internal DataImage(IsoLayout layout, byte[] metadata, JolietProperties properties)
+    internal DataImage(DataLayout layout, byte[] metadata, JolietProperties properties, byte[]? tail)
     {
         _metadata = metadata;
+        _tail = tail ?? [];
+        _tailStart = layout.TotalSectors * S - _tail.LongLength;
+        FileSystems = layout.FileSystems;
         _files = [.. layout.Files];
         _starts = [.. _files.Select(f => f.Lba)];
         SectorCount = layout.TotalSectors;
@@ -44,6 +51,9 @@ public sealed class DataImage : IDiscImage
 
     /// <summary>The properties the image was built with.</summary>
     public JolietProperties Properties { get; }
+
+    /// <summary>The file systems the image carries.</summary>
+    public DataFileSystems FileSystems { get; }
 
     /// <summary>Non-empty files whose data the image holds.</summary>
     public int FileCount { get; }
@@ -90,6 +100,13 @@ public sealed class DataImage : IDiscImage
                     }
                     end = (f.Lba + f.Sectors) * S;
                     progress?.NotifyBlockProgress(f.Lba + f.Sectors, SectorCount);
+                }
+                if (_tail.Length > 0)
+                {
+                    if (end > _tailStart)
+                        throw new InvalidOperationException($"file data ends at byte {end}, after the tail the layout put at {_tailStart}");
+                    RandomAccess.Write(output, _tail, _tailStart);
+                    end = _tailStart + _tail.LongLength;
                 }
                 if (end != SectorCount * S)
                     throw new InvalidOperationException($"image writer ended at byte {end}, the layout said {SectorCount * S}");
@@ -185,6 +202,16 @@ public sealed class DataImage : IDiscImage
                 pos += n;
             }
             if (pos >= end) return;
+            // the tail (after every file's data)
+            if (end > image._tailStart)
+            {
+                long from = Math.Max(pos, image._tailStart);
+                var tailPart = dest[(int)(from - pos)..];
+                image._tail.AsSpan((int)(from - image._tailStart), tailPart.Length).CopyTo(tailPart);
+                dest = dest[..(int)(from - pos)];
+                end = from;
+                if (pos >= end) return;
+            }
             // file data; sectors after a file's last byte up to the next file are zero padding
             int i = Array.BinarySearch(image._starts, pos / S);
             if (i < 0) i = ~i - 1;

@@ -27,8 +27,9 @@ public sealed class JolietStaging
 {
     private StagedDirectory _root = NewRoot();
     private long _usedBlocks;
-    private IsoLayout? _layout; // the layout of _root under _layoutPolicy, reused by Build
+    private DataLayout? _layout; // the layout of _root under _layoutPolicy and _layoutFileSystems, reused by Build
     private JolietNamePolicy _layoutPolicy;
+    private DataFileSystems _layoutFileSystems;
 
     /// <summary>Staging for a medium of <paramref name="media"/>.</summary>
     public JolietStaging(MediaKind media) : this(MediaCapacity.Sectors(media)) { }
@@ -38,7 +39,7 @@ public sealed class JolietStaging
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalDataBlocks, 64L);
         TotalDataBlocks = totalDataBlocks;
-        _usedBlocks = Layout(_root, new List<string>(), JolietNamePolicy.Strict).TotalSectors;
+        _usedBlocks = UsedBlocks(_root, _fileSystems);
     }
 
     /// <summary>Bytes per data block (IJolietDiscMaster::GetDataBlockSize).</summary>
@@ -56,6 +57,25 @@ public sealed class JolietStaging
 
     /// <summary>Volume name, publisher, dates and the long-name policy (Get/SetJolietProperties).</summary>
     public JolietProperties Properties { get; set; } = new();
+
+    /// <summary>
+    /// The file systems the image carries (IMAPI2's FileSystemsToCreate): Joliet (the default) or a UDF
+    /// bridge, whose Joliet side always uses <see cref="JolietNamePolicy.Truncate"/>. Set it before AddData:
+    /// each AddData checks names and capacity for the file systems chosen at that moment, and Build checks
+    /// again if it changed.
+    /// </summary>
+    /// <exception cref="ImapiException">WrongFormat for a file system this build cannot write yet.</exception>
+    public DataFileSystems FileSystems
+    {
+        get => _fileSystems;
+        set
+        {
+            _usedBlocks = UsedBlocks(_root, value); // throws before anything changes if unsupported
+            _fileSystems = value;
+        }
+    }
+
+    private DataFileSystems _fileSystems = DataFileSystems.Joliet;
 
     /// <summary>Files currently staged.</summary>
     public int FileCount => _root.Count().Files;
@@ -81,10 +101,10 @@ public sealed class JolietStaging
                 $"{folder}: {clashes.Count} name(s) already staged and overwrite is off: {Sample(clashes)}");
 
         var problems = new List<string>();
-        var layout = Layout(merged, problems, Properties.LongNames);
-        if (problems.Count > 0)
-            throw new ImapiException(ImapiError.BadJolietName,
-                $"{folder}: {problems.Count} name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(problems)}");
+        var udfProblems = new List<string>();
+        var formatProblems = new List<string>();
+        var layout = DataLayout.Compute(merged, FileSystems, Properties.LongNames, problems, udfProblems, formatProblems);
+        ThrowOnNames(folder + ": ", problems, udfProblems, formatProblems);
         if (layout.TotalSectors > TotalDataBlocks)
             throw new ImapiException(ImapiError.DiscFull,
                 $"{folder}: the image would need {layout.TotalSectors} blocks of {DataBlockSize} bytes, the medium holds {TotalDataBlocks} ({layout.TotalSectors - TotalDataBlocks} too many)");
@@ -95,13 +115,14 @@ public sealed class JolietStaging
         _usedBlocks = layout.TotalSectors;
         _layout = layout;
         _layoutPolicy = Properties.LongNames;
+        _layoutFileSystems = FileSystems;
     }
 
     /// <summary>Discards everything staged (IDiscMaster::ClearFormatContent).</summary>
     public void Clear()
     {
         _root = NewRoot();
-        _usedBlocks = Layout(_root, new List<string>(), JolietNamePolicy.Strict).TotalSectors;
+        _usedBlocks = UsedBlocks(_root, _fileSystems);
         _layout = null;
     }
 
@@ -113,19 +134,39 @@ public sealed class JolietStaging
     public DataImage Build()
     {
         var problems = new List<string>();
-        var layout = _layout is { } cached && _layoutPolicy == Properties.LongNames ? cached : Layout(_root, problems, Properties.LongNames);
-        if (problems.Count > 0)
-            throw new ImapiException(ImapiError.BadJolietName,
-                $"{problems.Count} staged name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(problems)}");
+        var udfProblems = new List<string>();
+        var formatProblems = new List<string>();
+        var layout = _layout is { } cached && _layoutPolicy == Properties.LongNames && _layoutFileSystems == FileSystems
+            ? cached
+            : DataLayout.Compute(_root, FileSystems, Properties.LongNames, problems, udfProblems, formatProblems);
+        ThrowOnNames("staged ", problems, udfProblems, formatProblems);
         if (layout.TotalSectors > TotalDataBlocks)
             throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
         var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
-        var metadata = MetadataWriter.Write(layout, Properties, created);
-        return new DataImage(layout, metadata, Properties);
+        var (metadata, tail) = layout.Write(Properties, created);
+        return new DataImage(layout, metadata, Properties, tail);
     }
 
-    private static IsoLayout Layout(StagedDirectory root, List<string> problems, JolietNamePolicy policy) =>
-        IsoLayout.Compute(root, policy, problems);
+    /// <summary>Blocks of the image of <paramref name="root"/> whatever its names (sizes do not depend on the name checks).</summary>
+    private static long UsedBlocks(StagedDirectory root, DataFileSystems fileSystems) =>
+        DataLayout.Compute(root, fileSystems, JolietNamePolicy.Strict, new List<string>(), new List<string>()).TotalSectors;
+
+    /// <summary>
+    /// BadJolietName listing every name the chosen file systems cannot hold (IMAPI has no UDF name code);
+    /// InvalidImage listing what a DVD-Video player would reject.
+    /// </summary>
+    private void ThrowOnNames(string what, List<string> joliet, List<string> udf, List<string> format)
+    {
+        if (format.Count > 0)
+            throw new ImapiException(ImapiError.InvalidImage,
+                $"{what}{format.Count} problem(s) a DVD-Video player would reject: {Sample(format)}");
+        if (joliet.Count > 0)
+            throw new ImapiException(ImapiError.BadJolietName,
+                $"{what}{joliet.Count} name(s) Joliet cannot hold under the {Properties.LongNames} policy: {Sample(joliet)}");
+        if (udf.Count > 0)
+            throw new ImapiException(ImapiError.BadJolietName,
+                $"{what}{udf.Count} name(s) or file(s) UDF cannot hold: {Sample(udf)}");
+    }
 
     private static StagedDirectory NewRoot() => new("", DateTime.UnixEpoch);
 

@@ -84,15 +84,61 @@ public sealed class MasterCommandTests : IDisposable
     {
         var name = new string('l', 70) + ".txt";
         var a = Folder("a", (name, "long"));
-        var r = CliRunner.Run("master", a, "-o", Out);
+        var r = CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("IMAPI_E_BADJOLIETNAME", r.StdErr);
         Assert.Contains(name, r.StdErr);
         AssertNoOutput();
-        Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--joliet-names", "long").ExitCode);
-        var t = CliRunner.Run("master", a, "-o", Out, "--joliet-names", "truncate", "--force");
+        Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet", "--joliet-names", "long").ExitCode);
+        var t = CliRunner.Run("master", a, "-o", Out, "--filesystem", "joliet", "--joliet-names", "truncate", "--force");
         Assert.Equal(0, t.ExitCode);
         Assert.Contains("1 Joliet name(s) shortened", t.StdOut);
+    }
+
+    [Fact]
+    public void A_DVD_is_mastered_as_a_UDF_bridge_by_default_that_keeps_long_names_in_full_on_its_UDF_side()
+    {
+        var name = new string('l', 200) + ".txt";
+        var a = Folder("a", (name, "long"), ("sub/x.txt", "x"));
+        var r = CliRunner.Run("master", a, "-o", Out, "--media", "dvd");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var x = Path.Combine(_dir, "x");
+        var p = System.Diagnostics.Process.Start("7z", ["x", "-tudf", "-y", "-bd", "-o" + x, Out])!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal("long", File.ReadAllText(Path.Combine(x, name)));
+        Assert.Equal("x", File.ReadAllText(Path.Combine(x, "sub", "x.txt")));
+    }
+
+    [Fact]
+    public void A_CD_is_mastered_as_Joliet_by_default_and_an_unknown_filesystem_is_a_usage_error()
+    {
+        var a = Folder("a", ("x.txt", "x"));
+        Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--media", "cd80").ExitCode);
+        var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("7z", ["l", "-tudf", Out]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        p.WaitForExit();
+        Assert.NotEqual(0, p.ExitCode); // no UDF volume on a CD image
+        File.Delete(Out);
+        var r = CliRunner.Run("master", a, "-o", Out, "--filesystem", "hfs");
+        Assert.Equal(2, r.ExitCode); // a usage error
+        Assert.Contains("--filesystem hfs", r.StdErr);
+        AssertNoOutput();
+    }
+
+    [Fact]
+    public void A_BD_is_mastered_as_pure_UDF_2_50_by_default_and_dvd_video_refuses_a_tree_without_VIDEO_TS()
+    {
+        var a = Folder("a", ("x.txt", "x"));
+        Assert.Equal(0, CliRunner.Run("master", a, "-o", Out, "--media", "bd25").ExitCode);
+        var image = File.ReadAllBytes(Out);
+        Assert.Equal("BEA01", System.Text.Encoding.ASCII.GetString(image, 16 * 2048 + 1, 5)); // no ISO 9660 descriptor at 16
+        Assert.Equal("NSR03", System.Text.Encoding.ASCII.GetString(image, 17 * 2048 + 1, 5));
+        File.Delete(Out);
+        var r = CliRunner.Run("master", a, "-o", Out, "--filesystem", "dvd-video");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("IMAPI_E_INVALIDIMAGE", r.StdErr);
+        Assert.Contains("no VIDEO_TS folder", r.StdErr);
+        AssertNoOutput();
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class IsoLayout
     public const int PrimaryLba = 16;
     public const int JolietLba = 17;
     public const int TerminatorLba = 18;
-    private const int FirstPathTableLba = 19;
+    public const int FirstPathTableLba = 19;
 
     private IsoLayout(LayoutTree iso, LayoutTree joliet, IReadOnlyList<LayoutFile> files, long metadataSectors, long totalSectors, int renamed)
     {
@@ -82,10 +82,17 @@ internal sealed class IsoLayout
     /// <summary>
     /// Lays out <paramref name="root"/>. Names Joliet cannot hold under <paramref name="policy"/> are
     /// collected in <paramref name="problems"/> (the layout is still complete, so sizes can be reported).
+    /// A UDF bridge moves the path tables to <paramref name="firstPathTableLba"/> (the sectors before it
+    /// hold the UDF volume structures) and keeps <paramref name="tailSectors"/> after the file data (the
+    /// closing anchor); both are counted in <see cref="TotalSectors"/>. Files in <paramref name="dataOrder"/>
+    /// (DVD-Video) get their data first, contiguous in that order; the rest follow in tree order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems)
+    public static IsoLayout Compute(StagedDirectory root, JolietNamePolicy policy, List<string> problems,
+        long firstPathTableLba = FirstPathTableLba, int tailSectors = 0, IReadOnlyList<StagedFile>? dataOrder = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstPathTableLba, (long)FirstPathTableLba);
+        ArgumentOutOfRangeException.ThrowIfNegative(tailSectors);
         var files = new Dictionary<StagedFile, LayoutFile>(ReferenceEqualityComparer.Instance);
         int renamed = 0;
         var isoRoot = BuildTree(root, null, [0], joliet: false, "", policy, problems, files, ref renamed);
@@ -93,7 +100,7 @@ internal sealed class IsoLayout
         var iso = Order(isoRoot);
         var joliet = Order(jolietRoot);
 
-        long lba = FirstPathTableLba;
+        long lba = firstPathTableLba;
         foreach (var t in new[] { iso, joliet })
         {
             t.LPathTableLba = lba;
@@ -112,18 +119,31 @@ internal sealed class IsoLayout
         }
         long metadata = lba;
         var ordered = new List<LayoutFile>(files.Count);
+        HashSet<LayoutFile>? placed = null;
+        if (dataOrder is not null)
+        {
+            placed = new HashSet<LayoutFile>(ReferenceEqualityComparer.Instance);
+            foreach (var source in dataOrder)
+            {
+                if (!files.TryGetValue(source, out var f) || f.Source.Size == 0 || !placed.Add(f)) continue;
+                f.Lba = lba;
+                lba += f.Sectors;
+                ordered.Add(f);
+            }
+        }
         foreach (var d in iso.Directories)
         {
             foreach (var e in d.Entries)
             {
                 if (e.File is not { } f) continue;
                 if (f.Source.Size == 0) { f.Lba = 0; continue; }
+                if (placed is not null && placed.Contains(f)) continue;
                 f.Lba = lba;
                 lba += f.Sectors;
                 ordered.Add(f);
             }
         }
-        return new IsoLayout(iso, joliet, ordered, metadata, lba, renamed);
+        return new IsoLayout(iso, joliet, ordered, metadata, lba + tailSectors, renamed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
