@@ -17,7 +17,10 @@ public static class Staging
     /// <param name="Window">Chunks a recorder may hold unconsumed (its credits).</param>
     /// <param name="StallTimeout">A recorder that consumes nothing this long while holding chunks is detached.</param>
     /// <param name="GatherWindow">How long a new wave waits for more recorders to join before it starts.</param>
-    public sealed record Settings(int ChunkBytes, int Window, TimeSpan StallTimeout, TimeSpan GatherWindow)
+    /// <param name="LinkRoots">Null: sources are staged wherever their links lead. Otherwise every source, and every symbolic
+    /// link inside a source folder, must resolve under one of these folders or the staging fails (SourceNotAllowed):
+    /// the host serving the control API and the hot folder stages with its allowed roots.</param>
+    public sealed record Settings(int ChunkBytes, int Window, TimeSpan StallTimeout, TimeSpan GatherWindow, IReadOnlyList<string>? LinkRoots = null)
     {
         /// <summary>1 MiB chunks, 16 credits, 60 s stall deadline, 200 ms gathering.</summary>
         public static Settings Default { get; } = new(1 << 20, 16, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
