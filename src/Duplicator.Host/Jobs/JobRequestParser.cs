@@ -188,27 +188,28 @@ public static partial class JobRequestParser
         var folder = Str("folder", MaxPathBytes);
         var image = Str("image", MaxPathBytes);
         var audio = StrList("audio", MaxTracks, MaxPathBytes);
-        bool audioGiven = root.TryGetProperty("audio", out var audioValue) && audioValue.ValueKind != JsonValueKind.Null;
-        int kinds = (folder != null ? 1 : 0) + (image != null ? 1 : 0) + (audioGiven ? 1 : 0);
+        bool Given(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
+        root.TryGetProperty("audio", out var audioValue);
+        int kinds = (Given("folder") ? 1 : 0) + (Given("image") ? 1 : 0) + (Given("audio") ? 1 : 0);
         JobSourceKind kind = JobSourceKind.Folder;
         var paths = new List<string>();
         var realRoots = allowedRoots.Count == 0 ? [] : SourcePaths.ResolveRoots(allowedRoots.Select(r => Path.GetFullPath(r, baseDirectory)));
         bool forbidden = false;
         if (kinds != 1)
             problems.Add("folder/image/audio: exactly one source is required (a folder, an ISO image, or a list of WAV files)");
-        else if (folder != null)
+        else if (Given("folder"))
         {
             kind = JobSourceKind.Folder;
-            if (CheckPath("folder", folder, mustBeDirectory: true) is { } path)
+            if (folder != null && CheckPath("folder", folder, mustBeDirectory: true) is { } path)
             {
                 paths.Add(path);
                 CheckLinks("folder", path);
             }
         }
-        else if (image != null)
+        else if (Given("image"))
         {
             kind = JobSourceKind.Image;
-            if (CheckPath("image", image, mustBeDirectory: false) is { } path) paths.Add(path);
+            if (image != null && CheckPath("image", image, mustBeDirectory: false) is { } path) paths.Add(path);
         }
         else
         {
@@ -256,7 +257,7 @@ public static partial class JobRequestParser
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;
 
-        // The path as the host will read it (every link resolved), or null when refused.
+        // The full path as named (the stager checks again where it leads), or null when refused.
         string? CheckPath(string key, string path, bool mustBeDirectory)
         {
             if (path.Length == 0 || path.Contains('\0'))
@@ -293,7 +294,7 @@ public static partial class JobRequestParser
                 problems.Add($"{key}: '{Show(path)}' does not exist or is not a {(mustBeDirectory ? "folder" : "file")}");
                 return null;
             }
-            return real;
+            return full;
         }
 
         // A link inside the folder that leads out of the roots is refused, naming the link (the stager refuses it again).

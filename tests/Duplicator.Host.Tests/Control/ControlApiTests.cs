@@ -62,10 +62,10 @@ public sealed class ControlApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bad_submissions_are_400_with_every_problem_and_paths_outside_the_roots_are_refused()
+    public async Task Bad_submissions_list_every_problem_and_paths_outside_the_roots_are_403()
     {
         var bad = await _http.PostAsync("/api/batches", Body("""{ "folder": "private", "copies": 0 }"""));
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, bad.StatusCode);
         var problems = (await Json(bad)).GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         Assert.Contains(problems, p => p.Contains("outside the allowed roots"));
         Assert.Contains(problems, p => p.StartsWith("copies: 0"));
