@@ -35,7 +35,7 @@ public static class ControlApi
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port);
-            k.Limits.MaxRequestBodySize = JobRequestParser.MaxDocumentBytes; // a backstop: the submit reads at most this much itself
+            k.Limits.MaxRequestBodySize = JobRequestParser.MaxDocumentBytes + 1; // a backstop: the submit reads at most one byte more than a job may have itself
         });
         var app = builder.Build();
         app.UseProblemAnswers();

@@ -116,7 +116,9 @@ public static class RequestGuards
                 var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
                 // BadHttpRequestException: Kestrel found the request malformed or too large while it was read.
                 if (error is BadHttpRequestException bad)
-                    return WriteProblem(ctx, bad.StatusCode, [$"(request): {bad.Message}"]);
+                    return WriteProblem(ctx, bad.StatusCode, [bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                        ? $"(body): more than the {JobRequestParser.MaxDocumentBytes} bytes a request may have"
+                        : $"(request): {Show(bad.Message)}"]);
                 return WriteProblem(ctx, StatusCodes.Status500InternalServerError,
                     ["(host): the request failed inside the host; the host's log has the details"]);
             },
