@@ -119,6 +119,8 @@ public static class RequestGuards
                     return WriteProblem(ctx, bad.StatusCode, [bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? $"(body): more than the {JobRequestParser.MaxDocumentBytes} bytes a request may have"
                         : $"(request): {Show(bad.Message)}"]);
+                // The caller learns nothing of the host's insides; the operator's log (stderr) gets one line.
+                Console.Error.WriteLine($"duplicator: control API {ctx.Request.Method} {Show(ctx.Request.Path.Value)} failed: {error?.GetType().Name}: {error?.Message}");
                 return WriteProblem(ctx, StatusCodes.Status500InternalServerError,
                     ["(host): the request failed inside the host; the host's log has the details"]);
             },
