@@ -276,6 +276,27 @@ public sealed class ServeHostileInputTests(HostileServeFixture fixture, ITestOut
         Assert.Equal((1, 1), (reuse.GetProperty("copies").GetInt32(), reuse.GetProperty("good").GetInt32()));
     }
 
+    [Fact]
+    public async Task The_hot_folder_refuses_a_job_whose_folder_holds_a_link_out_of_the_roots_and_keeps_two_similar_names_apart()
+    {
+        Directory.CreateDirectory(Tower.HotFolder);
+        var folder = Directory.CreateDirectory(Path.Combine(Tower.HotFolder, "leaky")).FullName;
+        File.WriteAllText(Path.Combine(folder, "a.txt"), "a");
+        File.CreateSymbolicLink(Path.Combine(folder, "shadow"), "/etc/passwd");
+        var before = await BatchIds();
+        var refused = await DropAndWait("leaky", JsonSerializer.Serialize(new { folder, copies = 1 }), "failed");
+        Assert.Contains($"IMAPI_E_SOURCENOTALLOWED: {Path.Combine(folder, "shadow")}: symbolic link to /etc/passwd", refused.GetProperty("problems")[0].GetString());
+        Assert.Equal(before, await BatchIds());
+
+        var spaced = await DropAndWait("order 7", Job(copies: 1), "done");
+        var underscored = await DropAndWait("order_7", Job(copies: 2), "done");
+        Assert.NotEqual(spaced.GetProperty("batchId").GetString(), underscored.GetProperty("batchId").GetString());
+        Assert.Equal("hot-order_7", underscored.GetProperty("batchId").GetString());
+        using var http = Http();
+        var two = JsonDocument.Parse(await http.GetStringAsync("/api/batches/hot-order_7")).RootElement.GetProperty("batch");
+        Assert.Equal((2, 2), (two.GetProperty("copies").GetInt32(), two.GetProperty("good").GetInt32()));
+    }
+
     private async Task<string[]> BatchIds()
     {
         using var http = Http();
