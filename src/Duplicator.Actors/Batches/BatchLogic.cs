@@ -5,7 +5,7 @@ namespace Duplicator.Actors.Batches;
 /// <summary>A request to the batch, decided against its state.</summary>
 public abstract record BatchCommand;
 
-/// <summary>Submit (idempotent: an existing batch yields no events).</summary>
+/// <summary>Submit (idempotent: an existing batch yields no events when the spec is the same; a different spec under its id is refused).</summary>
 public sealed record SubmitBatch(BatchSpec Spec, DateTimeOffset At) : BatchCommand;
 
 /// <summary>Record the staged image.</summary>
@@ -55,7 +55,10 @@ public static class BatchLogic
         switch (command)
         {
             case SubmitBatch s:
-                if (state.Spec != null) return BatchDecision.Accept(); // idempotent
+                if (state.Spec != null) // idempotent for the same job; another job under a used id is refused, never merged
+                    return Difference(state.Spec, s.Spec) is { } differs
+                        ? BatchDecision.Refuse($"id: batch {state.Spec.BatchId} exists ({state.Status.ToString().ToLowerInvariant()}) with a different job ({differs}); a new job needs a new id")
+                        : BatchDecision.Accept();
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
@@ -94,6 +97,24 @@ public static class BatchLogic
             default:
                 return BatchDecision.Refuse($"unknown command {command.GetType().Name}");
         }
+    }
+
+    /// <summary>
+    /// How <paramref name="submitted"/> differs from the batch's <paramref name="existing"/> spec (the first difference),
+    /// or null when it is the same job: same source and paths in order, copies, options, volume and media.
+    /// </summary>
+    public static string? Difference(BatchSpec existing, BatchSpec submitted)
+    {
+        if (existing.Source != submitted.Source) return $"source {submitted.Source}, not {existing.Source}";
+        if (!existing.Paths.SequenceEqual(submitted.Paths)) return $"paths {string.Join(" ", submitted.Paths)}, not {string.Join(" ", existing.Paths)}";
+        if (existing.Copies != submitted.Copies) return $"copies {submitted.Copies}, not {existing.Copies}";
+        if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
+        if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
+        var (a, b) = (existing.Options, submitted.Options);
+        if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
+            || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))
+            return "other options (verify, speed, failedDiscThreshold, rejectIfNotBlank, drives or audioMode)";
+        return null;
     }
 
     /// <summary>Folds <paramref name="e"/> into <paramref name="state"/>.</summary>

@@ -38,8 +38,10 @@ public static class ImageStager
     /// looks complete. The content is not hashed here (<see cref="Hash"/> does, later): an image is readable, and
     /// its first disc can start, as soon as it is staged.
     /// </summary>
-    public static StagedImage Stage(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="linkRoots"/>, every source and every link inside a source folder must resolve under them (SourceNotAllowed otherwise).</remarks>
+    public static StagedImage Stage(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, CancellationToken cancellationToken, IReadOnlyList<string>? linkRoots = null)
     {
+        if (linkRoots != null) CheckRoots(spec, linkRoots);
         var folder = StashFolder(stashDirectory, spec.BatchId);
         switch (spec.Source)
         {
@@ -50,6 +52,7 @@ public static class ImageStager
                 var media = ParseMedia(spec.Media, MediaKind.Dvd);
                 var staging = new JolietStaging(media)
                 {
+                    LinkRoots = linkRoots,
                     Properties = new JolietProperties(VolumeName: spec.Volume ?? "DUPLICATOR", CreationTime: submittedAt),
                 };
                 staging.AddData(spec.Paths.Single(), overwrite: false, cancellationToken: cancellationToken);
@@ -85,6 +88,15 @@ public static class ImageStager
         }
     }
 
+    // The front end checked the paths at submission; a link swapped in since must not lead the staging elsewhere.
+    private static void CheckRoots(BatchSpec spec, IReadOnlyList<string> linkRoots)
+    {
+        var roots = SourcePaths.ResolveRoots(linkRoots);
+        foreach (var p in spec.Paths)
+            if (SourcePaths.RealPath(p) is { } real && !SourcePaths.IsUnderAny(real, roots))
+                throw new ImapiException(ImapiError.SourceNotAllowed, $"batch {spec.BatchId}: {p} leads to {real}, outside the allowed roots ({string.Join(", ", roots)})");
+    }
+
     /// <summary>Opens a staged file as a disc image.</summary>
     public static IDiscImage Open(string stashPath) =>
         stashPath.EndsWith(".cue", StringComparison.OrdinalIgnoreCase) ? CueSheetImage.Open(stashPath) : new ImageFile(stashPath);
@@ -115,14 +127,15 @@ public static class ImageStager
     /// <see cref="ImapiException"/> (SourceChanged) when the restaged source no longer gives the same content,
     /// since discs already made would differ from the rest.
     /// </summary>
-    public static StagedImage Restore(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, string stashPath, string sha256, CancellationToken cancellationToken)
+    public static StagedImage Restore(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, string stashPath, string sha256, CancellationToken cancellationToken,
+        IReadOnlyList<string>? linkRoots = null)
     {
         if (File.Exists(stashPath))
         {
             var existing = Describe(spec.BatchId, stashPath, cancellationToken);
             if (existing.ContentSha256 == sha256) return existing;
         }
-        var again = Hash(Stage(spec, submittedAt, stashDirectory, cancellationToken), cancellationToken);
+        var again = Hash(Stage(spec, submittedAt, stashDirectory, cancellationToken, linkRoots), cancellationToken);
         if (again.ContentSha256 != sha256)
             throw new ImapiException(ImapiError.SourceChanged,
                 $"batch {spec.BatchId}: the source changed since it was staged (content SHA-256 {again.ContentSha256}, the ledger has {sha256}); discs made so far would differ from the rest");

@@ -20,7 +20,10 @@ public static class Staging
     /// <param name="Window">Chunks the shared window holds: a recorder that falls half of it behind the fastest is left to read on its own.</param>
     /// <param name="StallTimeout">A recorder that consumes nothing this long (with chunks in hand, or reading on its own) is detached.</param>
     /// <param name="GatherWindow">How long a new wave waits for more recorders to join before it starts.</param>
-    public sealed record Settings(int ChunkBytes, int Window, TimeSpan StallTimeout, TimeSpan GatherWindow)
+    /// <param name="LinkRoots">Null: sources are staged wherever their links lead. Otherwise every source, and every symbolic
+    /// link inside a source folder, must resolve under one of these folders or the staging fails (SourceNotAllowed):
+    /// the host serving the control API and the hot folder stages with its allowed roots.</param>
+    public sealed record Settings(int ChunkBytes, int Window, TimeSpan StallTimeout, TimeSpan GatherWindow, IReadOnlyList<string>? LinkRoots = null)
     {
         /// <summary>
         /// How long recorders that fell behind may hold the shared window back (the fastest with under a quarter of

@@ -36,8 +36,8 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
         _settings = settings;
         var token = _cancel.Token;
         Task.Factory.StartNew(() => previous is { } p
-                ? ImageStager.Restore(spec, submittedAt, stashDirectory, p.Path, p.Sha256, token)
-                : ImageStager.Stage(spec, submittedAt, stashDirectory, token),
+                ? ImageStager.Restore(spec, submittedAt, stashDirectory, p.Path, p.Sha256, token, settings.LinkRoots)
+                : ImageStager.Stage(spec, submittedAt, stashDirectory, token, settings.LinkRoots),
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             .PipeTo(Self, success: image => new StagingDone(image), failure: e => new StagingError(Describe(e)));
         Staging();

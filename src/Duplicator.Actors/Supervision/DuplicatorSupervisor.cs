@@ -178,9 +178,15 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         var spec = submit.Spec;
         if (_state.Batches.TryGetValue(spec.BatchId, out var existing))
         {
+            // The ledger decides: the same job again is answered with the batch, another job under its id is refused.
             var replyTo = Sender;
-            existing.Ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
-                .PipeTo(replyTo, success: s => new Tower.Submitted(s, false), failure: e => new Tower.Rejected(e.Message));
+            existing.Ledger.Ask<object>(new SubmitBatch(spec, DateTimeOffset.UtcNow), _settings.AskTimeout)
+                .PipeTo(replyTo, success: r => r switch
+                {
+                    Batch.Accepted a => new Tower.Submitted(a.State, false),
+                    Batch.Refused no => new Tower.Rejected(no.Reason),
+                    _ => new Tower.Rejected($"the ledger gave no answer for batch {spec.BatchId}"),
+                }, failure: e => new Tower.Rejected(e.Message));
             return;
         }
         var unknown = spec.Options.Drives.Where(d => !_state.Drives.ContainsKey(d)).ToArray();

@@ -30,7 +30,7 @@ public static partial class ConfigLoader
         "storage", "storage:provider", "storage:connectionString", "storage:path",
         "stash",
         "defaults", "defaults:verify", "defaults:speed", "defaults:failedDiscThreshold", "defaults:quarantineAfter", "defaults:rejectIfNotBlank",
-        "control", "control:listen", "control:token", "control:allowedRoots", "control:allowedRoots:*",
+        "control", "control:listen", "control:token", "control:allowedRoots", "control:allowedRoots:*", "control:allowedHosts", "control:allowedHosts:*",
         "hotFolder", "hotFolder:enabled", "hotFolder:path",
         "logging", "logging:level",
     ];
@@ -207,7 +207,8 @@ public static partial class ConfigLoader
             storage,
             Str("stash", "var/stash"),
             defaults,
-            new ControlConfig(listen, token, roots),
+            new ControlConfig(listen, token, roots,
+                root.GetSection("control:allowedHosts").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList()),
             new HotFolderConfig(Bool("hotFolder:enabled", true), Str("hotFolder:path", "var/hotfolder")),
             level);
     }

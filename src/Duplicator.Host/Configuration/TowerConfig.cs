@@ -44,8 +44,9 @@ public sealed record BatchDefaults(bool Verify, int Speed, int FailedDiscThresho
 /// <summary>The control endpoint.</summary>
 /// <param name="Listen">http://address:port; loopback by default.</param>
 /// <param name="Token">Bearer token; required when <paramref name="Listen"/> is not a loopback address.</param>
-/// <param name="AllowedRoots">Source paths named by requests must lie under one of these folders.</param>
-public sealed record ControlConfig(string Listen, string? Token, IReadOnlyList<string> AllowedRoots);
+/// <param name="AllowedRoots">Source paths named by requests must lie under one of these folders; none: requests may name no file.</param>
+/// <param name="AllowedHosts">Names a request's Host header may carry besides the listen address (and, on loopback, localhost).</param>
+public sealed record ControlConfig(string Listen, string? Token, IReadOnlyList<string> AllowedRoots, IReadOnlyList<string>? AllowedHosts = null);
 
 /// <summary>The hot folder.</summary>
 /// <param name="Enabled">Watch the folder for job files.</param>

@@ -13,21 +13,33 @@ namespace Duplicator.Host.Control;
 /// The HTTP/JSON control endpoint (loopback by default): submit, list and inspect batches, cancel, list
 /// drives, clear a quarantine. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
 /// configured (the config insists on one for a non-loopback address). Sources named by a submission must
-/// lie under the allowed roots. See docs/control-api.md.
+/// lie under the allowed roots (none: no file access). Host, Origin, content type and body size are checked first
+/// (<see cref="RequestGuards"/>). See docs/control-api.md and docs/threat-model.md.
 /// </summary>
 public static class ControlApi
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Builds (does not start) the web application listening on <paramref name="listen"/> (port 0 picks a free one).</summary>
-    public static WebApplication Build(string listen, string? token, IReadOnlyList<string> allowedRoots, string baseDirectory, ITower tower, ILoggerProvider? logs = null)
+    /// <remarks>
+    /// <paramref name="allowedRoots"/> empty: no request may name a file (403). <paramref name="allowedHosts"/>: names
+    /// besides the listen address (and, on loopback, localhost) that a request's Host may carry. See docs/threat-model.md.
+    /// </remarks>
+    public static WebApplication Build(string listen, string? token, IReadOnlyList<string> allowedRoots, string baseDirectory, ITower tower, ILoggerProvider? logs = null,
+        IReadOnlyList<string>? allowedHosts = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (logs != null) builder.Logging.AddProvider(logs);
         var uri = new Uri(listen);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port);
+            k.Limits.MaxRequestBodySize = JobRequestParser.MaxDocumentBytes + 1; // a backstop: the submit reads at most one byte more than a job may have itself
+        });
         var app = builder.Build();
+        app.UseProblemAnswers();
+        app.UseRequestGuards(RequestGuards.AllowedHosts(uri, allowedHosts));
 
         app.Use(async (ctx, next) =>
         {
@@ -41,8 +53,7 @@ public static class ControlApi
 
         app.MapPost("/api/batches", async ctx =>
         {
-            string body;
-            using (var reader = new StreamReader(ctx.Request.Body)) body = await reader.ReadToEndAsync();
+            if (await RequestGuards.ReadBodyAsync(ctx) is not { } body) return; // 413 written
             JobRequest request;
             try
             {
@@ -50,7 +61,7 @@ public static class ControlApi
             }
             catch (JobRejectedException e)
             {
-                await Problem(ctx, StatusCodes.Status400BadRequest, e.Problems);
+                await Problem(ctx, e.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest, e.Problems);
                 return;
             }
             var id = request.Id ?? "b-" + Guid.NewGuid().ToString("N")[..12];
@@ -70,12 +81,12 @@ public static class ControlApi
         });
         app.MapGet("/api/batches", ctx => Write(ctx, 200, tower.Batches()));
         app.MapGet("/api/batches/{id}", (HttpContext ctx, string id) =>
-            tower.Batch(id) is { } b ? Write(ctx, 200, b) : Problem(ctx, 404, [$"batch '{id}': no such batch"]));
+            tower.Batch(id) is { } b ? Write(ctx, 200, b) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"]));
         app.MapPost("/api/batches/{id}/cancel", (HttpContext ctx, string id) =>
-            tower.Cancel(id) ? Write(ctx, 200, tower.Batch(id)) : Problem(ctx, 404, [$"batch '{id}': no such batch"]));
+            tower.Cancel(id) ? Write(ctx, 200, tower.Batch(id)) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"]));
         app.MapGet("/api/drives", ctx => Write(ctx, 200, tower.Drives()));
         app.MapPost("/api/drives/{id}/clear-quarantine", (HttpContext ctx, string id) =>
-            tower.ClearQuarantine(id) ? Write(ctx, 200, tower.Drives().First(d => d.Id == id)) : Problem(ctx, 404, [$"drive '{id}': no such drive"]));
+            tower.ClearQuarantine(id) ? Write(ctx, 200, tower.Drives().First(d => d.Id == id)) : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"]));
         return app;
     }
 
@@ -91,6 +102,5 @@ public static class ControlApi
         return ctx.Response.WriteAsync(JsonSerializer.Serialize(value, Json));
     }
 
-    private static Task Problem(HttpContext ctx, int status, IReadOnlyList<string> problems) =>
-        Write(ctx, status, new { status, problems });
+    private static Task Problem(HttpContext ctx, int status, IReadOnlyList<string> problems) => RequestGuards.WriteProblem(ctx, status, problems);
 }

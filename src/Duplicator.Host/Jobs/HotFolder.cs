@@ -23,8 +23,9 @@ public sealed record HotFolderEvent(string JobFile, string State, string? BatchI
 /// never read half-written); the host renames it <c>NAME.job.accepted</c>, <c>NAME.job.running</c>, then
 /// <c>NAME.job.done</c> or <c>NAME.job.failed</c>, and keeps <c>NAME.result.json</c> beside it with the
 /// state, the batch id and, for a refused or failed job, the reasons. The batch id is the job's
-/// <c>id</c>, or <c>hot-NAME</c>: submitting is idempotent, so a crash between submitting and renaming
-/// only re-submits the same batch. See docs/jobs.md.
+/// <c>id</c>, or <c>hot-NAME</c> (see <see cref="DefaultBatchId"/>): submitting the same job is idempotent, so a crash
+/// between submitting and renaming only re-submits the same batch, and the tower refuses a different job under
+/// an id in use. See docs/jobs.md and docs/threat-model.md.
 /// </summary>
 public sealed partial class HotFolder(string folder, IReadOnlyList<string> allowedRoots, IJobSink sink)
 {
@@ -36,11 +37,20 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
     /// <summary>The folder watched.</summary>
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>Picks up every new <c>*.job</c> file: refused ones become <c>.failed</c> at once, the others are submitted and become <c>.accepted</c>.</summary>
+    // Sources may lie under the allowed roots or in the hot folder itself: whoever can drop a job here can drop its files here.
+    private readonly IReadOnlyList<string> _roots = [.. allowedRoots, Path.GetFullPath(folder)];
+
+    /// <summary>
+    /// Picks up every new <c>*.job</c> file: refused ones become <c>.failed</c> at once, the others are submitted and
+    /// become <c>.accepted</c>. A job named like one still being burned is never merged with it: the same bytes again
+    /// are absorbed (the new file is removed), other bytes are refused as <c>NAME.job.refused</c> with the reason in
+    /// <c>NAME.job.refused.json</c>, and the running job's files are left as they are.
+    /// </summary>
     public IReadOnlyList<HotFolderEvent> Scan()
     {
         Directory.CreateDirectory(Folder);
         var events = new List<HotFolderEvent>();
+        var active = ActiveResults().ToDictionary(r => r.Name, StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(Folder, "*.job").Order(StringComparer.Ordinal))
         {
             var jobFile = Path.GetFileName(path);
@@ -49,18 +59,24 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
             string? batchId = null;
             try
             {
-                var request = JobRequestParser.Parse(File.ReadAllText(path), jobFile, Folder, allowedRoots);
+                var content = ReadJob(path);
+                if (active.TryGetValue(name, out var running))
+                {
+                    events.Add(SameNameAsActive(name, path, content, running));
+                    continue;
+                }
+                var request = JobRequestParser.Parse(content, jobFile, Folder, _roots);
                 batchId = request.Id ?? DefaultBatchId(name);
                 sink.Submit(batchId, request);
             }
             catch (JobRejectedException e)
             {
-                events.Add(Finish(name, "failed", null, e.Problems));
+                events.Add(active.ContainsKey(name) ? Refuse(name, path, e.Problems) : Finish(name, "failed", null, e.Problems));
                 continue;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                events.Add(Finish(name, "failed", batchId, [$"(file): {e.Message}"]));
+                events.Add(active.ContainsKey(name) ? Refuse(name, path, [$"(file): {e.Message}"]) : Finish(name, "failed", batchId, [$"(file): {e.Message}"]));
                 continue;
             }
             WriteResult(name, new Result(ResultSchema, jobFile, "accepted", batchId, []));
@@ -68,6 +84,49 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
             events.Add(new HotFolderEvent(jobFile, "accepted", batchId, []));
         }
         return events;
+    }
+
+
+    /// <summary>The job file's bytes, refusing what is not a plain file (a link, a FIFO, a device) or is too long to be a job.</summary>
+    private static byte[] ReadJob(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget != null)
+            throw new JobRejectedException(info.Name, [$"(file): a symbolic link (to {info.LinkTarget}); a job file must be a plain file"]);
+        if (!Duplicator.Mastering.Data.SourcePaths.IsRegularFile(path))
+            throw new JobRejectedException(info.Name, ["(file): not a regular file (a FIFO, socket or device); a job file must be a plain file"]);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+        var buffer = new byte[JobRequestParser.MaxDocumentBytes + 1];
+        int length = 0, n;
+        while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0) length += n;
+        if (length > JobRequestParser.MaxDocumentBytes)
+            throw new JobRejectedException(info.Name, [$"(file): more than the {JobRequestParser.MaxDocumentBytes} bytes a job may have"]);
+        return buffer[..length];
+    }
+
+    /// <summary>A new NAME.job while NAME's job is accepted or running.</summary>
+    private HotFolderEvent SameNameAsActive(string name, string path, byte[] content, ActiveResult running)
+    {
+        var jobFile = name + ".job";
+        var held = new[] { ".accepted", ".running" }.Select(s => Path.Combine(Folder, jobFile + s)).FirstOrDefault(File.Exists);
+        if (held != null && File.ReadAllBytes(held).AsSpan().SequenceEqual(content))
+        {
+            File.Delete(path); // the very job already being burned: nothing new to do
+            return new HotFolderEvent(jobFile, running.State, running.BatchId, ["(file): the same job is already " + running.State + "; the copy was removed"]);
+        }
+        return Refuse(name, path, [$"(file): a different {jobFile} while batch {running.BatchId} of the earlier one is {running.State}; refused, not merged (give the new job another name)"]);
+    }
+
+    /// <summary>Refuses NAME.job beside an active job of that name: NAME.job.refused and NAME.job.refused.json, the active job's files untouched.</summary>
+    private HotFolderEvent Refuse(string name, string path, IReadOnlyList<string> problems)
+    {
+        var jobFile = name + ".job";
+        var refused = Path.Combine(Folder, jobFile + ".refused");
+        var temp = refused + ".json.tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(new Result(ResultSchema, jobFile, "refused", null, problems), Json));
+        File.Move(temp, refused + ".json", overwrite: true);
+        File.Move(path, refused, overwrite: true);
+        return new HotFolderEvent(jobFile, "refused", null, problems);
     }
 
     /// <summary>The batch of an accepted job started burning.</summary>
@@ -81,20 +140,31 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
     public IReadOnlyDictionary<string, string> ActiveJobs()
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!Directory.Exists(Folder)) return map;
-        foreach (var r in Directory.EnumerateFiles(Folder, "*.result.json"))
-        {
-            var result = ReadResult(r);
-            if (result is { State: "accepted" or "running", BatchId: { } id }) map[id] = r;
-        }
+        foreach (var r in ActiveResults()) map[r.BatchId] = r.Path;
         return map;
     }
 
+    private sealed record ActiveResult(string Name, string Path, string BatchId, string State);
+
+    private List<ActiveResult> ActiveResults()
+    {
+        var list = new List<ActiveResult>();
+        if (!Directory.Exists(Folder)) return list;
+        foreach (var r in Directory.EnumerateFiles(Folder, "*.result.json"))
+        {
+            if (ReadResult(r) is { State: "accepted" or "running", BatchId: { } id } result)
+                list.Add(new ActiveResult(Path.GetFileName(r)[..^".result.json".Length], r, id, result.State));
+        }
+        return list;
+    }
+
+    // Every job following the batch (two files with the same content and the same explicit id follow one batch).
     private HotFolderEvent? Move(string batchId, string state, IReadOnlyList<string> problems)
     {
-        if (!ActiveJobs().TryGetValue(batchId, out var resultPath)) return null;
-        var name = Path.GetFileName(resultPath)[..^".result.json".Length];
-        return Finish(name, state, batchId, problems);
+        HotFolderEvent? last = null;
+        foreach (var r in ActiveResults().Where(r => r.BatchId == batchId))
+            last = Finish(r.Name, state, batchId, problems);
+        return last;
     }
 
     private HotFolderEvent Finish(string name, string state, string? batchId, IReadOnlyList<string> problems)
@@ -126,11 +196,17 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
         }
     }
 
-    /// <summary>hot-NAME with characters outside the batch-id alphabet replaced by '_', at most 64 long.</summary>
+    /// <summary>
+    /// hot-NAME for a name that is a batch id as it is (letters, digits, '.', '-', '_'; hot-NAME at most 64 long);
+    /// any other name keeps a cleaned, cut form and adds the first 12 hex digits of its SHA-256, so two names
+    /// (<c>order 7</c>, <c>order_7</c>, two long names alike in their first 60 characters) never share a batch.
+    /// </summary>
     public static string DefaultBatchId(string name)
     {
-        var id = "hot-" + NotIdChar().Replace(name, "_");
-        return id.Length <= 64 ? id : id[..64];
+        var clean = NotIdChar().Replace(name, "_");
+        if (clean == name && clean.Length <= 60) return "hot-" + clean;
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..12].ToLowerInvariant();
+        return "hot-" + clean[..Math.Min(clean.Length, 64 - 4 - 13)] + "-" + hash;
     }
 
     [GeneratedRegex("[^A-Za-z0-9._-]")]

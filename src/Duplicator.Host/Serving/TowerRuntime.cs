@@ -75,6 +75,10 @@ public static class TowerRuntime
             {
                 var drives = config.Drives.Select(d => new Tower.DriveSpec(d.Id, d.Url, () => RecorderLocator.Open(d.Url))).ToArray();
                 var settings = Tower.Settings.Default(config.StashDirectory) with { QuarantineAfter = config.Defaults.QuarantineAfter };
+                // Serving the API and the hot folder, staging follows links only within the roots those may name
+                // (docs/threat-model.md); the in-process burn stages the operator's own files as `master` does.
+                if (frontEnds)
+                    settings = settings with { Staging = settings.Staging with { LinkRoots = [.. ServedRoots(config)] } };
                 registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower"));
             });
         });
@@ -83,6 +87,10 @@ public static class TowerRuntime
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();
     }
+
+    /// <summary>Folders the control API's and the hot folder's jobs may read: the allowed roots, and the hot folder when it is on.</summary>
+    public static IEnumerable<string> ServedRoots(TowerConfig config) =>
+        config.Control.AllowedRoots.Concat(config.HotFolder.Enabled ? [config.HotFolder.Path] : []).Select(Path.GetFullPath);
 
     /// <summary>The journal configuration for the configured storage.</summary>
     public static Config Persistence(StorageConfig storage)

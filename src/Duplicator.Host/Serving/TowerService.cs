@@ -36,7 +36,7 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
         {
-            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower);
+            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower, allowedHosts: config.Control.AllowedHosts);
             await _api.StartAsync(cancellationToken);
             if (config.HotFolder.Enabled)
                 _hotFolder = Task.Run(() => WatchHotFolder(new HotFolder(config.HotFolder.Path, roots, tower), tower, _stop.Token));

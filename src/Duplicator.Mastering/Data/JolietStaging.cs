@@ -77,14 +77,22 @@ public sealed class JolietStaging
 
     private DataFileSystems _fileSystems = DataFileSystems.Joliet;
 
+    /// <summary>
+    /// Where symbolic links inside an added folder may lead. Null (the default, as <c>duplicator master</c> stages)
+    /// follows every link: a disc holds files, not links. Otherwise a link whose fully resolved target is not under
+    /// one of these folders makes <see cref="AddData"/> fail with SourceNotAllowed naming the link, which is not
+    /// followed (the control API and the hot folder stage this way, with the host's allowed roots).
+    /// </summary>
+    public IReadOnlyList<string>? LinkRoots { get; set; }
+
     /// <summary>Files currently staged.</summary>
     public int FileCount => _root.Count().Files;
 
     /// <summary>
     /// Adds the contents of <paramref name="folder"/> to the image root (IJolietDiscMaster::AddData).
-    /// Symbolic links are followed; anything that is neither a file nor a folder is refused.
+    /// Symbolic links are followed (within <see cref="LinkRoots"/> when set); anything that is neither a file nor a folder is refused.
     /// </summary>
-    /// <exception cref="ImapiException">FileExists, DiscFull, BadJolietName, SourceUnreadable or UserAbort;
+    /// <exception cref="ImapiException">FileExists, DiscFull, BadJolietName, SourceUnreadable, SourceNotAllowed or UserAbort;
     /// the staging is unchanged.</exception>
     public void AddData(string folder, bool overwrite, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default)
     {
@@ -92,7 +100,7 @@ public sealed class JolietStaging
         if (!source.Exists)
             throw new ImapiException(ImapiError.SourceUnreadable, $"{folder}: no such folder");
 
-        var scanned = Scan(source, progress, cancellationToken);
+        var scanned = Scan(source, LinkRoots is null ? null : SourcePaths.ResolveRoots(LinkRoots), progress, cancellationToken);
         var merged = _root.Clone();
         var clashes = new List<string>();
         Merge(merged, scanned, overwrite, "", clashes);
@@ -198,20 +206,38 @@ public sealed class JolietStaging
         }
     }
 
+    /// <summary>
+    /// Scans <paramref name="folder"/> as <see cref="AddData"/> would (every file readable, no device, pipe, socket,
+    /// dangling link or link loop, and with <paramref name="linkRoots"/> no link leading outside them, nor the folder
+    /// itself) without staging anything; returns the number of files. A front end checks a submission with it
+    /// before accepting it.
+    /// </summary>
+    /// <exception cref="ImapiException">SourceUnreadable, SourceNotAllowed or UserAbort.</exception>
+    public static int CheckSource(string folder, IReadOnlyList<string>? linkRoots, CancellationToken cancellationToken = default)
+    {
+        var source = new DirectoryInfo(Path.GetFullPath(folder));
+        if (!source.Exists)
+            throw new ImapiException(ImapiError.SourceUnreadable, $"{folder}: no such folder");
+        return Scan(source, linkRoots is null ? null : SourcePaths.ResolveRoots(linkRoots), null, cancellationToken).Count().Files;
+    }
+
     /// <summary>Reads the folder tree (names, sizes, times) and checks every file is readable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static StagedDirectory Scan(DirectoryInfo source, IDiscMasterProgressEvents? progress, CancellationToken ct)
+    private static StagedDirectory Scan(DirectoryInfo source, IReadOnlyList<string>? linkRoots, IDiscMasterProgressEvents? progress, CancellationToken ct)
     {
+        if (linkRoots != null && SourcePaths.RealPath(source.FullName) is { } realSource && !SourcePaths.IsUnderAny(realSource, linkRoots))
+            throw new ImapiException(ImapiError.SourceNotAllowed,
+                $"{source.FullName}: leads to {realSource}, outside the allowed roots ({string.Join(", ", linkRoots)})");
         var files = new List<string>();
         // Linux: one statx and one faccessat per file, relative to the open folder; the files it could
         // not read are listed rather than thrown, so the errors come in the same order as below.
         var unreadable = new List<string>();
-        var root = OperatingSystem.IsLinux() ? LinuxTreeScan.TryScan(source.FullName, files, unreadable, CheckCancel) : null;
+        var root = OperatingSystem.IsLinux() ? LinuxTreeScan.TryScan(source.FullName, files, unreadable, CheckCancel, linkRoots) : null;
         bool accessChecked = root is not null;
         if (root is null)
         {
             files.Clear();
-            root = ScanPortable(source, files, CheckCancel);
+            root = ScanPortable(source, files, CheckCancel, linkRoots);
         }
         var firstUnreadable = unreadable.Count > 0 ? unreadable[0] : null;
         long total = files.Count, done = 0;
@@ -235,7 +261,7 @@ public sealed class JolietStaging
     /// The scan through .NET's file system enumeration (every platform; on Linux only where libc lacks a call
     /// <see cref="LinuxTreeScan"/> needs). Lists every file in <paramref name="files"/>; readability is not checked here.
     /// </summary>
-    internal static StagedDirectory ScanPortable(DirectoryInfo source, List<string> files, Action checkCancel)
+    internal static StagedDirectory ScanPortable(DirectoryInfo source, List<string> files, Action checkCancel, IReadOnlyList<string>? linkRoots = null)
     {
         var root = new StagedDirectory("", source.LastWriteTimeUtc);
         var active = new HashSet<string>(StringComparer.Ordinal);
@@ -263,6 +289,7 @@ public sealed class JolietStaging
                 FileSystemInfo target = entry;
                 if (IsLink(entry))
                 {
+                    if (linkRoots != null) SourcePaths.CheckLink(entry.FullName, linkRoots);
                     target = entry.ResolveLinkTarget(true)
                         ?? throw new ImapiException(ImapiError.SourceUnreadable, $"{entry.FullName}: dangling symbolic link");
                     if (!target.Exists)

@@ -56,6 +56,8 @@ public enum ImapiError
     SourceUnreadable,
     /// <summary>An input file (WAV, CUE, ISO, job file) is malformed; not in IMAPI.</summary>
     InvalidInput,
+    /// <summary>A source, or a symbolic link inside one, leads outside the folders the caller allows; not in IMAPI.</summary>
+    SourceNotAllowed,
 }
 
 /// <summary>An IMAPI-style failure: a typed <see cref="Code"/> and a message naming the thing and the limit.</summary>

@@ -54,7 +54,9 @@ public sealed class BatchActorTests() : TestKit(PersistenceConfig.InMemory())
         batch.Tell(new StartDisc("a"), TestActor);
         ExpectMsg<Batch.Refused>();
         Assert.Equal(1, Send(batch, new SubmitBatch(Spec("r2", 1), At)).Events);
-        Assert.Equal(0, Send(batch, new SubmitBatch(Spec("r2", 9), At)).Events);
+        Assert.Equal(0, Send(batch, new SubmitBatch(Spec("r2", 1), At)).Events);
+        batch.Tell(new SubmitBatch(Spec("r2", 9), At), TestActor); // another job under the id: refused, not merged
+        Assert.StartsWith("id: batch r2 exists", ExpectMsg<Batch.Refused>().Reason);
         batch.Tell(Batch.GetState.Instance, TestActor);
         Assert.Equal(1, ExpectMsg<BatchState>().Spec!.Copies);
     }

@@ -53,7 +53,7 @@ public class BatchLogicTests
     {
         var (s, first) = Run(BatchState.Empty, new SubmitBatch(Spec(2), At));
         Assert.Single(first);
-        Assert.Empty(Run(s, new SubmitBatch(Spec(5), At)).Events); // same id: the existing batch stands
+        Assert.Empty(Run(s, new SubmitBatch(Spec(2), At.AddHours(1))).Events); // the same job again: the existing batch stands
         s = Run(s, new StartDisc("a")).State;
         s = Run(s, new CompleteDisc(1, "a", "x")).State;
         Assert.Empty(Run(s, new CompleteDisc(1, "a", "x")).Events);
@@ -149,5 +149,19 @@ public class BatchLogicTests
             && a.ImageSha256 == b.ImageSha256 && a.Reason == b.Reason && a.Spec?.BatchId == b.Spec?.BatchId && a.Spec?.Copies == b.Spec?.Copies
             && a.Good.SequenceEqual(b.Good) && a.InFlight.SequenceEqual(b.InFlight);
         public int GetHashCode(BatchState s) => s.NextDisc;
+    }
+
+    [Fact]
+    public void A_different_job_under_a_used_id_is_refused_naming_the_difference_never_merged()
+    {
+        var s = Run(BatchState.Empty, new SubmitBatch(Spec(2), At)).State;
+        Assert.Equal("id: batch b1 exists (running) with a different job (copies 5, not 2); a new job needs a new id",
+            BatchLogic.Decide(s, new SubmitBatch(Spec(5), At)).Refused);
+        Assert.StartsWith("id: batch b1 exists (running) with a different job (paths /srv/other, not /srv/photos)",
+            BatchLogic.Decide(s, new SubmitBatch(Spec(2) with { Paths = ["/srv/other"] }, At)).Refused);
+        Assert.StartsWith("id: batch b1 exists (running) with a different job (other options",
+            BatchLogic.Decide(s, new SubmitBatch(Spec(2) with { Options = Spec(2).Options with { Drives = ["d1"] } }, At)).Refused);
+        // an equal spec built anew (new arrays) is the same job
+        Assert.Null(BatchLogic.Difference(Spec(2), Spec(2) with { Paths = [.. Spec(2).Paths], Options = Spec(2).Options with { Drives = [] } }));
     }
 }

@@ -90,4 +90,30 @@ public sealed class ImageStagerTests : IDisposable
         Assert.Equal(ImapiError.SourceChanged, e.Code);
         Assert.Contains("the source changed since it was staged", e.Message);
     }
+
+    [Fact]
+    public void With_link_roots_a_link_out_of_them_fails_the_staging_and_nothing_is_stashed_without_them_it_is_followed()
+    {
+        var src = Source();
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        File.WriteAllText(Path.Combine(outside, "secret.txt"), "secret");
+        var link = Path.Combine(src, "secret.txt");
+        File.CreateSymbolicLink(link, Path.Combine(outside, "secret.txt"));
+        var stash = Path.Combine(_dir, "stash");
+
+        var e = Assert.Throws<ImapiException>(() => ImageStager.Stage(Folder(src), At, stash, default, linkRoots: [src]));
+        Assert.Equal(ImapiError.SourceNotAllowed, e.Code);
+        Assert.StartsWith($"{link}: symbolic link to {Path.Combine(outside, "secret.txt")}, outside the allowed roots", e.Message);
+        Assert.False(File.Exists(ImageStager.StashFolder(stash, "s1") + "/image.iso"));
+
+        // An image path that leads out of the roots (a link swapped in after submission) is refused too.
+        var image = Path.Combine(src, "disc.iso");
+        File.WriteAllBytes(Path.Combine(outside, "disc.iso"), new byte[2048 * 20]);
+        File.CreateSymbolicLink(image, Path.Combine(outside, "disc.iso"));
+        var spec = new BatchSpec("s2", "image", [image], 1, new BatchOptions(false, 0, 0, true, []));
+        Assert.Equal(ImapiError.SourceNotAllowed, Assert.Throws<ImapiException>(() => ImageStager.Stage(spec, At, stash, default, linkRoots: [src])).Code);
+
+        File.Delete(image);
+        Assert.Equal(2048, ImageStager.Stage(Folder(src), At, stash, default).SectorSize); // no roots (duplicator master, in-process burn): followed
+    }
 }

@@ -184,16 +184,18 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
     }
 
     [Fact]
-    public async Task Resubmitting_a_batch_id_returns_the_existing_batch_and_creates_nothing()
+    public async Task Resubmitting_a_batch_id_returns_the_existing_batch_for_the_same_job_and_refuses_another_job()
     {
         var (image, _) = _fx.Image(64);
         var d = new FakeDrive("d1", new FakeScript(DelayPerChunk: TimeSpan.FromMilliseconds(20)));
         var tower = Start(TowerFixture.Fast(_fx.Stash), d);
 
         var first = await Submit(tower, TowerFixture.ImageBatch("same", image, copies: 2));
-        var again = await Submit(tower, TowerFixture.ImageBatch("same", image, copies: 5));
+        var again = await Submit(tower, TowerFixture.ImageBatch("same", image, copies: 2));
         Assert.True(first.Created);
         Assert.False(again.Created);
+        var other = Assert.IsType<Tower.Rejected>(await tower.Ask<object>(new Tower.Submit(TowerFixture.ImageBatch("same", image, copies: 5)), Long));
+        Assert.Contains("with a different job (copies 5, not 2)", other.Reason);
         Assert.Equal(2, again.State.Spec!.Copies);
         var batches = await tower.Ask<BatchState[]>(Tower.GetBatches.Instance, Long);
         Assert.Single(batches);

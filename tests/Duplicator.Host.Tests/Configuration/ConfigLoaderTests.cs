@@ -106,4 +106,15 @@ public sealed class ConfigLoaderTests : IDisposable
         var missing = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Path.Combine(_dir, "nope.json"), NoEnvironment));
         Assert.Contains("nope.json", missing.Message);
     }
+
+    [Fact]
+    public void Allowed_host_names_are_read_and_missing_roots_stay_empty_meaning_no_file_access()
+    {
+        var config = ConfigLoader.Load(Write("""
+            { "drives": [ { "id": "d1", "url": "emulated:dvd+r" } ],
+              "control": { "listen": "http://127.0.0.1:8750", "allowedHosts": [ "tower.shop.lan" ] } }
+            """), NoEnvironment);
+        Assert.Equal(["tower.shop.lan"], config.Control.AllowedHosts);
+        Assert.Empty(config.Control.AllowedRoots);
+    }
 }

@@ -62,10 +62,10 @@ public sealed class ControlApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bad_submissions_are_400_with_every_problem_and_paths_outside_the_roots_are_refused()
+    public async Task Bad_submissions_list_every_problem_and_paths_outside_the_roots_are_403()
     {
         var bad = await _http.PostAsync("/api/batches", Body("""{ "folder": "private", "copies": 0 }"""));
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, bad.StatusCode);
         var problems = (await Json(bad)).GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         Assert.Contains(problems, p => p.Contains("outside the allowed roots"));
         Assert.Contains(problems, p => p.StartsWith("copies: 0"));
@@ -107,5 +107,62 @@ public sealed class ControlApiTests : IAsyncLifetime
         var right = new HttpRequestMessage(HttpMethod.Get, "/api/drives");
         right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
         Assert.Equal(HttpStatusCode.OK, (await _tokenHttp.SendAsync(right)).StatusCode);
+    }
+
+    /// <summary>A tower whose every answer fails, as a broken orchestrator would.</summary>
+    private sealed class BrokenTower : ITower
+    {
+        public BatchView Submit(string batchId, JobRequest request, out bool created) => throw new InvalidOperationException("ledger gone");
+        public IReadOnlyList<BatchView> Batches() => throw new InvalidOperationException("ledger gone /secret/path");
+        public BatchDetail? Batch(string id) => throw new InvalidOperationException("ledger gone");
+        public IReadOnlyList<DriveView> Drives() => throw new InvalidOperationException("ledger gone");
+        public bool Cancel(string id) => throw new InvalidOperationException("ledger gone");
+        public bool ClearQuarantine(string driveId) => throw new InvalidOperationException("ledger gone");
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_a_500_problem_document_without_the_exception_text()
+    {
+        var app = ControlApi.Build("http://127.0.0.1:0", null, [_root], _root, new BrokenTower());
+        await app.StartAsync();
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            var r = await http.GetAsync("/api/batches");
+            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+            var json = await Json(r);
+            Assert.Equal(500, json.GetProperty("status").GetInt32());
+            var problem = Assert.Single(json.GetProperty("problems").EnumerateArray()).GetString()!;
+            Assert.Equal("(host): the request failed inside the host; the host's log has the details", problem);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Configured_host_names_are_served_and_others_refused()
+    {
+        var app = ControlApi.Build("http://127.0.0.1:0", null, [_root], _root, _tower, allowedHosts: ["tower.shop.lan"]);
+        await app.StartAsync();
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            var port = new Uri(address).Port;
+            var named = new HttpRequestMessage(HttpMethod.Get, "/api/drives");
+            named.Headers.Host = $"tower.shop.lan:{port}";
+            named.Headers.TryAddWithoutValidation("Origin", $"http://tower.shop.lan:{port}");
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(named)).StatusCode);
+            var other = new HttpRequestMessage(HttpMethod.Get, "/api/drives");
+            other.Headers.Host = $"tower.evil.lan:{port}";
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(other)).StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
     }
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Duplicator.Actors.Batches;
+using Duplicator.Host.Configuration;
 using Duplicator.Host.Jobs;
+using Duplicator.Host.Serving;
 
 namespace Duplicator.Host.Tests.Jobs;
 
@@ -17,10 +20,20 @@ public sealed class HotFolderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    /// <summary>Records submissions, and like the tower's ledger refuses a different job under an id in use (BatchLogic.Difference).</summary>
     private sealed class RecordingSink : IJobSink
     {
+        private static readonly BatchDefaults Defaults = new(true, 0, 3, 3, true);
         public List<(string Id, JobRequest Request)> Submitted { get; } = [];
-        public void Submit(string batchId, JobRequest request) => Submitted.Add((batchId, request));
+
+        public void Submit(string batchId, JobRequest request)
+        {
+            var spec = ActorTower.ToSpec(batchId, request, Defaults);
+            if (Submitted.FirstOrDefault(s => s.Id == batchId) is { Request: { } earlier }
+                && BatchLogic.Difference(ActorTower.ToSpec(batchId, earlier, Defaults), spec) is { } differs)
+                throw new JobRejectedException("request", [$"id: batch {batchId} exists with a different job ({differs})"]);
+            if (!Submitted.Any(s => s.Id == batchId)) Submitted.Add((batchId, request));
+        }
     }
 
     private HotFolder Folder() => new(_hot, [Path.Combine(_root, "input")], _sink);
@@ -93,9 +106,113 @@ public sealed class HotFolderTests : IDisposable
 
     [Theory]
     [InlineData("photos", "hot-photos")]
-    [InlineData("my job (2)", "hot-my_job__2_")]
+    [InlineData("my job (2)", "hot-my_job__2_-ff32f442af26")]
     public void Default_batch_ids_come_from_the_file_name(string name, string expected)
     {
         Assert.Equal(expected, HotFolder.DefaultBatchId(name));
+    }
+
+    private string[] Files() => Directory.GetFiles(_hot).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
+    [Fact]
+    public void A_different_job_under_a_finished_jobs_name_is_refused_and_the_same_job_again_is_idempotent()
+    {
+        const string first = """{ "folder": "../input/photos", "copies": 1 }""";
+        Drop("reuse.job", first);
+        var hot = Folder();
+        hot.Scan();
+        hot.MarkFinished("hot-reuse", true, []);
+
+        Drop("reuse.job", """{ "folder": "../input/photos", "copies": 5 }""");
+        var refused = Assert.Single(hot.Scan());
+        Assert.Equal("failed", refused.State);
+        Assert.StartsWith("id: batch hot-reuse exists with a different job (copies 5, not 1)", Assert.Single(refused.Problems));
+        Assert.Equal(1, Assert.Single(_sink.Submitted).Request.Copies); // nothing merged into the finished batch
+        Assert.Equal(["reuse.job.done", "reuse.job.failed", "reuse.result.json"], Files());
+
+        Drop("reuse.job", first);
+        Assert.Equal("accepted", Assert.Single(hot.Scan()).State);
+        Assert.Single(_sink.Submitted);
+    }
+
+    [Fact]
+    public void A_job_file_replaced_while_its_batch_runs_is_refused_and_the_running_jobs_files_stay()
+    {
+        const string job = """{ "folder": "../input/photos", "copies": 2 }""";
+        Drop("x.job", job);
+        var hot = Folder();
+        hot.Scan();
+        hot.MarkRunning("hot-x");
+
+        Drop("x.job", """{ "folder": "../input/photos", "copies": 2, "verify": false }""");
+        var e = Assert.Single(hot.Scan());
+        Assert.Equal("refused", e.State);
+        Assert.Contains("while batch hot-x of the earlier one is running; refused, not merged", Assert.Single(e.Problems));
+        Assert.Equal(["x.job.refused", "x.job.refused.json", "x.job.running", "x.result.json"], Files());
+        Assert.Equal("running", Result("x").GetProperty("state").GetString());
+        Assert.Equal(job, File.ReadAllText(Path.Combine(_hot, "x.job.running")));
+
+        Drop("x.job", job); // the same bytes again: absorbed, nothing new
+        Assert.Equal("running", Assert.Single(hot.Scan()).State);
+        Assert.False(File.Exists(Path.Combine(_hot, "x.job")));
+        Assert.Single(_sink.Submitted);
+        Assert.Equal("done", hot.MarkFinished("hot-x", true, [])!.State);
+        Assert.True(File.Exists(Path.Combine(_hot, "x.job.done")));
+    }
+
+    [Fact]
+    public void Names_that_clean_or_cut_to_the_same_text_get_different_batch_ids()
+    {
+        Drop("order 7.job", """{ "folder": "../input/photos", "copies": 1 }""");
+        Drop("order_7.job", """{ "folder": "../input/photos", "copies": 2 }""");
+        var longA = new string('n', 70) + "a";
+        var longB = new string('n', 70) + "b";
+        Drop(longA + ".job", """{ "folder": "../input/photos", "copies": 3 }""");
+        Drop(longB + ".job", """{ "folder": "../input/photos", "copies": 4 }""");
+        var events = Folder().Scan();
+        Assert.All(events, e => Assert.Equal("accepted", e.State));
+        Assert.Equal(4, events.Select(e => e.BatchId).Distinct().Count());
+        Assert.Equal([1, 2, 3, 4], _sink.Submitted.Select(s => s.Request.Copies).Order());
+        Assert.All(events, e => Assert.InRange(e.BatchId!.Length, 5, 64));
+        Assert.Equal("hot-order_7", HotFolder.DefaultBatchId("order_7")); // a name that is an id stays as it is
+    }
+
+    [Fact]
+    public void Oversized_linked_fifo_duplicate_key_and_bad_utf8_job_files_are_refused()
+    {
+        Drop("big.job", "{ \"folder\": \"../input/photos\", \"copies\": 1, \"volume\": \"" + new string(' ', JobRequestParser.MaxDocumentBytes) + "\" }");
+        File.WriteAllText(Path.Combine(_root, "outside.json"), """{ "folder": "../input/photos", "copies": 1 }""");
+        File.CreateSymbolicLink(Path.Combine(_hot, "link.job"), Path.Combine(_root, "outside.json"));
+        Drop("twice.job", """{ "folder": "../input/photos", "copies": 1, "copies": 5000 }""");
+        File.WriteAllBytes(Path.Combine(_hot, "utf.job"), [.. """{ "folder": "../input/photos", "copies": 1, "volume": "A"""u8, 0xC3, 0x28, .. "\" }"u8]);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(_hot, "pipe.job"))) mkfifo.WaitForExit();
+
+        var events = Folder().Scan().ToDictionary(e => e.JobFile, e => Assert.Single(e.Problems));
+        Assert.Equal($"(file): more than the {JobRequestParser.MaxDocumentBytes} bytes a job may have", events["big.job"]);
+        Assert.StartsWith("(file): a symbolic link", events["link.job"]);
+        Assert.StartsWith("(file): not a regular file", events["pipe.job"]);
+        Assert.StartsWith("copies: given more than once", events["twice.job"]);
+        Assert.StartsWith("(document): not valid UTF-8", events["utf.job"]);
+        Assert.Empty(_sink.Submitted);
+    }
+
+    [Fact]
+    public void Without_allowed_roots_only_sources_inside_the_hot_folder_may_be_named()
+    {
+        Directory.CreateDirectory(Path.Combine(_hot, "data"));
+        File.WriteAllText(Path.Combine(_hot, "data", "a.txt"), "a");
+        File.CreateSymbolicLink(Path.Combine(_hot, "data", "escape"), Path.Combine(_root, "input"));
+        Drop("inside.job", """{ "folder": "data", "copies": 1 }""");
+        Drop("outside.job", """{ "folder": "../input/photos", "copies": 1 }""");
+        var events = new HotFolder(_hot, [], _sink).Scan().ToDictionary(e => e.JobFile);
+        Assert.Equal("failed", events["outside.job"].State);
+        Assert.Contains("outside the allowed roots", events["outside.job"].Problems[0]);
+        // the link inside the trusted folder leads out of it: refused, naming the link
+        Assert.Equal("failed", events["inside.job"].State);
+        Assert.Contains(Path.Combine(_hot, "data", "escape") + ": symbolic link to", events["inside.job"].Problems[0]);
+        File.Delete(Path.Combine(_hot, "data", "escape"));
+        File.Delete(Path.Combine(_hot, "inside.job.failed"));
+        Drop("inside.job", """{ "folder": "data", "copies": 1 }""");
+        Assert.Equal("accepted", Assert.Single(new HotFolder(_hot, [], _sink).Scan()).State);
     }
 }

@@ -106,4 +106,98 @@ public sealed class JobRequestParserTests : IDisposable
     {
         Assert.Equal(expected, JobRequestParser.IsUnder(path, root));
     }
+
+    [Fact]
+    public void A_key_given_twice_is_refused_naming_it_rather_than_the_last_one_winning()
+    {
+        var e = Reject("""{ "folder": "input/photos", "copies": 1, "copies": 5000 }""");
+        Assert.Equal("copies: given more than once (each key once: which one would count is not for the parser to guess)", Assert.Single(e.Problems));
+        var escaped = Reject("""{ "folder": "input/photos", "copies": 1, "cop\u0069es": 5000 }""");
+        Assert.StartsWith("copies: given more than once", Assert.Single(escaped.Problems));
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_refused_with_its_offset_and_a_byte_order_mark_is_skipped()
+    {
+        var bytes = """{ "folder": "input/photos", "copies": 1, "volume": "AB" }"""u8.ToArray();
+        int at = Array.IndexOf(bytes, (byte)'B');
+        bytes[at] = 0xFF; // never valid in UTF-8
+        var e = Assert.Throws<JobRejectedException>(() => JobRequestParser.Parse(bytes, "job", _root, ["input"]));
+        Assert.Equal($"(document): not valid UTF-8 (first bad byte at offset {at})", Assert.Single(e.Problems));
+
+        byte[] bom = [0xEF, 0xBB, 0xBF, .. """{ "folder": "input/photos", "copies": 2 }"""u8];
+        Assert.Equal(2, JobRequestParser.Parse(bom, "job", _root, ["input"]).Copies);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_is_a_clear_problem()
+    {
+        var e = Reject("""{ "folder": "input/photos", "copies": 1, "volume": "\ud800" }""");
+        Assert.StartsWith("(document):", Assert.Single(e.Problems));
+    }
+
+    [Fact]
+    public void Strings_lists_and_documents_over_their_limits_are_refused_naming_the_limit()
+    {
+        Assert.Equal("volume: 33 characters, at most 32", Assert.Single(Reject($$"""{ "folder": "input/photos", "copies": 1, "volume": "{{new string('V', 33)}}" }""").Problems));
+        Assert.Equal("volume: control characters are not allowed", Assert.Single(Reject("""{ "folder": "input/photos", "copies": 1, "volume": "A\u0001" }""").Problems));
+        var drives = string.Join(",", Enumerable.Range(0, 65).Select(i => $"\"d{i}\""));
+        Assert.Equal("drives: 65 entries, at most 64", Assert.Single(Reject($$"""{ "folder": "input/photos", "copies": 1, "drives": [{{drives}}] }""").Problems));
+        var tracks = string.Join(",", Enumerable.Range(0, 100).Select(_ => "\"input/a.wav\""));
+        Assert.Equal("audio: 100 entries, at most 99", Assert.Single(Reject($$"""{ "audio": [{{tracks}}], "copies": 1 }""").Problems));
+        Assert.Equal("folder: 4102 characters, at most 4095", Assert.Single(Reject($$"""{ "folder": "input/{{new string('p', 4096)}}", "copies": 1 }""").Problems));
+        Assert.Equal("folder: longer than 4095 bytes", Assert.Single(Reject($$"""{ "folder": "input/{{new string('\u00e9', 2100)}}", "copies": 1 }""").Problems));
+        Assert.StartsWith("drives[0]: 'drive 1!' is not a drive id", Assert.Single(Reject("""{ "folder": "input/photos", "copies": 1, "drives": ["drive 1!"] }""").Problems));
+        Assert.Equal("folder: must be a non-empty path without NUL characters", Assert.Single(Reject("""{ "folder": "input/\u0000x", "copies": 1 }""").Problems));
+        var big = $$"""{ "folder": "input/photos", "copies": 1, "volume": "{{new string(' ', JobRequestParser.MaxDocumentBytes)}}" }""";
+        Assert.StartsWith("(document): ", Assert.Single(Reject(big).Problems));
+    }
+
+    [Fact]
+    public void Thousands_of_unknown_keys_give_twenty_problems_and_a_count_of_the_rest()
+    {
+        var keys = string.Join(",", Enumerable.Range(0, 3000).Select(i => $"\"k{i}\": 1"));
+        var e = Reject($$"""{ {{keys}}, "folder": "input/photos", "copies": 1 }""");
+        Assert.Equal(JobRequestParser.MaxProblems + 1, e.Problems.Count);
+        Assert.Equal("... and 2980 more problem(s) (only the first 20 are listed)", e.Problems[^1]);
+        Assert.True(string.Join("", e.Problems).Length < 8000, "the refusal stays small");
+    }
+
+    [Fact]
+    public void No_allowed_roots_means_no_file_access_and_the_refusal_is_forbidden()
+    {
+        var e = Assert.Throws<JobRejectedException>(() => JobRequestParser.Parse("""{ "image": "/etc/passwd", "copies": 1 }""", "request", _root, []));
+        Assert.True(e.Forbidden);
+        Assert.StartsWith("image: '/etc/passwd' refused: no file access, control.allowedRoots is empty", Assert.Single(e.Problems));
+        Assert.True(Reject("""{ "folder": "secret", "copies": 1 }""").Forbidden);
+        Assert.False(Reject("""{ "folder": "input/photos", "copies": 0 }""").Forbidden);
+    }
+
+    [Fact]
+    public void A_path_outside_the_roots_that_does_not_exist_is_outside_not_missing()
+    {
+        // "does not exist" would tell a caller what exists outside the roots.
+        var e = Reject($$"""{ "image": "{{Path.Combine(_root, "secret", "nothing.iso")}}", "copies": 1 }""");
+        Assert.Contains("outside the allowed roots", Assert.Single(e.Problems));
+        Assert.True(e.Forbidden);
+    }
+
+    [Fact]
+    public void A_link_inside_a_source_folder_that_leads_outside_the_roots_is_refused_naming_the_link()
+    {
+        File.WriteAllText(Path.Combine(_root, "secret", "passwd"), "root:x:0:0");
+        File.WriteAllText(Path.Combine(_allowed, "photos", "a.jpg"), "jpeg");
+        var link = Path.Combine(_allowed, "photos", "sub", "passwd");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, Path.Combine(_root, "secret", "passwd"));
+
+        var e = Reject("""{ "folder": "input/photos", "copies": 1 }""");
+        Assert.True(e.Forbidden);
+        var problem = Assert.Single(e.Problems);
+        Assert.StartsWith($"folder: IMAPI_E_SOURCENOTALLOWED: {link}: symbolic link to {Path.Combine(_root, "secret", "passwd")}, outside the allowed roots", problem);
+
+        File.Delete(link);
+        File.CreateSymbolicLink(link, Path.Combine(_allowed, "disc.iso")); // a link that stays inside is followed
+        Assert.Equal(Path.Combine(_allowed, "photos"), Parse("""{ "folder": "input/photos", "copies": 1 }""").Paths[0]);
+    }
 }

@@ -13,7 +13,8 @@ public sealed class ServeProcess : IDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null)
+    // allowedRoots: control.allowedRoots of the config; null: the tower's own folder.
+    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null)
     {
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
@@ -28,7 +29,7 @@ public sealed class ServeProcess : IDisposable
               "storage": { "provider": "sqlite", "path": "{{Path.Combine(Dir, "ledger.db")}}" },
               "stash": "{{Path.Combine(Dir, "stash")}}",
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
-              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": [ "{{Dir}}" ] },
+              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}} },
               "hotFolder": { "enabled": true, "path": "{{HotFolder}}" },
               "logging": { "level": "Information" }
             }
@@ -42,6 +43,9 @@ public sealed class ServeProcess : IDisposable
     public string HotFolder => Path.Combine(Dir, "hot");
     public string Log { get { lock (_log) return _log.ToString(); } }
     public ControlClient Client() => new($"http://127.0.0.1:{Port}", null);
+
+    /// <summary>The running serve process's id, or null.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Starts `duplicator serve` and waits until its control API answers.</summary>
     public async Task StartAsync()
