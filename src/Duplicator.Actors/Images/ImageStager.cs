@@ -42,9 +42,9 @@ public static class ImageStager
         var folder = StashFolder(stashDirectory, spec.BatchId);
         switch (spec.Source)
         {
-            case "image":
+            case SourceKind.Image:
                 return Describe(spec.BatchId, Path.GetFullPath(spec.Paths.Single()), cancellationToken);
-            case "folder":
+            case SourceKind.Folder:
             {
                 var media = ParseMedia(spec.Media, MediaKind.Dvd);
                 var staging = new JolietStaging(media)
@@ -57,7 +57,7 @@ public static class ImageStager
                 staging.Build().WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
                 return Describe(spec.BatchId, path, cancellationToken);
             }
-            case "audio":
+            case SourceKind.Audio:
             {
                 var media = ParseMedia(spec.Media, MediaKind.Cd80);
                 Directory.CreateDirectory(folder);

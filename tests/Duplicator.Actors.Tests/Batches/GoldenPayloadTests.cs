@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Duplicator.Actors.Batches;
+using Duplicator.Actors.Supervision;
 
 namespace Duplicator.Actors.Tests.Batches;
 
@@ -47,6 +48,8 @@ public sealed class GoldenPayloadTests : IDisposable
         var failed = Assert.IsType<DiscFailed>(Read("df"));
         Assert.Equal(("g-1", 5, "drive-1", "CannotWriteToMedia: drive-1: write error at block 96 (03/0C/00)"),
             (failed.BatchId, failed.Disc, failed.Drive, failed.Reason));
+        Assert.Null(failed.Error); // 026b234 carried no codes
+        Assert.False(failed.Interrupted);
         Assert.Equal(new BatchCancelled("g-1", "cancelled by the operator"), Read("bc"));
         Assert.Equal(new BatchFinished("g-1", false, "2 discs failed, the threshold is 2"), Read("bf"));
     }
@@ -76,10 +79,10 @@ public sealed class GoldenPayloadTests : IDisposable
         Assert.Equal(9, s.Version);
         Assert.Equal(
             [
-                new DiscEntry(1, "drive-1", "completed", "AB12", null),
-                new DiscEntry(2, "drive-3", "failed", null, "CannotWriteToMedia: drive-3: write error"),
-                new DiscEntry(3, "drive-3", "interrupted", null, "interrupted"),
-                new DiscEntry(4, "drive-1", "started", null, null),
+                new DiscEntry(1, "drive-1", DiscState.Completed, "AB12", null),
+                new DiscEntry(2, "drive-3", DiscState.Failed, null, "CannotWriteToMedia: drive-3: write error"),
+                new DiscEntry(3, "drive-3", DiscState.Interrupted, null, "interrupted"),
+                new DiscEntry(4, "drive-1", DiscState.Started, null, null),
             ],
             s.Discs.Values);
     }
@@ -87,7 +90,7 @@ public sealed class GoldenPayloadTests : IDisposable
     private static void AssertGoldenSpec(BatchSpec spec)
     {
         Assert.Equal("g-1", spec.BatchId);
-        Assert.Equal("audio", spec.Source);
+        Assert.Equal(SourceKind.Audio, spec.Source);
         Assert.Equal(["/srv/in/a.wav", "/srv/in/b.wav"], spec.Paths.ToArray());
         Assert.Equal(3, spec.Copies);
         Assert.Equal("VOL", spec.Volume);

@@ -12,7 +12,7 @@ public sealed class ImageStagerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private BatchSpec Folder(string src) => new("s1", "folder", [src], 1, new BatchOptions(false, 0, 0, true, []), Volume: "V");
+    private BatchSpec Folder(string src) => new("s1", SourceKind.Folder, [src], 1, new BatchOptions(false, 0, 0, true, []), Volume: "V");
 
     private string Source()
     {
