@@ -146,7 +146,8 @@ public static unsafe partial class JobRequestParser
 
             var request = new JobRequest(
                 id, kind, paths, copies, Str("volume"), media, Bool("verify"), Int("speed", 0, 64),
-                StrList("drives"), Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000), audioMode);
+                StrList("drives"), Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
+                audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null });
             if (problems.Count > 0)
                 throw new JobRejectedException(origin, problems);
             return request;

@@ -65,14 +65,14 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
                         e.Problems.Count == 0 ? "" : ": " + string.Join("; ", e.Problems));
                 foreach (var id in folder.ActiveJobs().Keys)
                 {
-                    if (tower.State(id) is not { } state) continue;
+                    if (await tower.BatchAsync(id, stop) is not { } detail) continue;
+                    var state = detail.Batch;
                     if (state.IsFinished)
                     {
-                        folder.MarkFinished(id, state.Status == Actors.Batches.BatchStatus.Completed,
-                            state.Status == Actors.Batches.BatchStatus.Completed ? [] : [$"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"]);
+                        folder.MarkFinished(id, state.State == "completed", state.State == "completed" ? [] : [$"batch {state.State}: {state.Reason}"]);
                         running.Remove(id);
                     }
-                    else if (!state.Discs.IsEmpty && running.Add(id))
+                    else if (detail.Discs.Count > 0 && running.Add(id))
                     {
                         folder.MarkRunning(id);
                     }
