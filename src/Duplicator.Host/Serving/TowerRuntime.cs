@@ -61,7 +61,7 @@ public static class TowerRuntime
                 registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower"));
             });
         });
-        builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<ActorRegistry>(), sp.GetRequiredService<ActorSystem>(),
+        builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
             config, frontEnds, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();

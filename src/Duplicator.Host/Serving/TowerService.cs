@@ -14,7 +14,7 @@ namespace Duplicator.Host.Serving;
 /// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
 /// and batch changes.
 /// </summary>
-public sealed class TowerService(ActorRegistry registry, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs) : IHostedService
+public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
@@ -28,8 +28,8 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var towerRef = await registry.GetAsync<TowerKey>(cancellationToken);
-        var tower = new ActorTower(towerRef, config.Defaults);
+        await towerActor.GetAsync(cancellationToken); // the tower is registered: the front ends may ask it
+        var tower = new ActorTower(towerActor, config.Defaults);
         system.ActorOf(EventLogger.Props(_log), "event-log");
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
