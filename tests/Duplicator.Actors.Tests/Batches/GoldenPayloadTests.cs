@@ -16,9 +16,9 @@ public sealed class GoldenPayloadTests : IDisposable
 
     public void Dispose() => _sys.Dispose();
 
-    private object Read(string manifest)
+    private object Read(string manifest, string? file = null)
     {
-        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Batches", "Golden", "payloads", manifest + ".bin"));
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Batches", "Golden", "payloads", (file ?? manifest) + ".bin"));
         var serializer = new BatchSerializer((ExtendedActorSystem)_sys);
         return serializer.FromBinary(bytes, manifest);
     }
@@ -28,7 +28,7 @@ public sealed class GoldenPayloadTests : IDisposable
     {
         var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Batches", "Golden", "payloads"), "*.bin")
             .Select(f => Path.GetFileNameWithoutExtension(f)!).Order().ToArray();
-        Assert.Equal(["bc", "bf", "bs", "dc", "df", "dq", "ds", "is", "qc", "state", "tr"], files);
+        Assert.Equal(["bc", "bf", "bs", "dc", "df", "df.interrupted", "dq", "ds", "is", "qc", "state", "tr"], files);
     }
 
     [Fact]
@@ -52,6 +52,17 @@ public sealed class GoldenPayloadTests : IDisposable
         Assert.False(failed.Interrupted);
         Assert.Equal(new BatchCancelled("g-1", "cancelled by the operator"), Read("bc"));
         Assert.Equal(new BatchFinished("g-1", false, "2 discs failed, the threshold is 2"), Read("bf"));
+    }
+
+    [Fact]
+    public void An_interrupted_disc_as_026b234_wrote_it_reads_back_as_interrupted_and_replays_as_one()
+    {
+        // Written by 026b234's own recovery of ledger-026b234.db (disc 2 was in flight when the host stopped).
+        var e = Assert.IsType<DiscFailed>(Read("df", "df.interrupted"));
+        Assert.Equal(("golden-running", 2, "s1", "interrupted", true), (e.BatchId, e.Disc, e.Drive, e.Reason, e.Interrupted));
+        var spec = new BatchSpec("golden-running", SourceKind.Image, ["/a.iso"], 4, new BatchOptions(true, 0, 1, true, []));
+        var s = BatchLogic.Replay([new BatchSubmitted(spec, T0), new DiscStarted("golden-running", 2, "s1"), e]);
+        Assert.Equal((1, 0, BatchStatus.Running, DiscState.Interrupted), (s.Interrupted, s.Failed, s.Status, s.Discs[2].State)); // not counted towards the threshold of 1
     }
 
     [Fact]
