@@ -28,8 +28,6 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private sealed record SubmitAnswered(string BatchId, Batch.Reply Reply, IActorRef ReplyTo);
     private sealed record DiscAssigned(string BatchId, string DriveId, Batch.Reply Reply);
     private sealed record LedgerAnswered(string BatchId, string What, Batch.Reply Reply);
-    private sealed record ClosedRead(string BatchId, BatchState? State, string? Error);
-    private sealed record Reader(IActorRef Ledger, ImmutableList<(IActorRef ReplyTo, bool AsSubmit)> Waiting);
     private sealed record Redispatch
     {
         public static Redispatch Instance { get; } = new();
@@ -43,8 +41,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
     private TowerRegistry _registry = TowerRegistry.Empty;
     private ImmutableDictionary<string, DriveSlot> _drives = ImmutableDictionary<string, DriveSlot>.Empty;
     private TowerBatches _batches = TowerBatches.Empty;
-    /// <summary>Finished batches whose ledger is being read on demand, with who waits for it.</summary>
-    private ImmutableDictionary<string, Reader> _reads = ImmutableDictionary<string, Reader>.Empty;
+    /// <summary>Finished batches whose ledger a <see cref="ClosedBatchReader"/> is reading on demand.</summary>
+    private ImmutableDictionary<string, IActorRef> _reads = ImmutableDictionary<string, IActorRef>.Empty;
     /// <summary>Open batches whose ledger has not answered since the start.</summary>
     private ImmutableHashSet<string> _loading = ImmutableHashSet<string>.Empty;
     private int _children;
@@ -156,7 +154,6 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         Command<LoadFailed>(OnLoadFailed);
         Command<DiscAssigned>(OnDiscAssigned);
         Command<LedgerAnswered>(OnLedgerAnswered);
-        Command<ClosedRead>(OnClosedRead);
         Command<Staging.Staged>(OnStaged);
         Command<Staging.StagingFailed>(f => AskLedger(f.BatchId, "fail", new FailBatch($"staging failed: {f.Reason}")));
         Command<Recorder.StatusChanged>(OnStatus);
@@ -182,6 +179,12 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         {
             if (_batches.Get(g.BatchId) is { Staging: { } s }) s.Forward(Staging.GetStats.Instance);
             else Sender.Tell(new Tower.Done(false));
+        });
+        Command<ClosedBatchReader.Answered>(a =>
+        {
+            if (!_reads.TryGetValue(a.BatchId, out var reader) || !reader.Equals(Sender)) return;
+            _reads = _reads.Remove(a.BatchId);
+            reader.Tell(PoisonPill.Instance); // after every Wait sent to it so far
         });
         Command<Terminated>(OnTerminated);
         Command<Redispatch>(_ => TryDispatch());
@@ -287,34 +290,16 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    /// <summary>Starts a finished batch's ledger to answer a query, then stops it again (finished batches are not kept running).</summary>
+    /// <summary>Has a finished batch's ledger read for <paramref name="replyTo"/> (one reader per batch at a time).</summary>
     private void ReadClosed(string batchId, IActorRef replyTo, bool asSubmit)
     {
-        if (_reads.TryGetValue(batchId, out var reading))
+        if (!_reads.TryGetValue(batchId, out var reader))
         {
-            _reads = _reads.SetItem(batchId, reading with { Waiting = reading.Waiting.Add((replyTo, asSubmit)) });
-            return;
+            var at = _registry.Find(batchId)?.At ?? default;
+            reader = Context.Watch(Context.ActorOf(ClosedBatchReader.Props(batchId, at, _settings.SnapshotEvery, _settings.AskTimeout), $"reader-{_children++}"));
+            _reads = _reads.SetItem(batchId, reader);
         }
-        var ledger = Context.ActorOf(Batch.Props(batchId, _settings.SnapshotEvery), $"reader-{_children++}");
-        _reads = _reads.SetItem(batchId, new Reader(ledger, [(replyTo, asSubmit)]));
-        ledger.Ask<BatchState>(Batch.GetState.Instance, _settings.AskTimeout)
-            .PipeTo(Self, success: s => new ClosedRead(batchId, s, null), failure: e => new ClosedRead(batchId, null, e.Message));
-    }
-
-    private void OnClosedRead(ClosedRead read)
-    {
-        if (!_reads.TryGetValue(read.BatchId, out var reader)) return;
-        _reads = _reads.Remove(read.BatchId);
-        Context.Stop(reader.Ledger);
-        var at = _registry.Find(read.BatchId)?.At ?? default;
-        foreach (var (replyTo, asSubmit) in reader.Waiting)
-        {
-            if (read.State is not { } state)
-                replyTo.Tell(asSubmit
-                    ? new Tower.Rejected($"batch {read.BatchId}: its ledger did not answer: {read.Error}")
-                    : new Status.Failure(new TimeoutException($"batch {read.BatchId}: its ledger did not answer: {read.Error}")));
-            else replyTo.Tell(asSubmit ? new Tower.Submitted(state, false) : new Tower.BatchAnswer(state, at));
-        }
+        reader.Tell(new ClosedBatchReader.Wait(replyTo, asSubmit));
     }
 
     private void UpdateBatch(BatchSlot slot, BatchState state)
@@ -511,6 +496,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
+        if (_reads.FirstOrDefault(r => r.Value.Equals(t.ActorRef)) is { Key: { } read }) _reads = _reads.Remove(read);
         if (_batches.ByLedger(t.ActorRef) is not { } slot) return;
         // A ledger stops when its journal refuses a write: start it again from what the journal holds.
         _log.Warning("batch {0}: its ledger stopped (journal failure?); recovering it from the journal", slot.Id);

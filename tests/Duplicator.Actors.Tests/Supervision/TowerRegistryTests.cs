@@ -70,6 +70,9 @@ public sealed class TowerRegistryTests() : Akka.TestKit.Xunit2.TestKit(TowerFixt
         Assert.All(list, b => Assert.Equal((BatchStatus.Completed, 2, true), (b.Status, b.Good, b.Staged)));
         Assert.Equal(0, await Ledgers()); // nothing finished is recovered at start
 
+        // Many asking at once share one reader of the ledger, and everyone gets the same answer.
+        var many = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => tower.Ask<Tower.BatchAnswer>(new Tower.GetBatch("f1"), Long)));
+        Assert.All(many, m => Assert.Equal(2, m.State!.Good.Count));
         var f1 = (await tower.Ask<Tower.BatchAnswer>(new Tower.GetBatch("f1"), Long)).State!;
         Assert.Equal([DiscState.Completed, DiscState.Completed], f1.Discs.Values.Select(d => d.State));
         Assert.All(f1.Good.Values, h => Assert.Equal(sha, h));
