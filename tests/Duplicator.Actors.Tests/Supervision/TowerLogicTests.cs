@@ -68,6 +68,28 @@ public sealed class TowerLogicTests
     }
 
     [Fact]
+    public void A_failed_disc_keeps_its_IMAPI_code_sense_and_LBA_through_the_ledger_serializer()
+    {
+        using var sys = ActorSystem.Create("disc-error", PersistenceConfig.InMemory());
+        var serializer = new BatchSerializer((ExtendedActorSystem)sys);
+        var error = new DiscError(Duplicator.Mastering.Imapi.ImapiError.CannotWriteToMedia, new SenseCode(0x03, 0x0C, 0x00), 123456);
+        var failed = new DiscFailed("b1", 2, "drive-3", "IMAPI_E_CANNOTWRITETOMEDIA: drive-3: WRITE(10) failed", error);
+        var bytes = serializer.ToBinary(failed);
+        Assert.Contains("\"code\":\"CannotWriteToMedia\"", System.Text.Encoding.UTF8.GetString(bytes)); // by name: renumbering the enum cannot change a journal
+        var back = Assert.IsType<DiscFailed>(serializer.FromBinary(bytes, serializer.Manifest(failed)));
+        Assert.Equal(error, back.Error);
+        Assert.False(back.Interrupted);
+
+        var state = BatchLogic.Replay([
+            new BatchSubmitted(new BatchSpec("b1", SourceKind.Image, ["/a.iso"], 2, new BatchOptions(true, 0, 0, true, [])), T0),
+            new DiscStarted("b1", 2, "drive-3"), back,
+        ]);
+        var entry = Assert.IsType<BatchState>(serializer.FromBinary(serializer.ToBinary(state), "state")).Discs[2];
+        Assert.Equal((DiscState.Failed, error), (entry.State, entry.Error));
+        Assert.Contains("\"state\":\"failed\"", System.Text.Encoding.UTF8.GetString(serializer.ToBinary(state))); // 026b234's spelling
+    }
+
+    [Fact]
     public void The_registry_snapshot_and_BatchClosed_round_trip_through_the_ledger_serializer()
     {
         using var sys = ActorSystem.Create("tower-logic", PersistenceConfig.InMemory());
