@@ -126,7 +126,7 @@ if (warmupMiB > 0)
         var chunk = new byte[1 << 20];
         for (int m = 0; m < warmupMiB && src.Read(chunk) is var n && n > 0; m++) dst.Write(chunk, 0, n);
     }
-    var warmSpec = new BatchSpec("warmup", "image", [warm], driveCount, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+    var warmSpec = new BatchSpec("warmup", SourceKind.Image, [warm], driveCount, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
     if (await tower.Ask<object>(new Tower.Submit(warmSpec), TimeSpan.FromSeconds(30)) is not Tower.Submitted) { Console.Error.WriteLine("duplicator-bench: warm-up refused"); return 1; }
     await Listener.Finished("warmup").WaitAsync(TimeSpan.FromMinutes(10));
     while ((await tower.Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, TimeSpan.FromSeconds(10))).Any(d => d.State != Duplicator.Actors.Recorders.DriveState.Ready))
@@ -142,7 +142,7 @@ var cpuSubmit = process.TotalProcessorTime;
 long allocSubmit = GC.GetTotalAllocatedBytes(precise: true);
 int[] gcSubmit = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 long submitTicks = Stopwatch.GetTimestamp();
-var spec = new BatchSpec("bench", folder is null ? "image" : "folder", [folder ?? image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+var spec = new BatchSpec("bench", folder is null ? SourceKind.Image : SourceKind.Folder, [folder ?? image], copies, new BatchOptions(Verify: false, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
 var (final, finishedTicks) = await Listener.Finished("bench").WaitAsync(TimeSpan.FromMinutes(30));

@@ -9,11 +9,17 @@ namespace Duplicator.Actors.Batches;
 /// </summary>
 public static class Batch
 {
+    /// <summary>What a <see cref="BatchCommand"/> is answered with: <see cref="Accepted"/> or <see cref="Refused"/>.</summary>
+    public abstract record Reply;
+
     /// <summary>The command was decided and its events (possibly none) persisted.</summary>
-    public sealed record Accepted(BatchState State, int Events);
+    public sealed record Accepted(BatchState State, int Events) : Reply;
 
     /// <summary>The command was refused; nothing was persisted.</summary>
-    public sealed record Refused(string Reason);
+    public sealed record Refused(string Reason) : Reply;
+
+    /// <summary>Made by an asker, never sent by the ledger: it did not answer in time or had stopped.</summary>
+    public sealed record Unanswered(string Reason) : Reply;
 
     /// <summary>Asks for the current state.</summary>
     public sealed record GetState

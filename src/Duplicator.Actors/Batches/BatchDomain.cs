@@ -1,6 +1,80 @@
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Duplicator.Drivers.Imapi;
+using Duplicator.Drivers.Scsi;
+using Duplicator.Mastering.Imapi;
 
 namespace Duplicator.Actors.Batches;
+
+/// <summary>An enum persisted (and shown) as its camelCase name, read case-insensitively (or as its number).</summary>
+public sealed class CamelCaseEnumConverter<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.CamelCase) where T : struct, Enum;
+
+/// <summary>What a batch burns. Persisted as "folder", "image", "audio" (the names 026b234 wrote as strings).</summary>
+[JsonConverter(typeof(CamelCaseEnumConverter<SourceKind>))]
+public enum SourceKind
+{
+    /// <summary>A folder mastered into an ISO 9660 + Joliet image.</summary>
+    Folder,
+    /// <summary>A ready image file, burned as it is.</summary>
+    Image,
+    /// <summary>WAV files staged as a Red Book audio CD.</summary>
+    Audio,
+}
+
+/// <summary>Where one disc of a batch stands. Persisted as "started", "completed", "failed", "interrupted".</summary>
+[JsonConverter(typeof(CamelCaseEnumConverter<DiscState>))]
+public enum DiscState
+{
+    /// <summary>Handed to a drive, not finished.</summary>
+    Started,
+    /// <summary>Good (verified when the batch verifies).</summary>
+    Completed,
+    /// <summary>Failed; counts towards the failed-disc threshold.</summary>
+    Failed,
+    /// <summary>The host stopped while it was being made; it is made again and does not count as failed.</summary>
+    Interrupted,
+}
+
+/// <summary>SCSI sense of a failed command: SPC-4 sense key, additional sense code and qualifier.</summary>
+public sealed record SenseCode(byte Key, byte Asc, byte Ascq)
+{
+    /// <summary>key/ASC/ASCQ in hex, e.g. 03/0C/00.</summary>
+    public override string ToString() => $"{Key:X2}/{Asc:X2}/{Ascq:X2}";
+
+    /// <summary>The condition in words (SPC-4 Annex D, MMC-6), e.g. "write error".</summary>
+    public string Describe() => new SenseData((SenseKey)Key, Asc, Ascq).Describe();
+}
+
+/// <summary>
+/// Why a disc failed, as codes rather than prose: the IMAPI error, and for a failed SCSI command its sense and the
+/// logical block it reported (the information field), so a console can show "03/0C/00 write error at LBA 123456 on drive-3".
+/// </summary>
+/// <param name="Code">The IMAPI-style error code.</param>
+/// <param name="Sense">The sense of the failed drive command, when the failure came from one.</param>
+/// <param name="Lba">The block the drive named in its sense data, when valid.</param>
+public sealed record DiscError(
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ImapiError>))] ImapiError Code,
+    SenseCode? Sense = null,
+    long? Lba = null)
+{
+    /// <summary>The code in IMAPI's spelling, e.g. IMAPI_E_CANNOTWRITETOMEDIA.</summary>
+    [JsonIgnore]
+    public string ImapiName => "IMAPI_E_" + Code.ToString().ToUpperInvariant();
+
+    /// <summary>The failure as one line: "03/0C/00 write error at LBA 123456 on drive-3", or the IMAPI name without sense.</summary>
+    public string Describe(string drive) => Sense is { } s
+        ? $"{s} {s.Describe()}{(Lba is { } lba ? $" at LBA {lba}" : "")} on {drive}"
+        : $"{ImapiName} on {drive}";
+
+    /// <summary>The error an exception carries: its IMAPI code, and the sense of a failed SCSI command; null for anything else.</summary>
+    public static DiscError? From(Exception e) => e switch
+    {
+        ScsiCommandException { Sense: { } s } se => new DiscError(se.Code, new SenseCode((byte)s.Key, s.Asc, s.Ascq), s.Information),
+        ImapiException ie => new DiscError(ie.Code),
+        _ => null,
+    };
+}
 
 /// <summary>Options a batch burns with.</summary>
 /// <param name="Verify">Read every disc back and compare its SHA-256.</param>
@@ -9,17 +83,22 @@ namespace Duplicator.Actors.Batches;
 /// <param name="RejectIfNotBlank">Refuse media that is not blank.</param>
 /// <param name="Drives">Drive ids to use; empty = all.</param>
 /// <param name="DiscAtOnce">Audio CDs disc-at-once (cue sheet, gaps as staged) instead of track-at-once.</param>
-public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshold, bool RejectIfNotBlank, ImmutableArray<string> Drives, bool DiscAtOnce = false);
+public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshold, bool RejectIfNotBlank, ImmutableArray<string> Drives, bool DiscAtOnce = false)
+{
+    /// <summary>How an audio CD of this batch is written.</summary>
+    [JsonIgnore]
+    public AudioWriteMode AudioMode => DiscAtOnce ? AudioWriteMode.DiscAtOnce : AudioWriteMode.TrackAtOnce;
+}
 
 /// <summary>What a batch is: an image source, how many good discs, and how.</summary>
 /// <param name="BatchId">Unique id; submitting it again returns the existing batch.</param>
-/// <param name="Source">folder, image or audio.</param>
+/// <param name="Source">Folder, image or audio.</param>
 /// <param name="Paths">The folder, the image, or the WAV files.</param>
 /// <param name="Copies">Good discs wanted.</param>
 /// <param name="Options">How to burn.</param>
 /// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
 /// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
-public sealed record BatchSpec(string BatchId, string Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null);
+public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null);
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;
@@ -47,8 +126,12 @@ public sealed record DiscStarted(string BatchId, int Disc, string Drive) : IBatc
 /// <summary>Disc <paramref name="Disc"/> is good (verified when the batch verifies).</summary>
 public sealed record DiscCompleted(string BatchId, int Disc, string Drive, string Sha256) : IBatchEvent;
 
-/// <summary>Disc <paramref name="Disc"/> failed; "interrupted" when the host stopped mid-disc.</summary>
-public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason) : IBatchEvent;
+/// <summary>
+/// Disc <paramref name="Disc"/> failed: <paramref name="Error"/> holds its codes (null when the failure was no drive
+/// error, or the event predates them); <paramref name="Interrupted"/> when the host stopped mid-disc (026b234 wrote that
+/// as Reason "interrupted" only: <see cref="BatchSerializer"/> upcasts those).
+/// </summary>
+public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason, DiscError? Error = null, bool Interrupted = false) : IBatchEvent;
 
 /// <summary>An operator cancelled the batch.</summary>
 public sealed record BatchCancelled(string BatchId, string Reason) : IBatchEvent;
@@ -56,22 +139,14 @@ public sealed record BatchCancelled(string BatchId, string Reason) : IBatchEvent
 /// <summary>The batch ended: with all its good discs, or failed (threshold reached, source changed, ...).</summary>
 public sealed record BatchFinished(string BatchId, bool Success, string Reason) : IBatchEvent;
 
-/// <summary>The tower registered a batch id (the tower's own journal: which batches exist, to resume them on start).</summary>
-public sealed record BatchRegistered(string BatchId, DateTimeOffset At) : IBatchPersisted;
-
-/// <summary>The tower took a drive out of service after repeated failures (the tower's journal: it stays out after a restart).</summary>
-public sealed record DriveQuarantined(string DriveId, string Reason, DateTimeOffset At) : IBatchPersisted;
-
-/// <summary>An operator put a quarantined drive back in service.</summary>
-public sealed record QuarantineCleared(string DriveId, DateTimeOffset At) : IBatchPersisted;
-
 /// <summary>One disc in a batch's ledger.</summary>
 /// <param name="Disc">Disc number within the batch, from 1.</param>
 /// <param name="Drive">Drive it was (or is being) burned on.</param>
-/// <param name="State">started, completed, failed or interrupted.</param>
+/// <param name="State">Started, completed, failed or interrupted.</param>
 /// <param name="Sha256">What the disc verified as, when completed.</param>
 /// <param name="Reason">Why it failed.</param>
-public sealed record DiscEntry(int Disc, string Drive, string State, string? Sha256, string? Reason);
+/// <param name="Error">The failure's codes, when it had any.</param>
+public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? Sha256, string? Reason, DiscError? Error = null);
 
 /// <summary>Where a batch stands.</summary>
 public enum BatchStatus

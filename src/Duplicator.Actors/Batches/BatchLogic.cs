@@ -18,7 +18,7 @@ public sealed record StartDisc(string Drive) : BatchCommand;
 public sealed record CompleteDisc(int Disc, string Drive, string Sha256) : BatchCommand;
 
 /// <summary>A disc failed.</summary>
-public sealed record FailDisc(int Disc, string Drive, string Reason) : BatchCommand;
+public sealed record FailDisc(int Disc, string Drive, string Reason, DiscError? Error = null) : BatchCommand;
 
 /// <summary>Cancel the batch.</summary>
 public sealed record CancelBatch(string Reason) : BatchCommand;
@@ -67,7 +67,7 @@ public static class BatchLogic
             case CancelBatch c:
                 return state.IsFinished ? BatchDecision.Accept() : BatchDecision.Accept(new BatchCancelled(id, c.Reason));
             case RecoverBatch:
-                return BatchDecision.Accept([.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted"))]);
+                return BatchDecision.Accept([.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted", Interrupted: true))]);
             case var _ when state.IsFinished:
                 return BatchDecision.Refuse($"batch {id} is {state.Status.ToString().ToLowerInvariant()}");
             case FailBatch f:
@@ -88,7 +88,7 @@ public static class BatchLogic
             case FailDisc f:
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
-                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason);
+                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error);
                 int threshold = state.Spec.Options.FailedDiscThreshold;
                 return threshold > 0 && state.Failed + 1 >= threshold
                     ? BatchDecision.Accept(failed, new BatchFinished(id, false, $"{state.Failed + 1} discs failed, the threshold is {threshold}"))
@@ -127,22 +127,22 @@ public static class BatchLogic
         DiscStarted d => state with
         {
             InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "started", null, null)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Started, null, null)),
         },
         DiscCompleted d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "completed", d.Sha256, null)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Completed, d.Sha256, null)),
         },
-        DiscFailed d when d.Reason == "interrupted" => state with
+        DiscFailed { Interrupted: true } d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "interrupted", null, d.Reason)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Interrupted, null, d.Reason)),
         },
         DiscFailed d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, "failed", null, d.Reason)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Failed, null, d.Reason, d.Error)),
         },
         BatchCancelled c => state with { Status = BatchStatus.Cancelled, Reason = c.Reason },
         BatchFinished f => state with { Status = f.Success ? BatchStatus.Completed : BatchStatus.Failed, Reason = f.Reason },

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
+using Duplicator.Actors.Supervision;
 
 namespace Duplicator.Actors.Batches;
 
@@ -39,6 +40,8 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("tr", typeof(BatchRegistered)),
         ("dq", typeof(DriveQuarantined)),
         ("qc", typeof(QuarantineCleared)),
+        ("tc", typeof(BatchClosed)),
+        ("tower", typeof(TowerRegistry)),
     ];
 
     /// <inheritdoc />
@@ -56,6 +59,17 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
     {
         var type = Map.FirstOrDefault(m => m.Manifest == manifest).Type
             ?? throw new System.Runtime.Serialization.SerializationException($"unknown batch ledger manifest '{manifest}'");
-        return JsonSerializer.Deserialize(bytes, type, Json) ?? throw new System.Runtime.Serialization.SerializationException($"empty '{manifest}' payload");
+        var value = JsonSerializer.Deserialize(bytes, type, Json) ?? throw new System.Runtime.Serialization.SerializationException($"empty '{manifest}' payload");
+        return Upcast(value);
     }
+
+    /// <summary>
+    /// Brings an older payload up to today's meaning: 026b234 marked an interrupted disc only by the reason text
+    /// "interrupted" (no <see cref="DiscFailed.Interrupted"/>, no error code), so such an event is read as interrupted.
+    /// </summary>
+    private static object Upcast(object value) => value switch
+    {
+        DiscFailed { Interrupted: false, Error: null, Reason: "interrupted" } d => d with { Interrupted = true },
+        _ => value,
+    };
 }

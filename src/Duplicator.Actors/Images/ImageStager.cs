@@ -45,9 +45,9 @@ public static class ImageStager
         var folder = StashFolder(stashDirectory, spec.BatchId);
         switch (spec.Source)
         {
-            case "image":
+            case SourceKind.Image:
                 return Unhashed(spec.BatchId, Path.GetFullPath(spec.Paths.Single()));
-            case "folder":
+            case SourceKind.Folder:
             {
                 var media = ParseMedia(spec.Media, MediaKind.Dvd);
                 var staging = new JolietStaging(media)
@@ -61,7 +61,7 @@ public static class ImageStager
                 staging.Build().WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
                 return Unhashed(spec.BatchId, path);
             }
-            case "audio":
+            case SourceKind.Audio:
             {
                 var media = ParseMedia(spec.Media, MediaKind.Cd80);
                 StashFolders.Create(stashDirectory, spec.BatchId);

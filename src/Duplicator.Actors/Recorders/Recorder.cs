@@ -69,8 +69,12 @@ public static class Recorder
     /// <summary>The disc came out good; <paramref name="Sha256"/> is what it read back as (the content hash when not verifying).</summary>
     public sealed record DiscBurned(string DriveId, string BatchId, int Disc, string Sha256, bool Verified);
 
-    /// <summary>The disc failed. <paramref name="DriveFault"/> is false for media the operator must change (not blank, too small, wrong kind) and cancellations.</summary>
-    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault);
+    /// <summary>
+    /// The disc failed. <paramref name="DriveFault"/> is false for media the operator must change (not blank, too small,
+    /// wrong kind) and cancellations; <paramref name="Error"/> is the IMAPI code (and SCSI sense and LBA) when the
+    /// failure was a drive or media error, null for a cancellation, a detach or a hang.
+    /// </summary>
+    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault, Batches.DiscError? Error = null);
 
     /// <summary>
     /// Props of the recorder for <paramref name="driveId"/>; <paramref name="open"/> opens the drive (called again after a

@@ -200,8 +200,10 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
             if (_burn is not { } b || b.Id != f.Burn) return;
             Finish(b);
             var (reason, driveFault, restart) = Classify(b, f.Error);
-            _log.Warning("{0}: disc {1} of batch {2} failed: {3}", _driveId, b.Job.Disc, b.Job.BatchId, reason);
-            _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, reason, driveFault));
+            // The codes travel with the prose: the tower and the ledger keep them, a console shows "03/0C/00 ... at LBA n".
+            var error = b.StopReason is null ? Batches.DiscError.From(f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error) : null;
+            _log.Warning("{0}: disc {1} of batch {2} failed: {3}", _driveId, b.Job.Disc, b.Job.BatchId, error?.Sense is null ? reason : $"{reason} [{error.Describe(_driveId)}]");
+            _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, reason, driveFault, error));
             if (restart) Fault(reason, f.Error);
             else ToEmpty();
         });

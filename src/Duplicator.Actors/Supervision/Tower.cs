@@ -9,10 +9,11 @@ namespace Duplicator.Actors.Supervision;
 
 /// <summary>
 /// Protocol of the tower's supervisor (<c>DuplicatorSupervisor</c>): it creates one recorder per drive under a
-/// backoff supervisor, one persistent batch actor and one staging actor per batch, hands discs to ready drives,
-/// records every outcome in the batch's ledger, and quarantines a drive that fails
-/// <see cref="Settings.QuarantineAfter"/> discs in a row. It remembers which batches exist in its own journal and
-/// resumes the unfinished ones when it starts. Changes are published on the event stream as
+/// backoff supervisor, one persistent batch actor and one staging actor per batch, hands discs to ready drives
+/// (as its <see cref="IDispatchStrategy"/> says), records every outcome in the batch's ledger, and quarantines a
+/// drive that fails <see cref="Settings.QuarantineAfter"/> discs in a row. Its own journal (<see cref="TowerLogic"/>)
+/// says which batches exist and which drives are quarantined; at start it resumes the unfinished batches and keeps
+/// finished ones as summaries, their ledgers read on demand. Changes are published on the event stream as
 /// <see cref="DriveChanged"/> and <see cref="BatchChanged"/>.
 /// </summary>
 public static class Tower
@@ -29,9 +30,14 @@ public static class Tower
     /// <param name="AskTimeout">How long the tower waits for a batch ledger to answer.</param>
     /// <param name="Recorder">Recorder timing.</param>
     /// <param name="Staging">Fan-out tuning.</param>
+    /// <param name="Dispatch">Which disc goes where (null: <see cref="OldestBatchFirst"/>).</param>
+    /// <remarks><paramref name="SnapshotEvery"/> is also the tower registry's snapshot interval.</remarks>
     public sealed record Settings(string StashDirectory, int QuarantineAfter, TimeSpan BackoffMin, TimeSpan BackoffMax, int SnapshotEvery,
-        TimeSpan AskTimeout, Recorder.Settings Recorder, Staging.Settings Staging)
+        TimeSpan AskTimeout, Recorder.Settings Recorder, Staging.Settings Staging, IDispatchStrategy? Dispatch = null)
     {
+        /// <summary>The dispatch strategy in use.</summary>
+        public IDispatchStrategy DispatchStrategy => Dispatch ?? OldestBatchFirst.Instance;
+
         /// <summary>Defaults with <paramref name="stashDirectory"/>.</summary>
         public static Settings Default(string stashDirectory) => new(stashDirectory, 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 50,
             TimeSpan.FromSeconds(10), Recorders.Recorder.Settings.Default, Images.Staging.Settings.Default);
@@ -41,14 +47,17 @@ public static class Tower
     public sealed record DriveStatus(string Id, string Url, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds,
         bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad);
 
-    /// <summary>Submit a batch. Answer: <see cref="Submitted"/> or <see cref="Rejected"/>.</summary>
+    /// <summary>Submit a batch. Answer: a <see cref="SubmitReply"/>.</summary>
     public sealed record Submit(BatchSpec Spec);
 
+    /// <summary>What a <see cref="Submit"/> is answered with: <see cref="Submitted"/> or <see cref="Rejected"/>.</summary>
+    public abstract record SubmitReply;
+
     /// <summary>The batch exists (<paramref name="Created"/> false when it already did: nothing new was made).</summary>
-    public sealed record Submitted(BatchState State, bool Created);
+    public sealed record Submitted(BatchState State, bool Created) : SubmitReply;
 
     /// <summary>The request was refused; nothing was created.</summary>
-    public sealed record Rejected(string Reason);
+    public sealed record Rejected(string Reason) : SubmitReply;
 
     /// <summary>Cancel a batch. Answer: <see cref="Done"/>.</summary>
     public sealed record Cancel(string BatchId, string Reason);
@@ -66,15 +75,40 @@ public static class Tower
         public static GetDrives Instance { get; } = new();
     }
 
-    /// <summary>Answer: <see cref="BatchState"/>[] newest first.</summary>
+    /// <summary>Answer: <see cref="BatchList"/>.</summary>
     public sealed record GetBatches
     {
         /// <summary>The one instance.</summary>
         public static GetBatches Instance { get; } = new();
     }
 
-    /// <summary>Answer: the <see cref="BatchState"/>, or <see cref="Done"/>(false).</summary>
+    /// <summary>Every batch the tower knows, newest first.</summary>
+    public sealed record BatchList(ImmutableArray<BatchInfo> Batches);
+
+    /// <summary>
+    /// A batch as lists show it: from its live ledger, or from the summary the registry keeps of a finished one.
+    /// <paramref name="Spec"/> is null only while its ledger could not be read yet (it is being recovered).
+    /// </summary>
+    public sealed record BatchInfo(string Id, BatchSpec? Spec, DateTimeOffset SubmittedAt, BatchStatus Status, bool Staged, int Good, int Failed,
+        int Interrupted, int InFlight, string? Reason)
+    {
+        /// <summary>Good discs still to make.</summary>
+        public int Remaining => Spec is null ? 0 : Math.Max(0, Spec.Copies - Good);
+
+        /// <summary>The view of a ledger state.</summary>
+        public static BatchInfo Of(string id, BatchState s, DateTimeOffset at) =>
+            new(id, s.Spec, at, s.Status, s.ImageSha256 != null, s.Good.Count, s.Failed, s.Interrupted, s.InFlight.Count, s.Reason);
+
+        /// <summary>The view of a finished batch's summary.</summary>
+        public static BatchInfo Of(string id, BatchSummary s, DateTimeOffset at) =>
+            new(id, s.Spec, at, s.Status, s.Staged, s.Good, s.Failed, s.Interrupted, 0, s.Reason);
+    }
+
+    /// <summary>Answer: <see cref="BatchAnswer"/>.</summary>
     public sealed record GetBatch(string BatchId);
+
+    /// <summary>The batch's ledger state (read from its journal when it is finished), or null when there is no such batch.</summary>
+    public sealed record BatchAnswer(BatchState? State, DateTimeOffset SubmittedAt = default);
 
     /// <summary>Answer: the batch's <see cref="Staging.Stats"/>, or <see cref="Done"/>(false).</summary>
     public sealed record GetStagingStats(string BatchId);

@@ -83,8 +83,8 @@ internal static class BurnCommand
         {
             var tower = host.Services.GetRequiredService<TowerService>().Tower.GetAwaiter().GetResult();
             var id = request.Id ?? "b-" + Guid.NewGuid().ToString("N")[..12];
-            tower.Submit(id, request, out _);
-            return Follow(id, _ => tower.Batch(id)!, _ => tower.Drives(), ct);
+            tower.SubmitAsync(id, request, ct).GetAwaiter().GetResult();
+            return Follow(id, c => tower.BatchAsync(id, c).GetAwaiter().GetResult()!, c => tower.DrivesAsync(c).GetAwaiter().GetResult(), ct);
         }
         finally
         {
@@ -100,9 +100,9 @@ internal static class BurnCommand
             var detail = batch(ct);
             view.Show(detail, drives(ct));
             var b = detail.Batch;
-            if (b.State is "completed" or "failed" or "cancelled")
+            if (b.IsFinished)
             {
-                Console.Error.WriteLine($"duplicator: batch {b.Id} {b.State}: {b.Good} of {b.Copies} good discs, {b.Bad} failed");
+                Console.Error.WriteLine($"duplicator: batch {b.Id} {b.State}: {b.Good} of {b.Copies} good discs, {b.Bad} failed{(b.State == "completed" ? "" : $" ({b.Reason})")}");
                 return b.State == "completed" && b.Good == b.Copies ? ExitCodes.Ok : ExitCodes.Failed;
             }
             Task.Delay(500, ct).GetAwaiter().GetResult();

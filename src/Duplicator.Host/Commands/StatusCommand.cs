@@ -42,7 +42,7 @@ internal static class StatusCommand
         sb.AppendLine();
         sb.AppendLine($"{"BATCH",-24} {"STATE",-10} {"GOOD",5} {"BAD",4} {"LEFT",5} {"ETA",7}  SOURCE");
         foreach (var b in batches)
-            sb.AppendLine($"{b.Id,-24} {b.State,-10} {b.Good,5} {b.Bad,4} {b.Remaining,5} {Seconds(b.EtaSeconds),7}  {b.Source}");
+            sb.AppendLine($"{b.Id,-24} {b.State,-10} {b.Good,5} {b.Bad,4} {b.Remaining,5} {Seconds(b.EtaSeconds),7}  {b.Source}{(b.State is "failed" or "cancelled" ? $" ({b.Reason})" : "")}");
         return sb.ToString();
     }
 }

@@ -50,6 +50,18 @@ public static class ControlApi
             }
             await next();
         });
+        app.Use(async (ctx, next) =>
+        {
+            try
+            {
+                await next();
+            }
+            catch (TowerUnavailableException e) when (!ctx.Response.HasStarted)
+            {
+                ctx.Response.Headers.RetryAfter = "1";
+                await Problem(ctx, StatusCodes.Status503ServiceUnavailable, [e.Message]);
+            }
+        });
 
         app.MapPost("/api/batches", async ctx =>
         {
@@ -69,7 +81,7 @@ public static class ControlApi
             bool created;
             try
             {
-                batch = tower.Submit(id, request, out created);
+                (batch, created) = await tower.SubmitAsync(id, request, ctx.RequestAborted);
             }
             catch (JobRejectedException e)
             {
@@ -79,14 +91,16 @@ public static class ControlApi
             ctx.Response.Headers.Location = $"/api/batches/{batch.Id}";
             await Write(ctx, created ? StatusCodes.Status201Created : StatusCodes.Status200OK, batch);
         });
-        app.MapGet("/api/batches", ctx => Write(ctx, 200, tower.Batches()));
-        app.MapGet("/api/batches/{id}", (HttpContext ctx, string id) =>
-            tower.Batch(id) is { } b ? Write(ctx, 200, b) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"]));
-        app.MapPost("/api/batches/{id}/cancel", (HttpContext ctx, string id) =>
-            tower.Cancel(id) ? Write(ctx, 200, tower.Batch(id)) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"]));
-        app.MapGet("/api/drives", ctx => Write(ctx, 200, tower.Drives()));
-        app.MapPost("/api/drives/{id}/clear-quarantine", (HttpContext ctx, string id) =>
-            tower.ClearQuarantine(id) ? Write(ctx, 200, tower.Drives().First(d => d.Id == id)) : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"]));
+        app.MapGet("/api/batches", async ctx => await Write(ctx, 200, await tower.BatchesAsync(ctx.RequestAborted)));
+        app.MapGet("/api/batches/{id}", async (HttpContext ctx, string id) =>
+            await (await tower.BatchAsync(id, ctx.RequestAborted) is { } b ? Write(ctx, 200, b) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"])));
+        app.MapPost("/api/batches/{id}/cancel", async (HttpContext ctx, string id) =>
+            await (await tower.CancelAsync(id, ctx.RequestAborted) ? Write(ctx, 200, await tower.BatchAsync(id, ctx.RequestAborted)) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"])));
+        app.MapGet("/api/drives", async ctx => await Write(ctx, 200, await tower.DrivesAsync(ctx.RequestAborted)));
+        app.MapPost("/api/drives/{id}/clear-quarantine", async (HttpContext ctx, string id) =>
+            await (await tower.ClearQuarantineAsync(id, ctx.RequestAborted)
+                ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
+                : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
         return app;
     }
 

@@ -4,22 +4,33 @@ namespace Duplicator.Host.Control;
 
 /// <summary>A batch as the control API and `duplicator status` show it.</summary>
 /// <param name="Id">Batch id.</param>
-/// <param name="State">submitted, staging, running, completed, failed or cancelled.</param>
+/// <param name="State">recovering (its ledger is being read after a restart), staging, running, completed, failed or cancelled.</param>
 /// <param name="Source">What is burned (folder, image or audio tracks).</param>
 /// <param name="Copies">Good discs wanted.</param>
 /// <param name="Good">Discs completed (verified when the batch verifies).</param>
 /// <param name="Bad">Discs failed.</param>
 /// <param name="Remaining">Good discs still to make.</param>
 /// <param name="EtaSeconds">Estimated seconds to the end, or null when unknown.</param>
-public sealed record BatchView(string Id, string State, string Source, int Copies, int Good, int Bad, int Remaining, double? EtaSeconds);
+/// <param name="Reason">Why a finished batch ended (e.g. "3 discs failed, the threshold is 3"), or null while it runs.</param>
+public sealed record BatchView(string Id, string State, string Source, int Copies, int Good, int Bad, int Remaining, double? EtaSeconds, string? Reason = null)
+{
+    /// <summary>True once completed, failed or cancelled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsFinished => State is "completed" or "failed" or "cancelled";
+}
 
 /// <summary>One disc of a batch's ledger.</summary>
 /// <param name="Number">Disc number within the batch, from 1.</param>
 /// <param name="Drive">Drive it was burned on.</param>
-/// <param name="State">started, completed or failed.</param>
+/// <param name="State">started, completed, failed or interrupted (the host stopped while it was made; it is made again).</param>
 /// <param name="Sha256">SHA-256 of what was verified on the disc, when completed.</param>
 /// <param name="Reason">Why it failed.</param>
-public sealed record DiscView(int Number, string Drive, string State, string? Sha256, string? Reason);
+/// <param name="Code">The IMAPI error of a failed disc, e.g. IMAPI_E_CANNOTWRITETOMEDIA, when it had one.</param>
+/// <param name="Sense">SCSI sense key/ASC/ASCQ of the failed drive command, e.g. 03/0C/00.</param>
+/// <param name="Lba">The block the drive named in its sense data.</param>
+/// <param name="Detail">The failure in one line: "03/0C/00 write error at LBA 123456 on drive-3".</param>
+public sealed record DiscView(int Number, string Drive, string State, string? Sha256, string? Reason,
+    string? Code = null, string? Sense = null, long? Lba = null, string? Detail = null);
 
 /// <summary>A batch with its per-disc ledger.</summary>
 public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs);
@@ -39,27 +50,35 @@ public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs)
 public sealed record DriveView(string Id, string Url, string State, double Percent, double BytesPerSecond, bool Quarantined,
     string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0);
 
+/// <summary>The answer to a submission: the batch, and whether it was created (false: the id existed, nothing new was made).</summary>
+public sealed record SubmitResult(BatchView Batch, bool Created);
+
 /// <summary>
 /// What the host's front ends (control API, hot folder, CLI) ask of the tower. The orchestrator in
-/// Duplicator.Actors stands behind it; tests put a fake there.
+/// Duplicator.Actors stands behind it; tests put a fake there. Every call may throw
+/// <see cref="TowerUnavailableException"/> when the tower does not answer in time (the API answers 503).
 /// </summary>
 public interface ITower
 {
-    /// <summary>Submits a batch; an existing id returns that batch and creates nothing (<paramref name="created"/> false).</summary>
-    BatchView Submit(string batchId, JobRequest request, out bool created);
+    /// <summary>Submits a batch; an existing id returns that batch and creates nothing.</summary>
+    Task<SubmitResult> SubmitAsync(string batchId, JobRequest request, CancellationToken cancellationToken);
 
     /// <summary>Every batch, newest first.</summary>
-    IReadOnlyList<BatchView> Batches();
+    Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken);
 
     /// <summary>A batch with its ledger, or null.</summary>
-    BatchDetail? Batch(string id);
+    Task<BatchDetail?> BatchAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The drives and what they are doing.</summary>
-    IReadOnlyList<DriveView> Drives();
+    Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken);
 
     /// <summary>Cancels a batch; false when there is no such batch.</summary>
-    bool Cancel(string id);
+    Task<bool> CancelAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Puts a quarantined drive back in service; false when there is no such drive.</summary>
-    bool ClearQuarantine(string driveId);
+    Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken);
 }
+
+/// <summary>The tower did not answer <paramref name="what"/> within <paramref name="timeout"/> (busy, or still starting).</summary>
+public sealed class TowerUnavailableException(string what, TimeSpan timeout, Exception? inner = null)
+    : Exception($"the tower did not answer {what} within {timeout.TotalSeconds:0.#} s; try again", inner);

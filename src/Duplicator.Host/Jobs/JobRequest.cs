@@ -29,7 +29,7 @@ public enum JobSourceKind
 /// <param name="Drives">Drive ids to use; empty = every drive of the tower.</param>
 /// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
-/// <param name="AudioMode">Audio only: "tao" (track-at-once, the default) or "dao" (disc-at-once).</param>
+/// <param name="AudioMode">Audio only: track-at-once (job file "tao", the default) or disc-at-once ("dao").</param>
 public sealed record JobRequest(
     string? Id,
     JobSourceKind Source,
@@ -42,4 +42,4 @@ public sealed record JobRequest(
     IReadOnlyList<string> Drives,
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
-    string? AudioMode = null);
+    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null);

@@ -252,7 +252,8 @@ public static partial class JobRequestParser
 
         var request = new JobRequest(
             id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
-            drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000), audioMode);
+            drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
+            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null });
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

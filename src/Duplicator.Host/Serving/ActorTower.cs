@@ -1,5 +1,5 @@
-using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Hosting;
 using Duplicator.Actors.Batches;
 using Duplicator.Actors.Recorders;
 using Duplicator.Actors.Supervision;
@@ -12,87 +12,121 @@ namespace Duplicator.Host.Serving;
 
 /// <summary>
 /// <see cref="ITower"/> over the orchestrator's supervisor actor: the control API, the hot folder and the CLI ask
-/// it, and it turns the actor protocol's records into the views they show. Job options left unset take the
-/// tower's configured defaults. With a <see cref="TowerHealth"/>, asks fail at once (<see cref="TowerFailedException"/>)
-/// once the tower has failed.
+/// it, and it turns the actor protocol's records into the views they show. Every call is an Ask with a timeout and
+/// the caller's cancellation, never a blocked thread; no answer in time is a <see cref="TowerUnavailableException"/>.
+/// Job options left unset take the tower's configured defaults. With a <see cref="TowerHealth"/>, asks fail at once
+/// (<see cref="TowerFailedException"/>) once the tower has failed.
 /// </summary>
-public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan? timeout = null, TowerHealth? health = null) : ITower, IJobSink
+public sealed class ActorTower : ITower, IJobSink
 {
-    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(30);
+    private readonly Func<CancellationToken, Task<IActorRef>> _tower;
+    private readonly BatchDefaults _defaults;
+    private readonly TimeSpan _timeout;
+    private readonly TowerHealth? _health;
 
-    /// <summary>The supervisor actor.</summary>
-    public IActorRef Ref => tower;
-
-    /// <inheritdoc />
-    public BatchView Submit(string batchId, JobRequest request, out bool created)
+    /// <summary>Over the tower Akka.Hosting registered (<see cref="IRequiredActor{TKey}"/> of <see cref="TowerKey"/>).</summary>
+    public ActorTower(IRequiredActor<TowerKey> tower, BatchDefaults defaults, TimeSpan? timeout = null, TowerHealth? health = null)
+        : this(tower.GetAsync, defaults, timeout, health)
     {
-        var spec = ToSpec(batchId, request, defaults);
-        switch (Ask(new Tower.Submit(spec)))
-        {
-            case Tower.Submitted s:
-                created = s.Created;
-                return View(s.State);
-            case Tower.Rejected r:
-                throw new JobRejectedException("request", [r.Reason]);
-            default:
-                throw new InvalidOperationException("the tower gave no answer to the submission");
-        }
     }
 
-    void IJobSink.Submit(string batchId, JobRequest request) => Submit(batchId, request, out _);
+    /// <summary>Over <paramref name="tower"/>, the supervisor actor itself.</summary>
+    public ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan? timeout = null, TowerHealth? health = null)
+        : this(_ => Task.FromResult(tower), defaults, timeout, health)
+    {
+    }
+
+    private ActorTower(Func<CancellationToken, Task<IActorRef>> tower, BatchDefaults defaults, TimeSpan? timeout, TowerHealth? health)
+    {
+        _health = health;
+        _tower = tower;
+        _defaults = defaults;
+        _timeout = timeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    /// <inheritdoc />
+    public async Task<SubmitResult> SubmitAsync(string batchId, JobRequest request, CancellationToken cancellationToken)
+    {
+        var spec = ToSpec(batchId, request, _defaults);
+        return await Ask<Tower.SubmitReply>(new Tower.Submit(spec), "the submission", cancellationToken) switch
+        {
+            Tower.Submitted s => new SubmitResult(View(Tower.BatchInfo.Of(batchId, s.State, default), []), s.Created),
+            Tower.Rejected r => throw new JobRejectedException("request", [r.Reason]),
+            var other => throw new InvalidOperationException($"the tower answered the submission with {other.GetType().Name}"),
+        };
+    }
+
+    void IJobSink.Submit(string batchId, JobRequest request) =>
+        // The hot folder scans on its own task (never an actor's thread): waiting here holds nothing else up.
+        SubmitAsync(batchId, request, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>The batch a job request describes, with the tower's defaults filled in.</summary>
     public static BatchSpec ToSpec(string batchId, JobRequest request, BatchDefaults defaults) => new(
         batchId,
-        request.Source.ToString().ToLowerInvariant(),
+        request.Source switch
+        {
+            JobSourceKind.Folder => SourceKind.Folder,
+            JobSourceKind.Image => SourceKind.Image,
+            JobSourceKind.Audio => SourceKind.Audio,
+            var k => throw new ArgumentOutOfRangeException(nameof(request), k, "unknown source kind"),
+        },
         [.. request.Paths],
         request.Copies,
         new BatchOptions(request.Verify ?? defaults.Verify, request.Speed ?? defaults.Speed,
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
-            [.. request.Drives], DiscAtOnce: request.AudioMode == "dao"),
+            [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce),
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null);
 
     /// <inheritdoc />
-    public IReadOnlyList<BatchView> Batches()
+    public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
     {
-        var drives = DriveStatuses();
-        return ((BatchState[])Ask(Tower.GetBatches.Instance)).Select(b => View(b, drives)).ToArray();
+        var drives = await DriveStatuses(cancellationToken);
+        var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
+        return list.Batches.Select(b => View(b, drives)).ToArray();
     }
 
     /// <inheritdoc />
-    public BatchDetail? Batch(string id)
+    public async Task<BatchDetail?> BatchAsync(string id, CancellationToken cancellationToken)
     {
-        if (Ask(new Tower.GetBatch(id)) is not BatchState state) return null;
-        return new BatchDetail(View(state, DriveStatuses()),
-            state.Discs.Values.Select(d => new DiscView(d.Disc, d.Drive, d.State, d.Sha256, d.Reason)).ToArray());
+        var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(id), $"batch {id}", cancellationToken);
+        if (answer.State is not { } state) return null;
+        var drives = await DriveStatuses(cancellationToken);
+        return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt), drives), state.Discs.Values.Select(View).ToArray());
     }
 
-    /// <summary>The ledger state of a batch, or null.</summary>
-    public BatchState? State(string id) => Ask(new Tower.GetBatch(id)) as BatchState;
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken) =>
+        (await DriveStatuses(cancellationToken)).Select(View).ToArray();
 
     /// <inheritdoc />
-    public IReadOnlyList<DriveView> Drives() => DriveStatuses().Select(View).ToArray();
+    public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken) =>
+        (await Ask<Tower.Done>(new Tower.Cancel(id, "cancelled by the operator"), $"the cancellation of batch {id}", cancellationToken)).Found;
 
     /// <inheritdoc />
-    public bool Cancel(string id) => ((Tower.Done)Ask(new Tower.Cancel(id, "cancelled by the operator"))).Found;
+    public async Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken) =>
+        (await Ask<Tower.Done>(new Tower.ClearQuarantine(driveId), $"clearing drive {driveId}", cancellationToken)).Found;
 
-    /// <inheritdoc />
-    public bool ClearQuarantine(string driveId) => ((Tower.Done)Ask(new Tower.ClearQuarantine(driveId))).Found;
+    private Task<Tower.DriveStatus[]> DriveStatuses(CancellationToken cancellationToken) =>
+        Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, "the list of drives", cancellationToken);
 
-    private Tower.DriveStatus[] DriveStatuses() => (Tower.DriveStatus[])Ask(Tower.GetDrives.Instance);
-
-    // A failed tower (see TowerHealth) answers nothing: fail at once with the reason rather than wait for the timeout.
-    private object Ask(object message)
+    private async Task<T> Ask<T>(object message, string what, CancellationToken cancellationToken)
     {
-        if (health?.Failure is { } failed) throw new TowerFailedException(failed);
+        // A failed tower (see TowerHealth) answers nothing: fail at once with the reason rather than wait for the timeout.
+        if (_health?.Failure is { } failed) throw new TowerFailedException(failed);
+        using var linked = _health is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _health.Failed);
         try
         {
-            return tower.Ask<object>(message, _timeout, health?.Failed ?? default).GetAwaiter().GetResult();
+            var tower = await _tower(cancellationToken);
+            return await tower.Ask<T>(message, _timeout, linked?.Token ?? cancellationToken);
         }
-        catch (Exception e) when (health?.Failure is { } why && e is OperationCanceledException or AskTimeoutException)
+        catch (Exception e) when (_health?.Failure is { } why && e is OperationCanceledException or AskTimeoutException or TimeoutException)
         {
             throw new TowerFailedException(why);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException)
+        {
+            throw new TowerUnavailableException(what, _timeout, e);
         }
     }
 
@@ -101,30 +135,33 @@ public sealed class ActorTower(IActorRef tower, BatchDefaults defaults, TimeSpan
         d.Quarantined ? "quarantined" : d.State.ToString().ToLowerInvariant(), Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
         d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad);
 
-    private static BatchView View(BatchState b) => View(b, []);
+    /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
+    public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,
+        d.Error?.ImapiName, d.Error?.Sense?.ToString(), d.Error?.Lba, d.Error?.Describe(d.Drive));
 
     /// <summary>
     /// A batch as the front ends show it. The ETA is rough: the longest ETA among the drives burning it, times the
     /// rounds of discs still to start across those drives; null when nothing is burning.
     /// </summary>
-    public static BatchView View(BatchState b, IReadOnlyList<Tower.DriveStatus> drives)
+    public static BatchView View(Tower.BatchInfo b, IReadOnlyList<Tower.DriveStatus> drives)
     {
         var spec = b.Spec;
         string state = b.Status switch
         {
-            BatchStatus.Running when b.ImageSha256 is null => "staging",
+            BatchStatus.New => "recovering", // its ledger has not answered since the host started
+            BatchStatus.Running when !b.Staged => "staging",
             BatchStatus.Running => "running",
             var s => s.ToString().ToLowerInvariant(),
         };
         double? eta = null;
-        var burning = drives.Where(d => d.BatchId == spec?.BatchId && d.EtaSeconds is not null).ToArray();
+        var burning = drives.Where(d => d.BatchId == b.Id && d.EtaSeconds is not null).ToArray();
         if (b.Status == BatchStatus.Running && burning.Length > 0)
         {
-            int toStart = Math.Max(0, b.Remaining - b.InFlight.Count);
+            int toStart = Math.Max(0, b.Remaining - b.InFlight);
             double perDisc = burning.Max(d => d.EtaSeconds!.Value);
             eta = Math.Round(perDisc * (1 + Math.Ceiling(toStart / (double)burning.Length)), 1);
         }
-        return new BatchView(spec?.BatchId ?? "", state, spec is null ? "" : $"{spec.Source} {string.Join(" ", spec.Paths)}",
-            spec?.Copies ?? 0, b.Good.Count, b.Failed + b.Interrupted, b.Remaining, eta);
+        return new BatchView(b.Id, state, spec is null ? "" : $"{spec.Source.ToString().ToLowerInvariant()} {string.Join(" ", spec.Paths)}",
+            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason);
     }
 }

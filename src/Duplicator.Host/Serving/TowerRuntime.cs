@@ -82,7 +82,7 @@ public static class TowerRuntime
                 registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower"));
             });
         });
-        builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<ActorRegistry>(), sp.GetRequiredService<ActorSystem>(),
+        builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
             config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();

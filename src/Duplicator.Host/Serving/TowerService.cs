@@ -14,7 +14,7 @@ namespace Duplicator.Host.Serving;
 /// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
 /// and batch changes. It watches the tower (<see cref="JournalWatch"/>): a ledger that fails stops the host.
 /// </summary>
-public sealed class TowerService(ActorRegistry registry, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health) : IHostedService
+public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
@@ -28,8 +28,8 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var towerRef = await registry.GetAsync<TowerKey>(cancellationToken);
-        var tower = new ActorTower(towerRef, config.Defaults, health: health);
+        var towerRef = await towerActor.GetAsync(cancellationToken); // the tower is registered: the front ends may ask it
+        var tower = new ActorTower(towerActor, config.Defaults, health: health);
         var ledgerFile = StorageLock.LedgerFile(config.Storage);
         system.ActorOf(JournalWatch.Props(towerRef, health, ledgerFile ?? config.Storage.Provider, ledgerFile), "journal-watch");
         system.ActorOf(EventLogger.Props(_log), "event-log");
@@ -68,14 +68,14 @@ public sealed class TowerService(ActorRegistry registry, ActorSystem system, Tow
                         e.Problems.Count == 0 ? "" : ": " + string.Join("; ", e.Problems));
                 foreach (var id in folder.ActiveJobs().Keys)
                 {
-                    if (tower.State(id) is not { } state) continue;
+                    if (await tower.BatchAsync(id, stop) is not { } detail) continue;
+                    var state = detail.Batch;
                     if (state.IsFinished)
                     {
-                        folder.MarkFinished(id, state.Status == Actors.Batches.BatchStatus.Completed,
-                            state.Status == Actors.Batches.BatchStatus.Completed ? [] : [$"batch {state.Status.ToString().ToLowerInvariant()}: {state.Reason}"]);
+                        folder.MarkFinished(id, state.State == "completed", state.State == "completed" ? [] : [$"batch {state.State}: {state.Reason}"]);
                         running.Remove(id);
                     }
-                    else if (!state.Discs.IsEmpty && running.Add(id))
+                    else if (detail.Discs.Count > 0 && running.Add(id))
                     {
                         folder.MarkRunning(id);
                     }

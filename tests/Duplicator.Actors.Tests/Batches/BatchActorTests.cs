@@ -8,7 +8,7 @@ public sealed class BatchActorTests() : TestKit(PersistenceConfig.InMemory())
 {
     private static readonly DateTimeOffset At = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
-    private static BatchSpec Spec(string id, int copies) => new(id, "folder", ["/srv/x"], copies, new BatchOptions(false, 0, 0, true, []));
+    private static BatchSpec Spec(string id, int copies) => new(id, SourceKind.Folder, ["/srv/x"], copies, new BatchOptions(false, 0, 0, true, []));
 
     private Batch.Accepted Send(IActorRef batch, BatchCommand c)
     {

@@ -55,7 +55,7 @@ public sealed class BatchIdsTests
     [Fact]
     public void A_new_batch_with_a_dot_id_is_refused_by_the_ledger_logic()
     {
-        var spec = new BatchSpec("..", "image", ["/x.iso"], 1, new BatchOptions(true, 0, 0, true, []));
+        var spec = new BatchSpec("..", SourceKind.Image, ["/x.iso"], 1, new BatchOptions(true, 0, 0, true, []));
         var d = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, DateTimeOffset.UnixEpoch));
         Assert.Contains("only dots", d.Refused);
         Assert.True(d.Events.IsEmpty);

@@ -11,7 +11,7 @@ public class BatchLogicTests
     private static readonly DateTimeOffset At = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     private static BatchSpec Spec(int copies, int threshold = 0) =>
-        new("b1", "folder", ["/srv/photos"], copies, new BatchOptions(true, 0, threshold, true, []));
+        new("b1", SourceKind.Folder, ["/srv/photos"], copies, new BatchOptions(true, 0, threshold, true, []));
 
     /// <summary>Decides and applies, as the persistent actor does.</summary>
     private static (BatchState State, ImmutableArray<IBatchEvent> Events) Run(BatchState s, BatchCommand c)

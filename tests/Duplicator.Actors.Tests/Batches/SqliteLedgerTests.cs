@@ -18,7 +18,7 @@ public sealed class SqliteLedgerTests : IDisposable
     public async Task Facts_acknowledged_by_one_actor_system_are_there_for_the_next()
     {
         var db = Path.Combine(_dir, "ledger.db");
-        var spec = new BatchSpec("s1", "image", ["/srv/a.iso"], 3, new BatchOptions(true, 0, 3, true, ["drive-1"]));
+        var spec = new BatchSpec("s1", SourceKind.Image, ["/srv/a.iso"], 3, new BatchOptions(true, 0, 3, true, ["drive-1"]));
         using (var first = ActorSystem.Create("first", PersistenceConfig.Sqlite(db)))
         {
             var batch = first.ActorOf(Batch.Props("s1", snapshotEvery: 2));
@@ -48,7 +48,7 @@ public sealed class SqliteLedgerTests : IDisposable
         // The generic path a config with storage.provider + storage.connectionString takes, here on SQLite's provider.
         var db = Path.Combine(_dir, "generic.db");
         var config = PersistenceConfig.Sql("SQLite.MS", $"Data Source={db}");
-        var spec = new BatchSpec("g1", "image", ["/srv/a.iso"], 2, new BatchOptions(false, 0, 0, true, []));
+        var spec = new BatchSpec("g1", SourceKind.Image, ["/srv/a.iso"], 2, new BatchOptions(false, 0, 0, true, []));
         using (var first = ActorSystem.Create("g-first", config))
         {
             var batch = first.ActorOf(Batch.Props("g1"));

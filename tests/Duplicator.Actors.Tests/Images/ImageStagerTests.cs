@@ -12,7 +12,7 @@ public sealed class ImageStagerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private BatchSpec Folder(string src) => new("s1", "folder", [src], 1, new BatchOptions(false, 0, 0, true, []), Volume: "V");
+    private BatchSpec Folder(string src) => new("s1", SourceKind.Folder, [src], 1, new BatchOptions(false, 0, 0, true, []), Volume: "V");
 
     private StagedImage Staged(string src, string stash) => ImageStager.Hash(ImageStager.Stage(Folder(src), At, stash, default), default);
 
@@ -110,7 +110,7 @@ public sealed class ImageStagerTests : IDisposable
         var image = Path.Combine(src, "disc.iso");
         File.WriteAllBytes(Path.Combine(outside, "disc.iso"), new byte[2048 * 20]);
         File.CreateSymbolicLink(image, Path.Combine(outside, "disc.iso"));
-        var spec = new BatchSpec("s2", "image", [image], 1, new BatchOptions(false, 0, 0, true, []));
+        var spec = new BatchSpec("s2", SourceKind.Image, [image], 1, new BatchOptions(false, 0, 0, true, []));
         Assert.Equal(ImapiError.SourceNotAllowed, Assert.Throws<ImapiException>(() => ImageStager.Stage(spec, At, stash, default, linkRoots: [src])).Code);
 
         File.Delete(image);

@@ -35,7 +35,7 @@ public sealed class StagingActorTests : Akka.TestKit.Xunit2.TestKit
         new Random(5).NextBytes(bytes);
         var path = Path.Combine(_dir, "image.iso");
         File.WriteAllBytes(path, bytes);
-        return (new BatchSpec("b", "image", [path], copies, new BatchOptions(false, 0, 0, true, [])), Convert.ToHexString(SHA256.HashData(bytes)));
+        return (new BatchSpec("b", SourceKind.Image, [path], copies, new BatchOptions(false, 0, 0, true, [])), Convert.ToHexString(SHA256.HashData(bytes)));
     }
 
     /// <summary>The staging actor, a child of the test actor (which gets its Staged reports); the image as first staged.</summary>

@@ -14,8 +14,9 @@ namespace Duplicator.Actors.Tests.Recorders;
 /// <param name="NotBlank">The medium in the drive is not blank.</param>
 /// <param name="Rewritable">The medium is rewritable (can be erased).</param>
 /// <param name="FreeBlocks">Capacity of each medium.</param>
+/// <param name="SenseFailAtBlock">Fail WRITE(10) at this block as a drive does: CHECK CONDITION, sense 03/0C/00 with the block in its information field.</param>
 public sealed record FakeScript(TimeSpan DelayPerChunk = default, long FailAtBlock = -1, long HangAtBlock = -1, long VanishAtBlock = -1,
-    bool NotBlank = false, bool Rewritable = false, long FreeBlocks = 2_295_104);
+    bool NotBlank = false, bool Rewritable = false, long FreeBlocks = 2_295_104, long SenseFailAtBlock = -1);
 
 /// <summary>
 /// A scripted drive: reads the image it is given exactly as a write strategy does (ascending, 32 sectors at a
@@ -71,6 +72,9 @@ public sealed class FakeDrive(string path, FakeScript script) : IDiscRecorder
             {
                 if (done >= script.FailAtBlock && script.FailAtBlock >= 0)
                     throw new ImapiException(ImapiError.CannotWriteToMedia, $"{path}: write error at block {done} (03/0C/00)");
+                if (done >= script.SenseFailAtBlock && script.SenseFailAtBlock >= 0)
+                    throw new Duplicator.Drivers.Scsi.ScsiCommandException(path, "WRITE(10)", 0x02,
+                        new Duplicator.Drivers.Scsi.SenseData(Duplicator.Drivers.Scsi.SenseKey.MediumError, 0x0C, 0x00, (uint)done));
                 if (done >= script.VanishAtBlock && script.VanishAtBlock >= 0 && Interlocked.Exchange(ref _vanished, 1) == 0)
                     throw new ImapiException(ImapiError.DeviceNotPresent, $"{path}: the drive is gone");
                 if (done >= script.HangAtBlock && script.HangAtBlock >= 0)

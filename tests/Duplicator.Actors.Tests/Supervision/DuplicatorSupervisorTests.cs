@@ -79,7 +79,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         Assert.Equal(BatchStatus.Completed, done.Status);
         Assert.Equal(6, done.Good.Count);
         Assert.True(done.Failed >= 1);
-        Assert.All(done.Discs.Values.Where(d => d.State == "failed"), d =>
+        Assert.All(done.Discs.Values.Where(d => d.State == DiscState.Failed), d =>
         {
             Assert.Equal("bad", d.Drive);
             Assert.Contains("IMAPI_E_CANNOTWRITETOMEDIA", d.Reason);
@@ -103,7 +103,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
 
         Assert.Equal(BatchStatus.Completed, done.Status);
         Assert.Equal(6, done.Good.Count);
-        var failed = Assert.Single(done.Discs.Values, d => d.State == "failed");
+        var failed = Assert.Single(done.Discs.Values, d => d.State == DiscState.Failed);
         Assert.Equal("hung", failed.Drive);
         Assert.Contains("detached", failed.Reason);
         Assert.Equal(6, good.Sum(g => g.Burned.Count));
@@ -123,7 +123,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         var done = await TowerFixture.UntilFinished(tower, "b1", Long);
 
         Assert.Equal(2, done.Good.Count);
-        Assert.Equal(2, done.Discs.Values.Count(d => d.State == "failed" && d.Drive == "bad")); // exactly K, then no more discs for it
+        Assert.Equal(2, done.Discs.Values.Count(d => d.State == DiscState.Failed && d.Drive == "bad")); // exactly K, then no more discs for it
         var status = await TowerFixture.Drive(tower, "bad");
         Assert.True(status.Quarantined);
         Assert.Equal(2, status.ConsecutiveFailures);
@@ -179,7 +179,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         var done = await TowerFixture.UntilFinished(tower, "b1", Long);
 
         Assert.Equal(2, done.Good.Count);
-        Assert.Contains(done.Discs.Values, d => d.State == "failed" && d.Reason!.Contains("IMAPI_E_DEVICENOTPRESENT"));
+        Assert.Contains(done.Discs.Values, d => d.State == DiscState.Failed && d.Reason!.Contains("IMAPI_E_DEVICENOTPRESENT"));
         Assert.Equal([sha, sha], flaky.Burned);
     }
 
@@ -197,7 +197,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         var other = Assert.IsType<Tower.Rejected>(await tower.Ask<object>(new Tower.Submit(TowerFixture.ImageBatch("same", image, copies: 5)), Long));
         Assert.Contains("with a different job (copies 5, not 2)", other.Reason);
         Assert.Equal(2, again.State.Spec!.Copies);
-        var batches = await tower.Ask<BatchState[]>(Tower.GetBatches.Instance, Long);
+        var batches = (await tower.Ask<Tower.BatchList>(Tower.GetBatches.Instance, Long)).Batches;
         Assert.Single(batches);
         Assert.Equal(2, (await TowerFixture.UntilFinished(tower, "same", Long)).Good.Count);
         Assert.Equal(2, d.Burned.Count);
@@ -211,7 +211,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         Assert.Contains("copies 0", zero.Reason);
         var drive = Assert.IsType<Tower.Rejected>(await tower.Ask<object>(new Tower.Submit(TowerFixture.ImageBatch("y", "/x.iso", 1, true, 0, true, "d9")), Long));
         Assert.Contains("d9", drive.Reason);
-        Assert.Empty(await tower.Ask<BatchState[]>(Tower.GetBatches.Instance, Long));
+        Assert.Empty((await tower.Ask<Tower.BatchList>(Tower.GetBatches.Instance, Long)).Batches);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(TowerFixt
         File.WriteAllBytes(Path.Combine(src, "sub", "deeper", "data.bin"), big);
         var tower = StartTower("dvd+r", 3);
 
-        var spec = new BatchSpec("f1", "folder", [src], 4, new BatchOptions(true, 0, 0, true, []), Volume: "TOWER");
+        var spec = new BatchSpec("f1", SourceKind.Folder, [src], 4, new BatchOptions(true, 0, 0, true, []), Volume: "TOWER");
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
         var done = await TowerFixture.UntilFinished(tower, "f1", Long);
 
@@ -71,7 +71,7 @@ public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(TowerFixt
         var wavs = new[] { Wav(Path.Combine(_fx.Dir, "a.wav"), 44100 * 5, 1), Wav(Path.Combine(_fx.Dir, "b.wav"), 44100 * 4 + 77, 2) };
         var tower = StartTower("cd-r", 2);
 
-        var spec = new BatchSpec("a1", "audio", [.. wavs], 2, new BatchOptions(true, 0, 0, true, [], discAtOnce), Media: "cd80");
+        var spec = new BatchSpec("a1", SourceKind.Audio, [.. wavs], 2, new BatchOptions(true, 0, 0, true, [], discAtOnce), Media: "cd80");
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
         var done = await TowerFixture.UntilFinished(tower, "a1", Long);
 

@@ -31,7 +31,7 @@ public sealed class StashCleanupTests() : Akka.TestKit.Xunit2.TestKit(TowerFixtu
     }
 
     private static BatchSpec FolderBatch(string id, string folder, int copies) =>
-        new(id, "folder", [folder], copies, new BatchOptions(true, 0, 0, true, []));
+        new(id, SourceKind.Folder, [folder], copies, new BatchOptions(true, 0, 0, true, []));
 
     /// <summary>Every file under the tower's folder but the stash, with its SHA-256.</summary>
     private Dictionary<string, string> Files(params string[] except) =>

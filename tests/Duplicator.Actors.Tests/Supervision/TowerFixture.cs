@@ -39,7 +39,7 @@ internal sealed class TowerFixture : IDisposable
         [.. drives.Select(d => new Tower.DriveSpec(d.Path, "fake:" + d.Path, () => d))];
 
     public static BatchSpec ImageBatch(string id, string image, int copies, bool verify = true, int threshold = 0, bool rejectIfNotBlank = true, params string[] drives) =>
-        new(id, "image", [image], copies, new BatchOptions(verify, 0, threshold, rejectIfNotBlank, [.. drives]));
+        new(id, SourceKind.Image, [image], copies, new BatchOptions(verify, 0, threshold, rejectIfNotBlank, [.. drives]));
 
     /// <summary>Polls the tower until the batch is finished or the time is up; returns its last state.</summary>
     public static async Task<BatchState> UntilFinished(IActorRef tower, string id, TimeSpan timeout)
@@ -48,7 +48,7 @@ internal sealed class TowerFixture : IDisposable
         BatchState? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            if (await tower.Ask<object>(new Tower.GetBatch(id), TimeSpan.FromSeconds(5)) is BatchState s)
+            if ((await tower.Ask<Tower.BatchAnswer>(new Tower.GetBatch(id), TimeSpan.FromSeconds(5))).State is { } s)
             {
                 last = s;
                 if (s.IsFinished) return s;

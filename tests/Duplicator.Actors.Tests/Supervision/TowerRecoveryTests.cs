@@ -52,7 +52,7 @@ public sealed class TowerRecoveryTests : IDisposable
             do
             {
                 await Task.Delay(20);
-                before = (BatchState)await tower.Ask<object>(new Tower.GetBatch("r1"), Long);
+                before = (await tower.Ask<Tower.BatchAnswer>(new Tower.GetBatch("r1"), Long)).State!;
             }
             while (before.Good.Count < 2 || before.InFlight.IsEmpty);
             await sys.Terminate();
@@ -70,11 +70,11 @@ public sealed class TowerRecoveryTests : IDisposable
             Assert.Equal(6, done.Good.Count);
             Assert.All(done.Good.Values, h => Assert.Equal(sha, h));
             Assert.True(done.Interrupted >= 1, "the discs in flight at the stop were failed as interrupted");
-            Assert.All(done.Discs.Values.Where(d => d.State == "interrupted"), d => Assert.Equal("interrupted", d.Reason));
+            Assert.All(done.Discs.Values.Where(d => d.State == DiscState.Interrupted), d => Assert.Equal("interrupted", d.Reason));
             // Every disc acknowledged before the stop still counts, once; every disc burned after the restart counts, once.
             Assert.All(before.Good, g => Assert.Equal(g.Value, done.Good[g.Key]));
-            var goodFirst = done.Discs.Values.Count(d => d.State == "completed" && d.Drive is "d1" or "d2");
-            var goodSecond = done.Discs.Values.Count(d => d.State == "completed" && d.Drive is "d3" or "d4");
+            var goodFirst = done.Discs.Values.Count(d => d.State == DiscState.Completed && d.Drive is "d1" or "d2");
+            var goodSecond = done.Discs.Values.Count(d => d.State == DiscState.Completed && d.Drive is "d3" or "d4");
             Assert.InRange(goodFirst, before.Good.Count, burnedBefore);
             Assert.Equal(second.Sum(d => d.Burned.Count), goodSecond);
             Assert.Equal(6, goodFirst + goodSecond);
@@ -132,7 +132,7 @@ public sealed class TowerRecoveryTests : IDisposable
         do
         {
             await Task.Delay(10);
-            mid = (BatchState)await tower.Ask<object>(new Tower.GetBatch("j1"), Long);
+            mid = (await tower.Ask<Tower.BatchAnswer>(new Tower.GetBatch("j1"), Long)).State!;
         }
         while (mid.Good.Count < 1);
         FlakyJournal.FailNext = 1; // the next ledger fact (a disc completing or starting) is refused by the disk

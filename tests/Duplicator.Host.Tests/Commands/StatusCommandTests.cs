@@ -41,7 +41,7 @@ public sealed class StatusCommandTests : IDisposable
     public async Task Status_shows_the_drives_and_batches_of_the_running_host()
     {
         var tower = new FakeTower();
-        tower.Submit("b-42", new Duplicator.Host.Jobs.JobRequest(null, Duplicator.Host.Jobs.JobSourceKind.Folder, ["/srv/photos"], 5, null, null, null, null, [], null, null), out _);
+        await tower.SubmitAsync("b-42", new Duplicator.Host.Jobs.JobRequest(null, Duplicator.Host.Jobs.JobSourceKind.Folder, ["/srv/photos"], 5, null, null, null, null, [], null, null), CancellationToken.None);
         var app = ControlApi.Build("http://127.0.0.1:0", null, [], _dir, tower);
         await app.StartAsync();
         try
@@ -51,7 +51,7 @@ public sealed class StatusCommandTests : IDisposable
             Assert.True(table.ExitCode == 0, table.StdErr);
             Assert.Contains("drive-1", table.StdOut);
             Assert.Contains("quarantined", table.StdOut);
-            Assert.Matches(@"b-42\s+submitted\s+0\s+0\s+5\s+-\s+/srv/photos", table.StdOut); // good, bad, left, no ETA yet
+            Assert.Matches(@"b-42\s+staging\s+0\s+0\s+5\s+-\s+/srv/photos", table.StdOut); // good, bad, left, no ETA yet
             var json = CliRunner.Run("status", "--config", Config(address), "--json");
             Assert.Equal(0, json.ExitCode);
             var doc = System.Text.Json.JsonDocument.Parse(json.StdOut).RootElement;

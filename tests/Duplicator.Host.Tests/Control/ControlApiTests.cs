@@ -50,6 +50,27 @@ public sealed class ControlApiTests : IAsyncLifetime
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
 
     [Fact]
+    public async Task A_batch_answer_carries_each_failed_discs_codes_and_a_cancelled_batch_its_reason()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostAsync("/api/batches", Body("""{ "id": "c1", "folder": "input/photos", "copies": 2 }"""))).StatusCode);
+        var cancelled = await Json(await _http.PostAsync("/api/batches/c1/cancel", null));
+        Assert.Equal("cancelled by the operator", cancelled.GetProperty("batch").GetProperty("reason").GetString());
+        var failed = cancelled.GetProperty("discs")[1];
+        Assert.Equal(("IMAPI_E_CANNOTWRITETOMEDIA", "03/0C/00", 123456L, "03/0C/00 write error at LBA 123456 on drive-1"),
+            (failed.GetProperty("code").GetString(), failed.GetProperty("sense").GetString(), failed.GetProperty("lba").GetInt64(), failed.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task A_tower_that_does_not_answer_makes_a_submission_a_503_with_its_problem()
+    {
+        _tower.Unavailable = true;
+        var r = await _http.PostAsync("/api/batches", Body("""{ "id": "u1", "folder": "input/photos", "copies": 2 }"""));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+        Assert.Equal("1", r.Headers.RetryAfter!.ToString());
+        Assert.Contains("the tower did not answer the submission", (await Json(r)).GetProperty("problems")[0].GetString());
+    }
+
+    [Fact]
     public async Task Submit_creates_once_and_returns_the_existing_batch_for_a_known_id()
     {
         var first = await _http.PostAsync("/api/batches", Body("""{ "id": "b1", "folder": "input/photos", "copies": 4 }"""));
@@ -112,12 +133,12 @@ public sealed class ControlApiTests : IAsyncLifetime
     /// <summary>A tower whose every answer fails, as a broken orchestrator would.</summary>
     private sealed class BrokenTower : ITower
     {
-        public BatchView Submit(string batchId, JobRequest request, out bool created) => throw new InvalidOperationException("ledger gone");
-        public IReadOnlyList<BatchView> Batches() => throw new InvalidOperationException("ledger gone /secret/path");
-        public BatchDetail? Batch(string id) => throw new InvalidOperationException("ledger gone");
-        public IReadOnlyList<DriveView> Drives() => throw new InvalidOperationException("ledger gone");
-        public bool Cancel(string id) => throw new InvalidOperationException("ledger gone");
-        public bool ClearQuarantine(string driveId) => throw new InvalidOperationException("ledger gone");
+        public Task<SubmitResult> SubmitAsync(string batchId, JobRequest request, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone /secret/path");
+        public Task<BatchDetail?> BatchAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> CancelAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
     }
 
     [Fact]

@@ -3,37 +3,63 @@ using Duplicator.Host.Jobs;
 
 namespace Duplicator.Host.Tests.Control;
 
-/// <summary>A scripted tower behind the control API: batches kept in a dictionary, one drive.</summary>
+/// <summary>A scripted tower behind the control API: batches kept in a dictionary, one drive; <see cref="Unavailable"/> makes every call time out.</summary>
 public sealed class FakeTower : ITower
 {
     public Dictionary<string, (BatchView View, JobRequest Request)> Store { get; } = [];
     public List<string> Cleared { get; } = [];
 
-    public BatchView Submit(string batchId, JobRequest request, out bool created)
+    /// <summary>When set, every call throws <see cref="TowerUnavailableException"/> as an ask that timed out does.</summary>
+    public bool Unavailable { get; set; }
+
+    private void Check(string what)
     {
-        created = !Store.ContainsKey(batchId);
-        if (created) Store[batchId] = (new BatchView(batchId, "submitted", request.Paths[0], request.Copies, 0, 0, request.Copies, null), request);
-        return Store[batchId].View;
+        if (Unavailable) throw new TowerUnavailableException(what, TimeSpan.FromSeconds(30));
     }
 
-    public IReadOnlyList<BatchView> Batches() => Store.Values.Select(v => v.View).ToList();
-
-    public BatchDetail? Batch(string id) =>
-        Store.TryGetValue(id, out var b) ? new BatchDetail(b.View, [new DiscView(1, "drive-1", "completed", "ab12", null)]) : null;
-
-    public IReadOnlyList<DriveView> Drives() => [new DriveView("drive-1", "emulated:dvd+r", "idle", 0, 0, Cleared.Count == 0)];
-
-    public bool Cancel(string id)
+    public Task<SubmitResult> SubmitAsync(string batchId, JobRequest request, CancellationToken cancellationToken)
     {
-        if (!Store.TryGetValue(id, out var b)) return false;
-        Store[id] = (b.View with { State = "cancelled" }, b.Request);
-        return true;
+        Check("the submission");
+        bool created = !Store.ContainsKey(batchId);
+        if (created) Store[batchId] = (new BatchView(batchId, "staging", request.Paths[0], request.Copies, 0, 0, request.Copies, null), request);
+        return Task.FromResult(new SubmitResult(Store[batchId].View, created));
     }
 
-    public bool ClearQuarantine(string driveId)
+    public Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
     {
-        if (driveId != "drive-1") return false;
+        Check("the list of batches");
+        return Task.FromResult<IReadOnlyList<BatchView>>(Store.Values.Select(v => v.View).ToList());
+    }
+
+    public Task<BatchDetail?> BatchAsync(string id, CancellationToken cancellationToken)
+    {
+        Check($"batch {id}");
+        return Task.FromResult(Store.TryGetValue(id, out var b)
+            ? new BatchDetail(b.View, [new DiscView(1, "drive-1", "completed", "ab12", null),
+                new DiscView(2, "drive-1", "failed", null, "IMAPI_E_CANNOTWRITETOMEDIA: drive-1: WRITE(10) failed", "IMAPI_E_CANNOTWRITETOMEDIA", "03/0C/00", 123456,
+                    "03/0C/00 write error at LBA 123456 on drive-1")])
+            : null);
+    }
+
+    public Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken)
+    {
+        Check("the list of drives");
+        return Task.FromResult<IReadOnlyList<DriveView>>([new DriveView("drive-1", "emulated:dvd+r", "idle", 0, 0, Cleared.Count == 0)]);
+    }
+
+    public Task<bool> CancelAsync(string id, CancellationToken cancellationToken)
+    {
+        Check($"the cancellation of batch {id}");
+        if (!Store.TryGetValue(id, out var b)) return Task.FromResult(false);
+        Store[id] = (b.View with { State = "cancelled", Reason = "cancelled by the operator" }, b.Request);
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken)
+    {
+        Check($"clearing drive {driveId}");
+        if (driveId != "drive-1") return Task.FromResult(false);
         Cleared.Add(driveId);
-        return true;
+        return Task.FromResult(true);
     }
 }

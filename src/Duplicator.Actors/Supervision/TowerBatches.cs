@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
+
+namespace Duplicator.Actors.Supervision;
+
+/// <summary>A batch the tower is running: its ledger, the latest state the ledger answered, its staging and image.</summary>
+/// <param name="Id">Batch id.</param>
+/// <param name="At">When it was registered.</param>
+/// <param name="Ledger">Its persistent <see cref="BatchActor"/>.</param>
+/// <param name="State">The newest state its ledger answered (<see cref="BatchState.Empty"/> until it has).</param>
+/// <param name="Staging">Its staging actor while it runs.</param>
+/// <param name="Image">Its staged image, once staged.</param>
+/// <param name="Pending">Discs asked of the ledger for a drive and not answered yet.</param>
+internal sealed record BatchSlot(string Id, DateTimeOffset At, IActorRef Ledger, BatchState State, IActorRef? Staging, StagedImage? Image, int Pending);
+
+/// <summary>
+/// The batches the tower runs, as an immutable value: every change returns a new one. No messaging here: the
+/// supervisor asks ledgers and applies their answers through <see cref="WithState"/>, and asks
+/// <see cref="Demand"/> what the dispatch strategy may hand out.
+/// </summary>
+internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots)
+{
+    public static TowerBatches Empty { get; } = new(ImmutableDictionary<string, BatchSlot>.Empty);
+
+    public BatchSlot? Get(string id) => Slots.GetValueOrDefault(id);
+
+    public TowerBatches Set(BatchSlot slot) => new(Slots.SetItem(slot.Id, slot));
+
+    public TowerBatches Remove(string id) => new(Slots.Remove(id));
+
+    /// <summary>The slot with the ledger's answer, unless an answer with more events already arrived (asks complete out of order).</summary>
+    public static BatchSlot WithState(BatchSlot slot, BatchState state) => state.Version < slot.State.Version ? slot : slot with { State = state };
+
+    /// <summary>The slot whose ledger is <paramref name="ledger"/>, or null.</summary>
+    public BatchSlot? ByLedger(IActorRef ledger) => Slots.Values.FirstOrDefault(b => b.Ledger.Equals(ledger));
+
+    /// <summary>What the running, staged batches can take, in <paramref name="order"/> (the registry, oldest first).</summary>
+    public ImmutableArray<BatchDemand> Demand(IEnumerable<RegisteredBatch> order) =>
+    [
+        .. order.Select(r => Get(r.BatchId)).OfType<BatchSlot>()
+            .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
+            .Select(b => new BatchDemand(b.Id, b.State.Spec!.Copies - b.State.Good.Count - b.State.InFlight.Count - b.Pending,
+                b.State.Spec.Options.Drives, [.. b.State.InFlight.Values]))
+            .Where(d => d.Needed > 0),
+    ];
+}
