@@ -115,6 +115,10 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             _drives = _drives.SetItem(d.Id, new DriveSlot(d, recorder,
                 new Tower.DriveStatus(d.Id, d.Url, DriveState.Opening, 0, 0, null, why != null, 0, null, null, why, 0, 0), false));
         }
+        // A host that stopped between a batch's end and its clean-up left its stash: finished batches are not loaded, so sweep here.
+        foreach (var r in _registry.Batches.Where(b => b.Closed is { Spec.Source: not SourceKind.Image }))
+            if (Directory.Exists(StashFolders.Folder(_settings.StashDirectory, r.BatchId)))
+                DeleteStash(r.BatchId);
         foreach (var r in _registry.Batches.Where(b => b.IsOpen))
         {
             _loading = _loading.Add(r.BatchId);

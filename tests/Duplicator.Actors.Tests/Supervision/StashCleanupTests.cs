@@ -55,7 +55,7 @@ public sealed class StashCleanupTests() : Akka.TestKit.Xunit2.TestKit(TowerFixtu
 
         Assert.StartsWith("IMAPI_E_INVALIDINPUT: batch id '", rejected.Reason);
         Assert.Contains(BatchIds.Rule, rejected.Reason);
-        Assert.Empty(Assert.IsType<BatchState[]>(await tower.Ask<object>(Tower.GetBatches.Instance, Long)));
+        Assert.Empty(Assert.IsType<Tower.BatchList>(await tower.Ask<object>(Tower.GetBatches.Instance, Long)).Batches);
         Assert.Equal(before, Files());
     }
 
@@ -92,7 +92,7 @@ public sealed class StashCleanupTests() : Akka.TestKit.Xunit2.TestKit(TowerFixtu
         var folder = StashFolders.Folder(_fx.Stash, "c1");
         await AwaitAssertAsync(async () =>
         {
-            var s = Assert.IsType<BatchState>(await tower.Ask<object>(new Tower.GetBatch("c1"), Long));
+            var s = Assert.IsType<Tower.BatchAnswer>(await tower.Ask<object>(new Tower.GetBatch("c1"), Long)).State!;
             Assert.NotEmpty(s.InFlight); // staged and burning
         }, Long, TimeSpan.FromMilliseconds(50));
         Assert.True(File.Exists(Path.Combine(folder, "image.iso")));

@@ -152,9 +152,19 @@ public sealed class ServeHostileInputTests(HostileServeFixture fixture, ITestOut
             Assert.StartsWith("(body): ", Assert.Single(problems));
             var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = new UnsizedContent(body) };
             chunked.Headers.ExpectContinue = true;
-            (status, problems) = await Send(http, chunked);
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-            Assert.StartsWith("(body): ", Assert.Single(problems));
+            // A chunked body has no length to refuse on: the host reads up to its limit, answers 413 and closes, and a
+            // client still writing may see the connection cut (broken pipe) before it reads the answer. Either way the
+            // body was refused; what it cost and that nothing was created are checked below.
+            try
+            {
+                (status, problems) = await Send(http, chunked);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+                Assert.StartsWith("(body): ", Assert.Single(problems));
+            }
+            catch (HttpRequestException e) when (e.InnerException is IOException)
+            {
+                output.WriteLine($"round {round}: the host cut the chunked body off ({e.InnerException.Message})");
+            }
         }
         long rssAfter = Rss();
         output.WriteLine($"serve RSS: {rssBefore / 1024} KiB before, {rssAfter / 1024} KiB after 8 bodies of {body.Length} bytes");
@@ -345,6 +355,11 @@ public sealed class ServeWithoutRootsTests
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("problems")[0].GetString();
         Assert.Equal("image: '/etc/passwd' refused: no file access, control.allowedRoots is empty (list the folders requests may read in the config)", problem);
         Assert.Equal("[]", (await http.GetStringAsync("/api/batches")).Trim());
-        Assert.False(Directory.Exists(Path.Combine(tower.Dir, "stash")) && Directory.EnumerateFileSystemEntries(Path.Combine(tower.Dir, "stash")).Any());
+        // The host's own stash lock (and who holds it) is all the stash may hold: no batch folder was made.
+        var stash = Path.Combine(tower.Dir, "stash");
+        var made = Directory.Exists(stash)
+            ? Directory.EnumerateFileSystemEntries(stash).Select(Path.GetFileName).Where(n => !n!.StartsWith(Duplicator.Host.Serving.StorageLock.StashLockName, StringComparison.Ordinal)).ToArray()
+            : [];
+        Assert.Empty(made);
     }
 }
