@@ -187,7 +187,7 @@ public sealed class StorageSafetyTests
 
     [Theory]
     // A finished batch's ledger is no longer recovered at start (the tower keeps its summary): garbage in it is found
-    // when the batch is read, which this test does not cover; the tower's own journal is always recovered.
+    // when the batch is read (the next test); the tower's own journal is always recovered at start.
     [InlineData("duplicator-tower")]
     public void Garbage_in_an_event_that_sqlite_still_reads_stops_the_host_at_recovery_with_one_line_and_exit_1(string persistenceId)
     {
@@ -213,6 +213,47 @@ public sealed class StorageSafetyTests
         var line = Assert.Single(r.StdErr.Trim().Split('\n'));
         Assert.StartsWith($"duplicator: the ledger {file} failed (recovery of {persistenceId}): ", line);
         Assert.Equal(rows, LedgerRows(file)); // nothing written over it
+    }
+
+    [Fact]
+    public async Task Garbage_in_a_finished_batchs_event_stops_the_host_when_the_batch_is_read_with_one_line_and_exit_1()
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 0);
+        var src = Source(tower.Dir, "src", 10_000);
+        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
+        var file = Path.Combine(tower.Dir, "ledger.db");
+        using (var c = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE journal SET message = randomblob(64) WHERE persistence_id = 'batch-b1' AND sequence_number = 1";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        var batchRows = LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList();
+        Assert.NotEmpty(batchRows);
+
+        using var serve = Serve.Start(tower.ConfigPath, tower.Dir);
+        // A finished batch's ledger is read on demand, not at start: the host starts and serves the tower.
+        await serve.UntilAnswering(tower.Port);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}"), Timeout = TimeSpan.FromSeconds(60) };
+        var watch = Stopwatch.StartNew();
+        HttpStatusCode? status = null;
+        try
+        {
+            using var answer = await http.GetAsync("/api/batches/b1");
+            status = answer.StatusCode;
+        }
+        catch (HttpRequestException) { } // the host may go before it answers
+
+        Assert.True(status is null or HttpStatusCode.ServiceUnavailable, $"answered {status}");
+        Assert.True(serve.WaitForExit(Quick), $"still running after {Quick}:\n{serve.StdOut}");
+        Assert.True(watch.Elapsed < Quick, $"took {watch.Elapsed}");
+        Assert.Equal(1, serve.ExitCode);
+        var lines = serve.StdErr.Trim().Split('\n');
+        Assert.True(lines.Length == 1, serve.StdErr);
+        Assert.StartsWith($"duplicator: the ledger {file} failed (recovery of batch-b1): ", lines[0]);
+        Assert.Equal(batchRows, LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList()); // the batch's events as they were
+        Assert.True(File.Exists(file + ".failed"));
     }
 
     [Fact]
