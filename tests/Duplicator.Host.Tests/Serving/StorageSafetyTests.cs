@@ -93,7 +93,7 @@ public sealed class StorageSafetyTests
             Assert.Empty(await client.BatchesAsync(CancellationToken.None)); // the first host saw nothing of it
 
         tower.Kill(); // SIGKILL: the kernel drops the lock, nothing else does
-        using var next = Serve.Start(sameLedger, tower.Dir);
+        using var next = CliProcess.Start(sameLedger, tower.Dir);
         await next.UntilAnswering(secondPort);
         Assert.Contains("control API on", next.StdOut);
     }
@@ -232,7 +232,7 @@ public sealed class StorageSafetyTests
         var batchRows = LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList();
         Assert.NotEmpty(batchRows);
 
-        using var serve = Serve.Start(tower.ConfigPath, tower.Dir);
+        using var serve = CliProcess.Start(tower.ConfigPath, tower.Dir);
         // A finished batch's ledger is read on demand, not at start: the host starts and serves the tower.
         await serve.UntilAnswering(tower.Port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}"), Timeout = TimeSpan.FromSeconds(60) };
@@ -262,7 +262,7 @@ public sealed class StorageSafetyTests
         using var tower = new ServeProcess(drives: 1, speed: 1);
         var src = Source(tower.Dir, "src", 6_000_000); // ~4.5 s a disc at 1x DVD
         var ledger = Path.Combine(tower.Dir, "ledger.db");
-        using (var serve = Serve.Start(tower.ConfigPath, tower.Dir))
+        using (var serve = CliProcess.Start(tower.ConfigPath, tower.Dir))
         {
             await serve.UntilAnswering(tower.Port);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}") };
@@ -310,7 +310,7 @@ public sealed class StorageSafetyTests
         using var tower = new ServeProcess(drives: 1, speed: 1); // config only: burn runs the tower itself
         var src = Source(tower.Dir, "src", 6_000_000);
         var ledger = Path.Combine(tower.Dir, "ledger.db");
-        using var burn = Serve.Run(tower.Dir, "burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "3", "--id", "ip-1", "--wait");
+        using var burn = CliProcess.Run(tower.Dir, "burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "3", "--id", "ip-1", "--wait");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!burn.StdOut.Contains("state=running", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
             Thread.Sleep(100);
@@ -381,66 +381,5 @@ public sealed class StorageSafetyTests
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    /// <summary>`duplicator serve` as a real process, stdout and stderr kept apart, killed (SIGKILL) when disposed.</summary>
-    private sealed class Serve : IDisposable
-    {
-        private readonly Process _p;
-        private readonly StringBuilder _out = new();
-        private readonly StringBuilder _err = new();
-
-        private Serve(Process p)
-        {
-            _p = p;
-            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_out) _out.AppendLine(e.Data); };
-            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_err) _err.AppendLine(e.Data); };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-        }
-
-        public string StdOut { get { lock (_out) return _out.ToString(); } }
-        public string StdErr { get { lock (_err) return _err.ToString(); } }
-        public int ExitCode => _p.ExitCode;
-
-        public static Serve Start(string config, string workingDirectory) => Run(workingDirectory, "serve", "--config", config);
-
-        /// <summary>Any duplicator command as a process.</summary>
-        public static Serve Run(string workingDirectory, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
-            psi.ArgumentList.Add(CliRunner.DllPath);
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            return new Serve(Process.Start(psi)!);
-        }
-
-        public async Task UntilAnswering(int port)
-        {
-            using var client = new ControlClient($"http://127.0.0.1:{port}", null);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!await client.IsRunningAsync(CancellationToken.None))
-            {
-                if (_p.HasExited) throw new InvalidOperationException($"serve exited with {_p.ExitCode}:\n{StdErr}\n{StdOut}");
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"serve did not answer:\n{StdErr}\n{StdOut}");
-                await Task.Delay(100);
-            }
-        }
-
-        public bool WaitForExit(TimeSpan timeout)
-        {
-            if (!_p.WaitForExit(timeout)) return false;
-            _p.WaitForExit(); // drain the output readers
-            return true;
-        }
-
-        public void Dispose()
-        {
-            if (!_p.HasExited)
-            {
-                _p.Kill(entireProcessTree: true);
-                _p.WaitForExit();
-            }
-            _p.Dispose();
-        }
     }
 }
