@@ -192,17 +192,7 @@ public sealed class StorageSafetyTests
     public void Garbage_in_an_event_that_sqlite_still_reads_stops_the_host_at_recovery_with_one_line_and_exit_1(string persistenceId)
     {
         using var tower = new ServeProcess(drives: 1, speed: 0);
-        var src = Source(tower.Dir, "src", 10_000);
-        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
-        var file = Path.Combine(tower.Dir, "ledger.db");
-        using (var c = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            // The database stays sound (quick_check passes); the event's payload is garbage.
-            cmd.CommandText = $"UPDATE journal SET message = randomblob(64) WHERE persistence_id = '{persistenceId}' AND sequence_number = 1";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        var file = BurnOneThenGarble(tower, persistenceId);
         var rows = LedgerRows(file);
 
         var watch = Stopwatch.StartNew();
@@ -219,16 +209,7 @@ public sealed class StorageSafetyTests
     public async Task Garbage_in_a_finished_batchs_event_stops_the_host_when_the_batch_is_read_with_one_line_and_exit_1()
     {
         using var tower = new ServeProcess(drives: 1, speed: 0);
-        var src = Source(tower.Dir, "src", 10_000);
-        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
-        var file = Path.Combine(tower.Dir, "ledger.db");
-        using (var c = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE journal SET message = randomblob(64) WHERE persistence_id = 'batch-b1' AND sequence_number = 1";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        var file = BurnOneThenGarble(tower, "batch-b1");
         var batchRows = LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList();
         Assert.NotEmpty(batchRows);
 
@@ -354,6 +335,22 @@ public sealed class StorageSafetyTests
             .Where(f => !Path.GetFileName(f).StartsWith("ledger.db", StringComparison.Ordinal) && !f.EndsWith(".holder", StringComparison.Ordinal)
                         && !f.EndsWith(".lock", StringComparison.Ordinal)) // flock'ed by a running host: unreadable to a .NET reader here
             .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+
+    /// <summary>Burns batch b1 (one disc) in-process, then turns the first event of <paramref name="persistenceId"/> into garbage; returns the ledger file.</summary>
+    private static string BurnOneThenGarble(ServeProcess tower, string persistenceId)
+    {
+        var src = Source(tower.Dir, "src", 10_000);
+        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
+        var file = Path.Combine(tower.Dir, "ledger.db");
+        using var c = new SqliteConnection($"Data Source={file};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        // The database stays sound (quick_check passes); the event's payload is garbage.
+        cmd.CommandText = "UPDATE journal SET message = randomblob(64) WHERE persistence_id = $id AND sequence_number = 1";
+        cmd.Parameters.AddWithValue("$id", persistenceId);
+        Assert.Equal(1, cmd.ExecuteNonQuery());
+        return file;
+    }
 
     private static List<string> LedgerRows(string file)
     {
