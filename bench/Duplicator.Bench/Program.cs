@@ -165,6 +165,7 @@ int[] gcSubmit = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCou
 long rcharSubmit = Metrics.ProcIo("rchar");
 long submitTicks = Stopwatch.GetTimestamp();
 metrics.SubmitTicks = submitTicks;
+using var sampler = opt.Has("cpu-sample") ? new ThreadCpuSampler(submitTicks) : null;
 var spec = new BatchSpec("bench", folder is null ? SourceKind.Image : SourceKind.Folder, [folder ?? image], copies, new BatchOptions(Verify: verify, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
@@ -201,6 +202,7 @@ Console.WriteLine(string.Join(' ',
     $"peak_rss_MB={F(peakRss / 1024.0, 0)} rss_before_submit_MB={F(baseRss / 1024.0, 0)}",
     $"alloc_MB={F((allocEnd - allocSubmit) / 1048576.0, 0)} gc={gcEnd[0] - gcSubmit[0]}/{gcEnd[1] - gcSubmit[1]}/{gcEnd[2] - gcSubmit[2]}"));
 
+if (opt.Has("dump-commands")) metrics.DumpCommands(opt.Get("dump-commands", "commands.csv"));
 if (opt.Has("timeline")) metrics.PrintTimelines(Stopwatch.GetElapsedTime(submitTicks, finishedTicks).TotalSeconds, imageBytes);
 if (opt.Has("discs") || speed > 0 || failDrive > 0 || hangDrive > 0 || configDrives is not null)
 {
@@ -231,6 +233,46 @@ return final.Status == BatchStatus.Completed ? 0 : 1;
 
 namespace Duplicator.Bench
 {
+    /// <summary>
+    /// --cpu-sample: every 2 s, the CPU each thread of the process used since the last sample (/proc/self/task/*/stat,
+    /// utime + stime in clock ticks of 10 ms), the busiest first: which threads the process's CPU goes to.
+    /// </summary>
+    internal sealed class ThreadCpuSampler : IDisposable
+    {
+        private readonly Timer _timer;
+        private readonly Dictionary<string, long> _last = [];
+        private readonly long _submit;
+
+        public ThreadCpuSampler(long submitTicks)
+        {
+            _submit = submitTicks;
+            _timer = new Timer(_ => Sample(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        }
+
+        private void Sample()
+        {
+            var now = new Dictionary<string, (string Name, long Ticks)>();
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    int close = stat.LastIndexOf(')');
+                    string name = stat[(stat.IndexOf('(') + 1)..close];
+                    var f = stat[(close + 2)..].Split(' ');
+                    now[Path.GetFileName(task)] = (name, long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture));
+                }
+                catch (IOException) { }
+            }
+            var deltas = now.Select(kv => (kv.Value.Name, Tid: kv.Key, D: kv.Value.Ticks - _last.GetValueOrDefault(kv.Key))).Where(x => x.D > 0).OrderByDescending(x => x.D).ToArray();
+            foreach (var kv in now) _last[kv.Key] = kv.Value.Ticks;
+            Console.WriteLine($"CPU t={Stopwatch.GetElapsedTime(_submit).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} total_ticks={deltas.Sum(x => x.D)} threads={now.Count} " +
+                string.Join(' ', deltas.Take(8).Select(x => $"{x.Name.Replace(' ', '_')}/{x.Tid}={x.D}")));
+        }
+
+        public void Dispose() => _timer.Dispose();
+    }
+
     /// <summary>The drives of a tower config file (its "drives": id and URL).</summary>
     internal static class ConfigDrives
     {
@@ -313,6 +355,18 @@ namespace Duplicator.Bench
         /// bytes, rate): what a disc's time went to, and what happened between one disc's end and the next one's
         /// first WRITE. TIMELINE lines; GAP lines sum the time between the folded runs.
         /// </summary>
+        /// <summary>Every command of every drive as CSV (drive, opcode, start and end in seconds from submit, bytes, good).</summary>
+        public void DumpCommands(string path)
+        {
+            using var w = new StreamWriter(path);
+            w.WriteLine("drive,op,start_s,end_s,bytes,good");
+            foreach (var (drive, all) in Commands.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                lock (all)
+                    foreach (var c in all.Where(c => c.Start >= SubmitTicks))
+                        w.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0},{1:X2},{2:F6},{3:F6},{4},{5}", drive, c.Op,
+                            Stopwatch.GetElapsedTime(SubmitTicks, c.Start).TotalSeconds, Stopwatch.GetElapsedTime(SubmitTicks, c.End).TotalSeconds, c.Bytes, c.Good));
+        }
+
         public void PrintTimelines(double batchSeconds, long imageBytes)
         {
             var inv = CultureInfo.InvariantCulture;
