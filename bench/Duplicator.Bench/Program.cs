@@ -7,7 +7,7 @@
 //                    [--discard true] [--dir PATH] [--fail-drive N --fail-lba L] [--chunk BYTES] [--window N]
 //                    [--warmup MIB] [--label TEXT] [--discs] [--akka-loglevel INFO] [--profile dvd+r]
 //                    [--slow-drive N --slow-speed S [--slow-at LBA]] [--hang-drive N --hang-lba L] [--stall SECONDS]
-//                    [--faults-drive N --faults QUERY]
+//                    [--faults-drive N --faults QUERY] [--gather-ms 200] [--config FILE] [--verify true] [--timeline]
 //
 // --kind null replaces the MMC driver and emulator by a drive that only copies what the fan-out hands it into
 // its 64 KiB write buffer (the same reads DataDiscWriter does): the orchestrator alone.
@@ -83,6 +83,7 @@ staging = staging with
 {
     ChunkBytes = opt.Int("chunk", staging.ChunkBytes), Window = opt.Int("window", staging.Window),
     StallTimeout = TimeSpan.FromSeconds(opt.Int("stall", (int)staging.StallTimeout.TotalSeconds)),
+    GatherWindow = TimeSpan.FromMilliseconds(opt.Int("gather-ms", (int)staging.GatherWindow.TotalMilliseconds)),
 };
 string stash = Path.Combine(dir, "stash");
 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
