@@ -266,7 +266,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             ReadClosed(spec.BatchId, Sender, asSubmit: true);
             return;
         }
-        var unknown = spec.Options.Drives.Where(d => !_drives.ContainsKey(d)).ToArray();
+        var unknown = spec.Options.Drives.Concat(JobStaging.DrivesNamed(spec)).Where(d => !_drives.ContainsKey(d)).ToArray();
         if (unknown.Length > 0)
         {
             Sender.Tell(new Tower.Rejected($"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", _driveSpecs.Select(d => d.Id))})"));
@@ -352,7 +352,8 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         if (state.Status == BatchStatus.Running && slot.Staging is null)
         {
             (string, string)? previous = state.StashPath is { } p && state.ImageSha256 is { } h ? (p, h) : null;
-            var staging = Context.ActorOf(Staging.Props(state.Spec!, slot.At, _settings.StashDirectory, previous, _settings.Staging), $"staging-{_children++}");
+            var master = JobStaging.DrivesNamed(state.Spec!).Select(d => _drives.GetValueOrDefault(d)?.Recorder).FirstOrDefault(); // a copy job's master drive
+            var staging = Context.ActorOf(Staging.Props(state.Spec!, slot.At, _settings.StashDirectory, previous, _settings.Staging, master), $"staging-{_children++}");
             _batches = _batches.Set(slot with { Staging = staging });
         }
         TryDispatch();
@@ -446,7 +447,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         {
             SetDrive(drive with { Status = drive.Status with { State = DriveState.Checking, BatchId = a.BatchId, Disc = disc, Percent = 0 } });
             drive.Recorder.Tell(new Recorder.Burn(a.BatchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank));
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec)));
         }
         else
         {

@@ -41,8 +41,7 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
     [
         .. order.Select(r => Get(r.BatchId)).OfType<BatchSlot>()
             .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
-            .Select(b => new BatchDemand(b.Id, b.State.Spec!.Copies - b.State.Good.Count - b.State.InFlight.Count - b.Pending,
-                b.State.Spec.Options.Drives, [.. b.State.InFlight.Values]))
+            .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values]))
             .Where(d => d.Needed > 0),
     ];
 }
