@@ -231,4 +231,30 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
             Assert.Equal(sha, Assert.Single(done.Good.Values));
         }
     }
+
+    [Fact]
+    public async Task Copy_of_an_emulated_audio_master_gives_copies_whose_tracks_read_back_as_the_masters_PCM()
+    {
+        // The master: an audio CD of three tracks the tower burned (track-at-once) from WAVs.
+        var wavs = new[] { (5, 1), (4, 2), (6, 3) }.Select(w => EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, $"t{w.Item2}.wav"), 44100 * w.Item1 + 77 * w.Item2, w.Item2)).ToArray();
+        var first = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Fast(_fx.Stash)), "tower1");
+        Assert.IsType<Tower.Submitted>(await first.Ask<object>(new Tower.Submit(new BatchSpec("songs", SourceKind.Audio, [.. wavs], 1, new BatchOptions(true, 0, 0, true, []), Media: "cd80")), Long));
+        var songs = await TowerFixture.UntilFinished(first, "songs", Long);
+        Assert.True(songs.Status == BatchStatus.Completed, songs.Reason);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first, Long);
+        var bin = Directory.GetFiles(Path.Combine(Discs, "w"), "disc-*.bin").Single();
+
+        var drives = new[] { Drive("m", $"emulated:cd-r?dir={Discs}&name=m&load={bin}"), Drive("c1", $"emulated:cd-r?dir={Discs}&name=c1"), Drive("c2", $"emulated:cd-r?dir={Discs}&name=c2") };
+        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower2");
+        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("cd-copy", 2, drives: ["c1", "c2"])), Long));
+        var done = await TowerFixture.UntilFinished(tower, "cd-copy", Long);
+
+        Assert.True(done.Status == BatchStatus.Completed, done.Reason);
+        Assert.Equal(songs.ImageSha256, done.ImageSha256); // the master's tracks read as the WAVs' PCM
+        Assert.Equal(2, done.Good.Count);
+        Assert.All(done.Good.Values, h => Assert.Equal(songs.ImageSha256, h)); // each copy's READ CD of every track equals it
+        Assert.EndsWith("image.cue", done.StashPath);
+    }
 }
