@@ -65,7 +65,11 @@ public static class ArchiveFolder
         }
         lock (Gate)
         {
-            using var manifest = new FileStream(Path.Combine(full, ManifestName), FileMode.Append, FileAccess.Write, FileShare.Read);
+            var path = Path.Combine(full, ManifestName);
+            // A link planted in the folder must not carry the manifest's lines into another file.
+            if (new FileInfo(path).LinkTarget != null || Directory.Exists(path))
+                throw new IOException($"{path}: is a symbolic link or a folder, not the manifest this program writes");
+            using var manifest = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
             manifest.Write(Encoding.UTF8.GetBytes(text.ToString()));
             manifest.Flush(flushToDisk: true);
         }
