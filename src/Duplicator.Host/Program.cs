@@ -15,6 +15,7 @@ root.Subcommands.Add(AudioCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(BurnCommand.Create());
+root.Subcommands.Add(CopyCommand.Create());
 root.Subcommands.Add(DriveCommands.Drives());
 root.Subcommands.Add(DriveCommands.Record());
 return Cli.Invoke(root.Parse(args));

@@ -10,7 +10,10 @@ namespace Duplicator.Actors.Batches;
 /// <summary>An enum persisted (and shown) as its camelCase name, read case-insensitively (or as its number).</summary>
 public sealed class CamelCaseEnumConverter<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.CamelCase) where T : struct, Enum;
 
-/// <summary>What a batch burns. Persisted as "folder", "image", "audio" (the names 026b234 wrote as strings).</summary>
+/// <summary>
+/// What a batch burns. Persisted as "folder", "image", "audio" (the names 026b234 wrote as strings), and "master",
+/// "verify", "archive" for the jobs that read discs (see <see cref="JobRules"/>).
+/// </summary>
 [JsonConverter(typeof(CamelCaseEnumConverter<SourceKind>))]
 public enum SourceKind
 {
@@ -20,6 +23,12 @@ public enum SourceKind
     Image,
     /// <summary>WAV files staged as a Red Book audio CD.</summary>
     Audio,
+    /// <summary>A disc-to-disc copy: Paths holds the drive id of the master, whose disc is read once into the stash.</summary>
+    Master,
+    /// <summary>Verify-only: Paths holds a batch id; each disc loaded into the batch's drives is checked against that batch's content hash.</summary>
+    Verify,
+    /// <summary>A read (archive) job: Paths holds a folder; each disc loaded into the batch's drives is read to FOLDER/&lt;n&gt;.iso (or .bin/.cue).</summary>
+    Archive,
 }
 
 /// <summary>Where one disc of a batch stands. Persisted as "started", "completed", "failed", "interrupted".</summary>
@@ -179,13 +188,15 @@ public sealed record BatchState(
     string? StashPath,
     string? Reason,
     ImmutableSortedDictionary<int, DiscEntry>? Ledger = null,
-    long Version = 0) : IBatchPersisted
+    long Version = 0,
+    long ImageSectors = 0) : IBatchPersisted
 {
     /// <summary>The state before anything happened.</summary>
     public static BatchState Empty { get; } = new(null, BatchStatus.New, ImmutableSortedDictionary<int, string>.Empty, 0, 0,
         ImmutableSortedDictionary<int, string>.Empty, 1, null, null, null, ImmutableSortedDictionary<int, DiscEntry>.Empty);
 
     // Version: events applied so far; lets a reader that gets answers out of order keep the newest state.
+    // ImageSectors: the staged image's sectors (0 before staging, and in snapshots written before it was kept).
 
     /// <summary>Every disc handed out, by number, with its latest state.</summary>
     public ImmutableSortedDictionary<int, DiscEntry> Discs => Ledger ?? ImmutableSortedDictionary<int, DiscEntry>.Empty;

@@ -61,6 +61,7 @@ public static class BatchLogic
                         : BatchDecision.Accept();
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
+                if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:
                 return BatchDecision.Refuse("no batch has been submitted");
@@ -75,6 +76,7 @@ public static class BatchLogic
             case RecordStaged r:
                 return BatchDecision.Accept(new ImageStaged(id, r.StashPath, r.Sha256, r.Sectors));
             case StartDisc s:
+                if (JobRules.RefuseStart(state, s.Drive) is { } notThis) return BatchDecision.Refuse(notThis);
                 if (state.Good.Count + state.InFlight.Count >= state.Spec.Copies)
                     return BatchDecision.Refuse($"batch {id} needs no more discs ({state.Good.Count} good, {state.InFlight.Count} in flight, {state.Spec.Copies} wanted)");
                 if (state.InFlight.ContainsValue(s.Drive))
@@ -82,6 +84,7 @@ public static class BatchLogic
                 return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive));
             case CompleteDisc c:
                 if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
+                if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
                 return state.Good.Count + 1 >= state.Spec.Copies
                     ? BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256), new BatchFinished(id, true, $"{state.Spec.Copies} good discs"))
                     : BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
@@ -89,6 +92,7 @@ public static class BatchLogic
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
                 var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error);
+                if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, failed);
                 int threshold = state.Spec.Options.FailedDiscThreshold;
                 return threshold > 0 && state.Failed + 1 >= threshold
                     ? BatchDecision.Accept(failed, new BatchFinished(id, false, $"{state.Failed + 1} discs failed, the threshold is {threshold}"))
@@ -123,7 +127,7 @@ public static class BatchLogic
     private static BatchState Fold(BatchState state, IBatchEvent e) => e switch
     {
         BatchSubmitted s => state with { Spec = s.Spec, Status = BatchStatus.Running },
-        ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath },
+        ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath, ImageSectors = i.Sectors },
         DiscStarted d => state with
         {
             InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),

@@ -186,7 +186,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
                 Record(new CloseBatch(slot.Id, BatchSummary.Of(slot.State)), _ => { }); // the next start keeps it as a summary
             return;
         }
-        _batches = _batches.Set(_staging.Started(slot));
+        _batches = _batches.Set(_staging.Started(slot, _drives));
         TryDispatch();
     }
 

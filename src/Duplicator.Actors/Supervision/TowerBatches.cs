@@ -50,7 +50,7 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
     /// </summary>
     public static string? Refuse(BatchSpec spec, TowerDrives drives, DateTimeOffset at)
     {
-        var unknown = spec.Options.Drives.Where(d => !drives.Contains(d)).ToArray();
+        var unknown = spec.Options.Drives.Concat(JobStaging.DrivesNamed(spec)).Where(d => !drives.Contains(d)).ToArray(); // a copy job's master drive too
         if (unknown.Length > 0)
             return $"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", drives.Order)})";
         if (!Enum.IsDefined(spec.Source) || spec.Paths.IsDefaultOrEmpty)
@@ -63,8 +63,7 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
     [
         .. order.Select(r => Get(r.BatchId)).OfType<BatchSlot>()
             .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
-            .Select(b => new BatchDemand(b.Id, b.State.Spec!.Copies - b.State.Good.Count - b.State.InFlight.Count - b.Pending,
-                b.State.Spec.Options.Drives, [.. b.State.InFlight.Values]))
+            .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values]))
             .Where(d => d.Needed > 0),
     ];
 }

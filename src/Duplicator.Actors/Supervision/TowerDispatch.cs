@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
 using Duplicator.Actors.Recorders;
 using Duplicator.Drivers.Imapi;
 
@@ -50,7 +51,7 @@ internal static class TowerDispatch
         var (spec, drive) = (ok.State.Spec!, drives.Get(driveId)!);
         DiscHandOut next = slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(driveId)
             ? new DiscHandOut.Burn(TowerDrives.Starting(drive, batchId, disc), new Recorder.Burn(batchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank), ok.State)
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec)), ok.State)
             : new DiscHandOut.Abandon(new FailDisc(disc, driveId, "the drive was no longer ready"), ok.State);
         return (drives, batches, next);
     }

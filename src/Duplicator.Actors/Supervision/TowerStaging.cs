@@ -16,13 +16,14 @@ internal sealed class TowerStaging(IActorContext context, Tower.Settings setting
 {
     private int _children;
 
-    /// <summary>The slot with a staging actor, started now if the batch runs and has none.</summary>
-    public BatchSlot Started(BatchSlot slot)
+    /// <summary>The slot with a staging actor, started now if the batch runs and has none (a copy job's master drive, one of <paramref name="drives"/>, reads the image).</summary>
+    public BatchSlot Started(BatchSlot slot, TowerDrives drives)
     {
         var state = slot.State;
         if (state.Status != BatchStatus.Running || slot.Staging is not null) return slot;
         (string, string)? previous = state.StashPath is { } p && state.ImageSha256 is { } h ? (p, h) : null;
-        var staging = context.ActorOf(Staging.Props(state.Spec!, slot.At, settings.StashDirectory, previous, settings.Staging), $"staging-{_children++}");
+        var master = JobStaging.DrivesNamed(state.Spec!).Select(d => drives.Get(d)?.Recorder).FirstOrDefault();
+        var staging = context.ActorOf(Staging.Props(state.Spec!, slot.At, settings.StashDirectory, previous, settings.Staging, master), $"staging-{_children++}");
         return slot with { Staging = staging };
     }
 

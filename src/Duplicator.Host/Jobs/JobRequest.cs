@@ -11,6 +11,14 @@ public enum JobSourceKind
     Image,
     /// <summary>WAV files, one Red Book audio track each, in order.</summary>
     Audio,
+    /// <summary>A disc-to-disc copy: Paths holds the drive id whose disc is the master (<c>"master"</c>).</summary>
+    Master,
+    /// <summary>Verify-only: Paths holds the batch id whose recorded hash the loaded discs are checked against (<c>"verifyAgainst"</c>).</summary>
+    Verify,
+    /// <summary>A read job: Paths holds the output folder each loaded disc is archived into (<c>"archive"</c>).</summary>
+    Archive,
+    /// <summary>A foreign BIN/CUE audio image (<c>"cue"</c>): Paths holds the CUE sheet, its BIN beside it; burned as is.</summary>
+    Cue,
 }
 
 /// <summary>

@@ -57,7 +57,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue",
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -190,13 +190,20 @@ public static partial class JobRequestParser
         var audio = StrList("audio", MaxTracks, MaxPathBytes);
         bool Given(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
         root.TryGetProperty("audio", out var audioValue);
-        int kinds = (Given("folder") ? 1 : 0) + (Given("image") ? 1 : 0) + (Given("audio") ? 1 : 0);
+        int kinds = (Given("folder") ? 1 : 0) + (Given("image") ? 1 : 0) + (Given("audio") ? 1 : 0)
+            + (Given("master") ? 1 : 0) + (Given("verifyAgainst") ? 1 : 0) + (Given("archive") ? 1 : 0) + (Given("cue") ? 1 : 0);
         JobSourceKind kind = JobSourceKind.Folder;
         var paths = new List<string>();
         var realRoots = allowedRoots.Count == 0 ? [] : SourcePaths.ResolveRoots(allowedRoots.Select(r => Path.GetFullPath(r, baseDirectory)));
         bool forbidden = false;
         if (kinds != 1)
-            problems.Add("folder/image/audio: exactly one source is required (a folder, an ISO image, or a list of WAV files)");
+            problems.Add("folder/image/audio: exactly one source is required (a folder, an ISO image, or a list of WAV files; or cue, master, verifyAgainst, archive)");
+        else if (ReadJobs.Source(root, Given, Str, problems.Add, CheckPath, realRoots, baseDirectory) is { } readJob)
+        {
+            kind = readJob.Kind;
+            if (readJob.Path is { } p) paths.Add(p);
+            forbidden |= readJob.Forbidden;
+        }
         else if (Given("folder"))
         {
             kind = JobSourceKind.Folder;
@@ -221,10 +228,15 @@ public static partial class JobRequestParser
         }
 
         int copies = 0;
-        if (!root.TryGetProperty("copies", out _))
+        var drives = StrList("drives", MaxDrives, 32);
+        if (!root.TryGetProperty("copies", out _) && kinds == 1 && (Given("verifyAgainst") || Given("archive")) && drives.Count > 0)
+            copies = drives.Count; // one disc per named drive
+        else if (!root.TryGetProperty("copies", out _))
             problems.Add($"copies: missing (1 to {MaxCopies})");
         else
             copies = Int("copies", 1, MaxCopies) ?? 0;
+        if (kinds == 1 && (Given("verifyAgainst") || Given("archive")) && drives.Count == 0)
+            problems.Add($"drives: a {(Given("archive") ? "read (archive)" : "verify-only")} job reads the discs loaded in the drives it names: list them");
 
         var volume = Str("volume", MaxVolumeLength);
         if (volume != null && volume.Any(char.IsControl))
@@ -242,10 +254,9 @@ public static partial class JobRequestParser
         var audioMode = Str("audioMode", ShowChars);
         if (audioMode is not (null or "tao" or "dao"))
             problems.Add($"audioMode: '{Show(audioMode)}' is not tao (track-at-once, 2 s gaps) or dao (disc-at-once, gaps as staged)");
-        else if (audioMode != null && kind != JobSourceKind.Audio)
+        else if (audioMode != null && kind is not (JobSourceKind.Audio or JobSourceKind.Cue))
             problems.Add("audioMode: only for audio jobs");
 
-        var drives = StrList("drives", MaxDrives, 32);
         for (int i = 0; i < drives.Count; i++)
             if (!DriveId().IsMatch(drives[i]))
                 problems.Add($"drives[{i}]: '{Show(drives[i])}' is not a drive id (1-32 letters, digits, '-' or '_')");

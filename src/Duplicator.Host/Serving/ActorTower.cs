@@ -68,6 +68,10 @@ public sealed class ActorTower : ITower, IJobSink
             JobSourceKind.Folder => SourceKind.Folder,
             JobSourceKind.Image => SourceKind.Image,
             JobSourceKind.Audio => SourceKind.Audio,
+            JobSourceKind.Master => SourceKind.Master,
+            JobSourceKind.Verify => SourceKind.Verify,
+            JobSourceKind.Archive => SourceKind.Archive,
+            JobSourceKind.Cue => SourceKind.Image, // a BIN/CUE is burned as it is, like an ISO
             var k => throw new ArgumentOutOfRangeException(nameof(request), k, "unknown source kind"),
         },
         [.. request.Paths],
