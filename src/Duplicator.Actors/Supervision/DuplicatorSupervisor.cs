@@ -127,6 +127,11 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             Sender.Tell(new Tower.Done(live || Registry.Find(c.BatchId) != null)); // a finished batch stays as it ended
         });
         Command<Tower.ClearQuarantine>(OnClearQuarantine);
+        Command<Tower.Pause>(p => OnControl(p.BatchId is { } b ? new PauseBatch(b, DateTimeOffset.UtcNow) : new PauseTower(p.Reason, DateTimeOffset.UtcNow), p.BatchId, null));
+        Command<Tower.Resume>(r => OnControl(r.BatchId is { } b ? new ResumeBatch(b, DateTimeOffset.UtcNow) : new ResumeTower(DateTimeOffset.UtcNow), r.BatchId, null));
+        Command<Tower.Hold>(h => OnControl(new HoldDrive(h.DriveId, h.Reason, DateTimeOffset.UtcNow), null, h.DriveId));
+        Command<Tower.Release>(r => OnControl(new ReleaseDrive(r.DriveId, DateTimeOffset.UtcNow), null, r.DriveId));
+        Command<Tower.GetHolds>(Query);
         Command<Tower.GetDrives>(Query);
         Command<Tower.GetBatches>(Query);
         Command<Tower.GetBatch>(Query);
@@ -208,7 +213,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
 
     private void TryDispatch()
     {
-        (_drives, _batches, var assignments) = TowerDispatch.Plan(_drives, _batches, Registry, _settings.DispatchStrategy);
+        (_drives, _batches, var assignments) = TowerDispatch.Plan(_drives, _batches, Registry, _settings.DispatchStrategy, DateTimeOffset.UtcNow);
         foreach (var a in assignments)
             _ledgers.AskDisc(a.BatchId, _batches.Get(a.BatchId)!.Ledger, a.DriveId);
     }
@@ -256,6 +261,22 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
                 sender.Tell(new Tower.Done(true));
                 TryDispatch();
             });
+    }
+
+    /// <summary>Pause, resume, hold or release: stored before it takes effect, then the drives and dispatch follow.</summary>
+    private void OnControl(TowerCommand command, string? batchId, string? driveId)
+    {
+        var sender = Sender;
+        if ((driveId != null && !_drives.Contains(driveId)) || (batchId != null && Registry.Find(batchId) is null))
+            sender.Tell(new Tower.Done(false));
+        else
+            Control(command, () =>
+            {
+                if (driveId != null) SetDrive(_drives.Get(driveId)!);
+                Context.System.EventStream.Publish(new Tower.HoldsChanged(TowerControl.HoldsOf(Registry)));
+                sender.Tell(new Tower.Done(true));
+                TryDispatch();
+            }, no => sender.Tell(new Tower.Rejected(no)));
     }
 
     private void OnTerminated(Terminated t)
