@@ -127,10 +127,10 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             Sender.Tell(new Tower.Done(live || Registry.Find(c.BatchId) != null)); // a finished batch stays as it ended
         });
         Command<Tower.ClearQuarantine>(OnClearQuarantine);
-        Command<Tower.Pause>(p => OnControl(p.BatchId is { } b ? new PauseBatch(b, DateTimeOffset.UtcNow) : new PauseTower(p.Reason, DateTimeOffset.UtcNow), p.BatchId, null));
-        Command<Tower.Resume>(r => OnControl(r.BatchId is { } b ? new ResumeBatch(b, DateTimeOffset.UtcNow) : new ResumeTower(DateTimeOffset.UtcNow), r.BatchId, null));
-        Command<Tower.Hold>(h => OnControl(new HoldDrive(h.DriveId, h.Reason, DateTimeOffset.UtcNow), null, h.DriveId));
-        Command<Tower.Release>(r => OnControl(new ReleaseDrive(r.DriveId, DateTimeOffset.UtcNow), null, r.DriveId));
+        Command<Tower.Pause>(OnControl);
+        Command<Tower.Resume>(OnControl);
+        Command<Tower.Hold>(OnControl);
+        Command<Tower.Release>(OnControl);
         Command<Tower.GetHolds>(Query);
         Command<Tower.GetDrives>(Query);
         Command<Tower.GetBatches>(Query);
@@ -264,9 +264,9 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
     }
 
     /// <summary>Pause, resume, hold or release: stored before it takes effect, then the drives and dispatch follow.</summary>
-    private void OnControl(TowerCommand command, string? batchId, string? driveId)
+    private void OnControl(object request)
     {
-        var sender = Sender;
+        var (sender, (command, batchId, driveId)) = (Sender, TowerControl.Of(request, DateTimeOffset.UtcNow));
         if ((driveId != null && !_drives.Contains(driveId)) || (batchId != null && Registry.Find(batchId) is null))
             sender.Tell(new Tower.Done(false));
         else

@@ -78,6 +78,18 @@ public static class TowerControl
         return held;
     }
 
+    /// <summary>The registry command of an operator's request (<see cref="Tower.Pause"/>, <see cref="Tower.Resume"/>, <see cref="Tower.Hold"/>, <see cref="Tower.Release"/>), with the batch or drive it names.</summary>
+    public static (TowerCommand Command, string? BatchId, string? DriveId) Of(object request, DateTimeOffset at) => request switch
+    {
+        Tower.Pause { BatchId: { } b } => (new PauseBatch(b, at), b, null),
+        Tower.Pause p => (new PauseTower(p.Reason, at), null, null),
+        Tower.Resume { BatchId: { } b } => (new ResumeBatch(b, at), b, null),
+        Tower.Resume => (new ResumeTower(at), null, null),
+        Tower.Hold h => (new HoldDrive(h.DriveId, h.Reason, at), null, h.DriveId),
+        Tower.Release r => (new ReleaseDrive(r.DriveId, at), null, r.DriveId),
+        _ => throw new ArgumentException($"{request.GetType().Name} is not an operator's hold", nameof(request)),
+    };
+
     /// <summary>Decides a hold command; null when <paramref name="command"/> is not one.</summary>
     public static TowerDecision? Decide(TowerRegistry registry, TowerCommand command)
     {
