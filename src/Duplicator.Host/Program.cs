@@ -18,4 +18,8 @@ root.Subcommands.Add(BurnCommand.Create());
 root.Subcommands.Add(CopyCommand.Create());
 root.Subcommands.Add(DriveCommands.Drives());
 root.Subcommands.Add(DriveCommands.Record());
+root.Subcommands.Add(HoldCommands.Pause());
+root.Subcommands.Add(HoldCommands.Resume());
+root.Subcommands.Add(HoldCommands.Hold());
+root.Subcommands.Add(HoldCommands.Release());
 return Cli.Invoke(root.Parse(args));

@@ -107,7 +107,16 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="Options">How to burn.</param>
 /// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
 /// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
-public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null);
+/// <param name="Priority">0 (lowest) to 9 (highest), <see cref="DefaultPriority"/> when not given (and in ledgers written before it).</param>
+public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
+    int Priority = BatchSpec.DefaultPriority)
+{
+    /// <summary>The priority of a batch that names none.</summary>
+    public const int DefaultPriority = 4;
+
+    /// <summary>The highest priority (0 is the lowest).</summary>
+    public const int MaxPriority = 9;
+}
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;

@@ -62,6 +62,8 @@ public static class BatchLogic
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
                 if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
+                if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
+                    return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:
                 return BatchDecision.Refuse("no batch has been submitted");
@@ -114,6 +116,7 @@ public static class BatchLogic
         if (existing.Copies != submitted.Copies) return $"copies {submitted.Copies}, not {existing.Copies}";
         if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
         if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
+        if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
         var (a, b) = (existing.Options, submitted.Options);
         if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
             || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))

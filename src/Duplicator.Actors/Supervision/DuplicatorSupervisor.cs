@@ -127,6 +127,11 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             Sender.Tell(new Tower.Done(live || Registry.Find(c.BatchId) != null)); // a finished batch stays as it ended
         });
         Command<Tower.ClearQuarantine>(OnClearQuarantine);
+        Command<Tower.Pause>(OnControl);
+        Command<Tower.Resume>(OnControl);
+        Command<Tower.Hold>(OnControl);
+        Command<Tower.Release>(OnControl);
+        Command<Tower.GetHolds>(Query);
         Command<Tower.GetDrives>(Query);
         Command<Tower.GetBatches>(Query);
         Command<Tower.GetBatch>(Query);
@@ -208,7 +213,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
 
     private void TryDispatch()
     {
-        (_drives, _batches, var assignments) = TowerDispatch.Plan(_drives, _batches, Registry, _settings.DispatchStrategy);
+        (_drives, _batches, var assignments) = TowerDispatch.Plan(_drives, _batches, Registry, _settings.DispatchStrategy, DateTimeOffset.UtcNow);
         foreach (var a in assignments)
             _ledgers.AskDisc(a.BatchId, _batches.Get(a.BatchId)!.Ledger, a.DriveId);
     }
@@ -256,6 +261,22 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
                 sender.Tell(new Tower.Done(true));
                 TryDispatch();
             });
+    }
+
+    /// <summary>Pause, resume, hold or release: stored before it takes effect, then the drives and dispatch follow.</summary>
+    private void OnControl(object request)
+    {
+        var (sender, (command, batchId, driveId)) = (Sender, TowerControl.Of(request, DateTimeOffset.UtcNow));
+        if ((driveId != null && !_drives.Contains(driveId)) || (batchId != null && Registry.Find(batchId) is null))
+            sender.Tell(new Tower.Done(false));
+        else
+            Control(command, () =>
+            {
+                if (driveId != null) SetDrive(_drives.Get(driveId)!);
+                Context.System.EventStream.Publish(new Tower.HoldsChanged(TowerControl.HoldsOf(Registry)));
+                sender.Tell(new Tower.Done(true));
+                TryDispatch();
+            }, no => sender.Tell(new Tower.Rejected(no)));
     }
 
     private void OnTerminated(Terminated t)

@@ -58,12 +58,16 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
         return BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, at)).Refused;
     }
 
-    /// <summary>What the running, staged batches can take, in <paramref name="order"/> (the registry, oldest first).</summary>
-    public ImmutableArray<BatchDemand> Demand(IEnumerable<RegisteredBatch> order) =>
+    /// <summary>
+    /// What the running, staged batches can take at <paramref name="now"/>, in the registry's order (oldest first),
+    /// with their priority and how long they have waited; a paused batch takes nothing.
+    /// </summary>
+    public ImmutableArray<BatchDemand> Demand(TowerRegistry registry, DateTimeOffset now) =>
     [
-        .. order.Select(r => Get(r.BatchId)).OfType<BatchSlot>()
+        .. registry.Batches.Where(r => !registry.IsPaused(r.BatchId)).Select(r => Get(r.BatchId)).OfType<BatchSlot>()
             .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
-            .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values]))
+            .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values],
+                b.State.Spec!.Priority, now - b.At))
             .Where(d => d.Needed > 0),
     ];
 }

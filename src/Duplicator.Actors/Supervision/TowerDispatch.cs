@@ -14,13 +14,16 @@ namespace Duplicator.Actors.Supervision;
 /// </summary>
 internal static class TowerDispatch
 {
-    /// <summary>The assignments to ask ledgers for, and the drives and batches with those marked pending.</summary>
+    /// <summary>
+    /// The assignments to ask ledgers for at <paramref name="now"/>, and the drives and batches with those marked
+    /// pending. A paused tower assigns nothing, a paused batch takes nothing, a held drive gets nothing.
+    /// </summary>
     public static (TowerDrives Drives, TowerBatches Batches, ImmutableArray<DiscAssignment> Assignments) Plan(
-        TowerDrives drives, TowerBatches batches, TowerRegistry registry, IDispatchStrategy strategy)
+        TowerDrives drives, TowerBatches batches, TowerRegistry registry, IDispatchStrategy strategy, DateTimeOffset now)
     {
         var ready = drives.Ready(registry);
-        if (ready.IsEmpty) return (drives, batches, []);
-        var demand = batches.Demand(registry.Batches);
+        if (ready.IsEmpty || registry.IsPaused()) return (drives, batches, []);
+        var demand = batches.Demand(registry, now);
         var made = ImmutableArray.CreateBuilder<DiscAssignment>();
         foreach (var a in strategy.Assign(ready, demand))
         {
@@ -37,6 +40,7 @@ internal static class TowerDispatch
     /// A ledger answered whether drive <paramref name="driveId"/> gets a disc of <paramref name="batchId"/>: the drive
     /// and batch are no longer waiting, and the disc is burned if the drive is still ready and in service and the
     /// batch still staged, abandoned (failed at once, made again) otherwise; no disc means dispatching again shortly.
+    /// A pause or hold that came between the ask and the answer does not stop the disc: it was decided before.
     /// Null when the batch is no longer running here.
     /// </summary>
     public static (TowerDrives Drives, TowerBatches Batches, DiscHandOut? Next) Answered(

@@ -47,15 +47,15 @@ internal sealed record TowerDrives(ImmutableArray<string> Order, ImmutableDictio
     {
         bool quarantined = registry.Quarantined.TryGetValue(slot.Spec.Id, out var why);
         if (quarantined && !slot.Status.Quarantined) slot = slot with { Status = slot.Status with { Message = slot.Status.Message ?? why } };
-        slot = slot with { Status = slot.Status with { Quarantined = quarantined } };
+        slot = slot with { Status = slot.Status with { Quarantined = quarantined, Held = registry.IsHeld(slot.Spec.Id, out _) } };
         return this with { Slots = Slots.SetItem(slot.Spec.Id, slot) };
     }
 
-    /// <summary>Drives that may be given a disc now, in tower order: ready, not quarantined, not being assigned one.</summary>
+    /// <summary>Drives that may be given a disc now, in tower order: ready, not quarantined, not held, not being assigned one.</summary>
     public ImmutableArray<string> Ready(TowerRegistry registry) =>
     [
         .. Order.Select(id => Slots[id])
-            .Where(d => d.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(d.Spec.Id) && !d.Assigning)
+            .Where(d => d.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(d.Spec.Id) && !registry.IsHeld(d.Spec.Id, out _) && !d.Assigning)
             .Select(d => d.Spec.Id),
     ];
 

@@ -95,6 +95,21 @@ internal abstract class TowerJournal : ReceivePersistentActor
         if (decision.Events.IsEmpty) then(); // it was not quarantined: only its failure count starts again
     }
 
+    /// <summary>
+    /// Records an operator's hold (pause, resume, hold, release: <see cref="TowerControl"/>); <paramref name="then"/>
+    /// runs once it is stored, or at once when it changes nothing; <paramref name="refused"/> gets why it was refused.
+    /// </summary>
+    protected void Control(TowerCommand command, Action then, Action<string> refused)
+    {
+        var decision = Record(command, e =>
+        {
+            Log.Info("{0}", TowerControl.Describe(e));
+            then();
+        });
+        if (decision.Refused is { } no) refused(no);
+        else if (decision.Events.IsEmpty) then();
+    }
+
     /// <summary>The answers to the registry's snapshots, in every behaviour.</summary>
     protected void SnapshotCommands()
     {

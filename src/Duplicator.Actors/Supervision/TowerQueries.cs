@@ -20,17 +20,20 @@ internal static class TowerQueries
                 sender.Tell(drives.Statuses);
                 return true;
             case Tower.GetBatches:
-                sender.Tell(new Tower.BatchList([.. registry.Batches.Reverse().Select(batches.Info)]));
+                sender.Tell(new Tower.BatchList([.. registry.Batches.Reverse().Select(r => batches.Info(r) with { Paused = registry.IsPaused(r.BatchId) })]));
                 return true;
             case Tower.GetBatch g:
                 var known = registry.Find(g.BatchId);
-                if (batches.Get(g.BatchId) is { } b) sender.Tell(new Tower.BatchAnswer(b.State, b.At));
+                if (batches.Get(g.BatchId) is { } b) sender.Tell(new Tower.BatchAnswer(b.State, b.At, registry.IsPaused(g.BatchId)));
                 else if (known is { IsOpen: false }) ledgers.ReadClosed(g.BatchId, known.At, sender, asSubmit: false);
                 else sender.Tell(new Tower.BatchAnswer(null));
                 return true;
             case Tower.GetStagingStats s:
                 if (batches.Get(s.BatchId) is { Staging: { } staging }) staging.Tell(Staging.GetStats.Instance, sender);
                 else sender.Tell(new Tower.Done(false));
+                return true;
+            case Tower.GetHolds:
+                sender.Tell(TowerControl.HoldsOf(registry));
                 return true;
             default:
                 return false;

@@ -38,6 +38,7 @@ public enum JobSourceKind
 /// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
 /// <param name="AudioMode">Audio only: track-at-once (job file "tao", the default) or disc-at-once ("dao").</param>
+/// <param name="Priority">0 (lowest) to 9 (highest); null: 4. Only in <c>duplicator.job/2</c> documents.</param>
 public sealed record JobRequest(
     string? Id,
     JobSourceKind Source,
@@ -50,4 +51,5 @@ public sealed record JobRequest(
     IReadOnlyList<string> Drives,
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
-    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null);
+    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null,
+    int? Priority = null);

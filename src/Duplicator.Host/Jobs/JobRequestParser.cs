@@ -19,7 +19,8 @@ public sealed class JobRejectedException(string origin, IReadOnlyList<string> pr
 }
 
 /// <summary>
-/// Parses and validates <c>duplicator.job/1</c> documents. Unknown or repeated keys, invalid UTF-8, a missing or
+/// Parses and validates <c>duplicator.job/1</c> and <c>duplicator.job/2</c> documents (/2: /1 plus the keys of
+/// <see cref="Schema2Key"/>; a /1 document reads exactly as it always did). Unknown or repeated keys, invalid UTF-8, a missing or
 /// unreadable source, copies out of range, strings and lists over their limits, and paths (or symbolic links inside
 /// a source folder) outside the allowed roots are all refused, every problem listed (up to <see cref="MaxProblems"/>).
 /// Everything is bounded before it is allocated: the document (<see cref="MaxDocumentBytes"/>), its depth, every
@@ -29,6 +30,9 @@ public static partial class JobRequestParser
 {
     /// <summary>The schema name a job document may carry in <c>"schema"</c>.</summary>
     public const string Schema = "duplicator.job/1";
+
+    /// <summary>The second schema: every /1 key, plus <c>priority</c>.</summary>
+    public const string Schema2 = "duplicator.job/2";
 
     /// <summary>Most copies one batch may ask for.</summary>
     public const int MaxCopies = 10_000;
@@ -111,9 +115,15 @@ public static partial class JobRequestParser
         if (root.ValueKind != JsonValueKind.Object)
             throw new JobRejectedException(origin, ["(document): must be a JSON object"]);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool v2 = root.TryGetProperty("schema", out var sv) && sv.ValueKind == JsonValueKind.String && sv.GetString() == Schema2;
         foreach (var p in root.EnumerateObject())
         {
-            if (!Keys.Contains(p.Name))
+            if (Schema2Key(p.Name) is { } since && !Keys.Contains(p.Name))
+            {
+                if (!v2) problems.Add($"{p.Name}: {since}");
+                else if (!seen.Add(p.Name)) problems.Add($"{p.Name}: given more than once (each key once: which one would count is not for the parser to guess)");
+            }
+            else if (!Keys.Contains(p.Name))
                 problems.Add($"{Show(p.Name)}: unknown key (known: {KnownKeys})");
             else if (!seen.Add(p.Name))
                 problems.Add($"{p.Name}: given more than once (each key once: which one would count is not for the parser to guess)");
@@ -179,8 +189,8 @@ public static partial class JobRequestParser
         }
 
         var schema = Str("schema", ShowChars);
-        if (schema != null && schema != Schema)
-            problems.Add($"schema: '{Show(schema)}' is not supported (expected '{Schema}')");
+        if (schema != null && schema != Schema && schema != Schema2)
+            problems.Add($"schema: '{Show(schema)}' is not supported (expected '{Schema}' or '{Schema2}')");
         var id = Str("id", 64);
         if (id != null && !BatchId().IsMatch(id))
             problems.Add($"id: '{Show(id)}' must be 1-64 letters, digits, '.', '-' or '_'");
@@ -264,7 +274,8 @@ public static partial class JobRequestParser
         var request = new JobRequest(
             id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
-            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null });
+            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
+            v2 ? Int("priority", 0, MaxPriority) : null);
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

@@ -80,7 +80,8 @@ public sealed class ActorTower : ITower, IJobSink
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
             [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce),
         request.Volume,
-        request.Media is { } m ? MediaCapacity.Name(m) : null);
+        request.Media is { } m ? MediaCapacity.Name(m) : null,
+        request.Priority ?? BatchSpec.DefaultPriority);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
@@ -96,7 +97,7 @@ public sealed class ActorTower : ITower, IJobSink
         var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(id), $"batch {id}", cancellationToken);
         if (answer.State is not { } state) return null;
         var drives = await DriveStatuses(cancellationToken);
-        return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt), drives), state.Discs.Values.Select(View).ToArray());
+        return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt) with { Paused = answer.Paused }, drives), state.Discs.Values.Select(View).ToArray());
     }
 
     /// <inheritdoc />
@@ -110,6 +111,36 @@ public sealed class ActorTower : ITower, IJobSink
     /// <inheritdoc />
     public async Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken) =>
         (await Ask<Tower.Done>(new Tower.ClearQuarantine(driveId), $"clearing drive {driveId}", cancellationToken)).Found;
+
+    /// <inheritdoc />
+    public async Task<TowerView> TowerAsync(CancellationToken cancellationToken) =>
+        View(await Ask<TowerHolds>(Tower.GetHolds.Instance, "the tower's state", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Pause(batchId), batchId is null ? "pausing the tower" : $"pausing batch {batchId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Resume(batchId), batchId is null ? "resuming the tower" : $"resuming batch {batchId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Hold(driveId), $"holding drive {driveId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Release(driveId), $"releasing drive {driveId}", cancellationToken));
+
+    private static bool Controlled(object answer) => answer switch
+    {
+        Tower.Done d => d.Found,
+        Tower.Rejected r => throw new TowerRefusedException(r.Reason),
+        _ => throw new InvalidOperationException($"the tower answered with {answer.GetType().Name}"),
+    };
+
+    /// <summary>What the operator holds back, as the front ends show it.</summary>
+    public static TowerView View(TowerHolds h) => new(h.TowerPaused != null, h.TowerPaused, [.. h.Batches], [.. h.Drives.Keys]);
 
     private Task<Tower.DriveStatus[]> DriveStatuses(CancellationToken cancellationToken) =>
         Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, "the list of drives", cancellationToken);
@@ -136,8 +167,11 @@ public sealed class ActorTower : ITower, IJobSink
 
     /// <summary>A drive as the front ends show it.</summary>
     public static DriveView View(Tower.DriveStatus d) => new(d.Id, d.Url,
-        d.Quarantined ? "quarantined" : d.State.ToString().ToLowerInvariant(), Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
-        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad);
+        d.Quarantined ? "quarantined"
+            : d.Held && d.State is DriveState.Opening or DriveState.Empty or DriveState.Ready ? "held" // a held drive finishes its disc first
+            : d.State.ToString().ToLowerInvariant(),
+        Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
+        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad, d.Held);
 
     /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
     public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,
@@ -153,6 +187,7 @@ public sealed class ActorTower : ITower, IJobSink
         string state = b.Status switch
         {
             BatchStatus.New => "recovering", // its ledger has not answered since the host started
+            BatchStatus.Running when b.Paused => "paused",
             BatchStatus.Running when !b.Staged => "staging",
             BatchStatus.Running => "running",
             var s => s.ToString().ToLowerInvariant(),
@@ -166,6 +201,6 @@ public sealed class ActorTower : ITower, IJobSink
             eta = Math.Round(perDisc * (1 + Math.Ceiling(toStart / (double)burning.Length)), 1);
         }
         return new BatchView(b.Id, state, spec is null ? "" : $"{spec.Source.ToString().ToLowerInvariant()} {string.Join(" ", spec.Paths)}",
-            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason);
+            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason, spec?.Priority ?? BatchSpec.DefaultPriority);
     }
 }

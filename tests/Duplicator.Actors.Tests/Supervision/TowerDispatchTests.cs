@@ -34,21 +34,21 @@ public sealed class TowerDispatchTests
     {
         var registry = Registry("a", "b");
         var batches = TowerBatches.Empty.Set(Slot("a", 1)).Set(Slot("b", 5));
-        var (drives, after, made) = TowerDispatch.Plan(Drives(registry, "d1", "d2", "d3"), batches, registry, OldestBatchFirst.Instance);
+        var (drives, after, made) = TowerDispatch.Plan(Drives(registry, "d1", "d2", "d3"), batches, registry, OldestBatchFirst.Instance, T0);
         Assert.Equal([("d1", "a"), ("d2", "b"), ("d3", "b")], made.Select(a => (a.DriveId, a.BatchId)));
         Assert.All(["d1", "d2", "d3"], id => Assert.True(drives.Get(id)!.Assigning));
         Assert.Equal((1, 2), (after.Get("a")!.Pending, after.Get("b")!.Pending));
         // Nothing is handed out twice: the next round has no ready drive and a for "a" nothing left.
-        Assert.Empty(TowerDispatch.Plan(drives, after, registry, OldestBatchFirst.Instance).Assignments);
+        Assert.Empty(TowerDispatch.Plan(drives, after, registry, OldestBatchFirst.Instance, T0).Assignments);
     }
 
     [Fact]
     public void An_unstaged_batch_gets_no_disc_and_a_strategy_cannot_hand_out_a_drive_that_is_not_ready()
     {
         var registry = Registry("a");
-        Assert.Empty(TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2, staged: false)), registry, OldestBatchFirst.Instance).Assignments);
+        Assert.Empty(TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2, staged: false)), registry, OldestBatchFirst.Instance, T0).Assignments);
         var rogue = new FixedStrategy([new DiscAssignment("d9", "a"), new DiscAssignment("d1", "zz"), new DiscAssignment("d1", "a")]);
-        var (_, _, made) = TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2)), registry, rogue);
+        var (_, _, made) = TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2)), registry, rogue, T0);
         Assert.Equal([new DiscAssignment("d1", "a")], made.ToArray());
     }
 
@@ -56,7 +56,7 @@ public sealed class TowerDispatchTests
     public void A_disc_the_ledger_gave_is_burned_on_a_drive_still_ready_and_abandoned_on_one_that_is_not()
     {
         var registry = Registry("a");
-        var (drives, batches, _) = TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2)), registry, OldestBatchFirst.Instance);
+        var (drives, batches, _) = TowerDispatch.Plan(Drives(registry, "d1"), TowerBatches.Empty.Set(Slot("a", 2)), registry, OldestBatchFirst.Instance, T0);
         var started = BatchLogic.Apply(batches.Get("a")!.State, new DiscStarted("a", 1, "d1"));
 
         var (d, b, next) = TowerDispatch.Answered(drives, batches, registry, "a", "d1", new Batch.Accepted(started, 1));
