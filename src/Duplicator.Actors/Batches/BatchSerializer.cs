@@ -42,6 +42,8 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("qc", typeof(QuarantineCleared)),
         ("tc", typeof(BatchClosed)),
         ("tower", typeof(TowerRegistry)),
+        ("hd", typeof(Drives.DriveHistory.DiscRecorded)),
+        ("history", typeof(Drives.DriveHistory.State)),
     ];
 
     /// <inheritdoc />

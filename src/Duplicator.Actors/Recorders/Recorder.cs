@@ -52,7 +52,11 @@ public static class Recorder
     /// <param name="Staging">The batch's staging actor (waves).</param>
     /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
     /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
-    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank);
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank)
+    {
+        /// <summary>Which media the batch accepts beyond blank and big enough (null: any); a refused medium fails the disc, not the drive.</summary>
+        public Batches.MediaRules? Media { get; init; }
+    }
 
     /// <summary>Stop the burn of a batch (the disc fails as cancelled).</summary>
     public sealed record CancelBurn(string BatchId, string Reason);
@@ -74,7 +78,11 @@ public static class Recorder
     /// wrong kind) and cancellations; <paramref name="Error"/> is the IMAPI code (and SCSI sense and LBA) when the
     /// failure was a drive or media error, null for a cancellation, a detach or a hang.
     /// </summary>
-    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault, Batches.DiscError? Error = null);
+    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault, Batches.DiscError? Error = null)
+    {
+        /// <summary>It failed while being read back (<see cref="Duplicator.Drivers.Burning.VerificationException"/>).</summary>
+        public bool DuringVerify { get; init; }
+    }
 
     /// <summary>
     /// Props of the recorder for <paramref name="driveId"/>; <paramref name="open"/> opens the drive (called again after a

@@ -58,7 +58,10 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         });
         Recover<ITowerEvent>(Applied);
         Recover<RecoveryCompleted>(_ => Start());
+        _history = Drives.DriveHistory.Start(Context, settings.SnapshotEvery); // before any recorder: no disc's fact is missed
     }
+
+    private readonly IActorRef _history;
 
     public override string PersistenceId => Tower.PersistenceId;
 
@@ -205,6 +208,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         });
         Command<Terminated>(OnTerminated);
         Command<Redispatch>(_ => TryDispatch());
+        Command<Drives.DriveHistory.Get>(g => _history.Forward(g));
         CommonCommands();
     }
 
@@ -446,7 +450,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
         {
             SetDrive(drive with { Status = drive.Status with { State = DriveState.Checking, BatchId = a.BatchId, Disc = disc, Percent = 0 } });
             drive.Recorder.Tell(new Recorder.Burn(a.BatchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank));
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode).WithVerification(VerifyPlan.Level(ok.State.Discs[disc].Verify ?? spec.Options.EffectiveVerify.Mode)), spec.Options.RejectIfNotBlank) { Media = spec.Options.MediaRules });
         }
         else
         {
@@ -495,7 +499,7 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
                 });
             }
         }
-        AskLedger(f.BatchId, "fail", new FailDisc(f.Disc, f.DriveId, f.Reason, f.Error));
+        AskLedger(f.BatchId, "fail", new FailDisc(f.Disc, f.DriveId, f.Reason, f.Error) { DuringVerify = f.DuringVerify });
     }
 
     private void OnClearQuarantine(Tower.ClearQuarantine c)

@@ -49,7 +49,7 @@ namespace Duplicator.Drivers.Emulation;
 /// <para>Thread-safety: commands run one at a time under a lock; <see cref="LoadMedium"/>,
 /// <see cref="Eject"/>, the counters and <see cref="Faults"/> may be used from other threads.</para>
 /// </remarks>
-public sealed partial class EmulatedRecorder : IScsiTransport
+public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCounter
 {
     private readonly object _gate = new();
     private readonly EmulatedRecorderOptions _options;
@@ -128,6 +128,8 @@ public sealed partial class EmulatedRecorder : IScsiTransport
 
     /// <summary>Times the buffer ran empty while the host was streaming a track.</summary>
     public long Underruns => _buffer.Underruns;
+
+    long? Imapi.IUnderrunCounter.Underruns => _buffer.Underruns;
 
     /// <summary>Bytes in the drive buffer now.</summary>
     public long BufferFillBytes => _buffer.FillBytes;
