@@ -131,6 +131,11 @@ public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCo
 
     long? Imapi.IUnderrunCounter.Underruns => _buffer.Underruns;
 
+    private long _bytesRead;
+
+    /// <summary>Bytes the host has read (READ(10), READ(12), READ CD) from every medium since the drive was made: what verification cost.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
     /// <summary>Bytes in the drive buffer now.</summary>
     public long BufferFillBytes => _buffer.FillBytes;
 
@@ -465,6 +470,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCo
     /// <summary>Schedules the end of a read of <paramref name="bytes"/> of <paramref name="blockSize"/>-byte blocks at the drive's read speed.</summary>
     private void PaceRead(EmulatedDisc disc, int bytes, int blockSize)
     {
+        Interlocked.Add(ref _bytesRead, Math.Max(0, bytes));
         var x = ReadSpeedFor(disc);
         if (x <= 0 || bytes <= 0)
         {
