@@ -97,6 +97,16 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
     /// <summary>How an audio CD of this batch is written.</summary>
     [JsonIgnore]
     public AudioWriteMode AudioMode => DiscAtOnce ? AudioWriteMode.DiscAtOnce : AudioWriteMode.TrackAtOnce;
+
+    /// <summary>Which discs are verified and how (null: <see cref="Verify"/> alone says, every disc in full or none; ledgers before policies).</summary>
+    public VerifyPolicy? VerifyPolicy { get; init; }
+
+    /// <summary>Which loaded media the batch accepts beyond blank and big enough (null: any).</summary>
+    public MediaRules? MediaRules { get; init; }
+
+    /// <summary>The verify policy in force: <see cref="VerifyPolicy"/>, else the one <see cref="Verify"/> implies.</summary>
+    [JsonIgnore]
+    public VerifyPolicy EffectiveVerify => VerifyPolicy ?? Batches.VerifyPolicy.FromFlag(Verify);
 }
 
 /// <summary>What a batch is: an image source, how many good discs, and how.</summary>
@@ -139,7 +149,11 @@ public sealed record BatchSubmitted(BatchSpec Spec, DateTimeOffset At) : IBatchE
 public sealed record ImageStaged(string BatchId, string StashPath, string Sha256, long Sectors) : IBatchEvent;
 
 /// <summary>Disc <paramref name="Disc"/> started on <paramref name="Drive"/>.</summary>
-public sealed record DiscStarted(string BatchId, int Disc, string Drive) : IBatchEvent;
+public sealed record DiscStarted(string BatchId, int Disc, string Drive) : IBatchEvent
+{
+    /// <summary>The verification this disc gets (<see cref="VerifyPlan"/>); null in ledgers before verify policies.</summary>
+    public VerifyMode? Verify { get; init; }
+}
 
 /// <summary>Disc <paramref name="Disc"/> is good (verified when the batch verifies).</summary>
 public sealed record DiscCompleted(string BatchId, int Disc, string Drive, string Sha256) : IBatchEvent;
@@ -149,7 +163,11 @@ public sealed record DiscCompleted(string BatchId, int Disc, string Drive, strin
 /// error, or the event predates them); <paramref name="Interrupted"/> when the host stopped mid-disc (026b234 wrote that
 /// as Reason "interrupted" only: <see cref="BatchSerializer"/> upcasts those).
 /// </summary>
-public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason, DiscError? Error = null, bool Interrupted = false) : IBatchEvent;
+public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason, DiscError? Error = null, bool Interrupted = false) : IBatchEvent
+{
+    /// <summary>It failed while being read back (a mismatch or a read error): under a sampling policy the drive is then verified in full.</summary>
+    public bool DuringVerify { get; init; }
+}
 
 /// <summary>An operator cancelled the batch.</summary>
 public sealed record BatchCancelled(string BatchId, string Reason) : IBatchEvent;
@@ -164,7 +182,14 @@ public sealed record BatchFinished(string BatchId, bool Success, string Reason) 
 /// <param name="Sha256">What the disc verified as, when completed.</param>
 /// <param name="Reason">Why it failed.</param>
 /// <param name="Error">The failure's codes, when it had any.</param>
-public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? Sha256, string? Reason, DiscError? Error = null);
+public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? Sha256, string? Reason, DiscError? Error = null)
+{
+    /// <summary>The verification the disc got (null: not recorded, a ledger before verify policies).</summary>
+    public VerifyMode? Verify { get; init; }
+
+    /// <summary>It failed its verification.</summary>
+    public bool VerifyFailed { get; init; }
+}
 
 /// <summary>Where a batch stands.</summary>
 public enum BatchStatus

@@ -18,7 +18,11 @@ public sealed record StartDisc(string Drive) : BatchCommand;
 public sealed record CompleteDisc(int Disc, string Drive, string Sha256) : BatchCommand;
 
 /// <summary>A disc failed.</summary>
-public sealed record FailDisc(int Disc, string Drive, string Reason, DiscError? Error = null) : BatchCommand;
+public sealed record FailDisc(int Disc, string Drive, string Reason, DiscError? Error = null) : BatchCommand
+{
+    /// <summary>It failed while being read back.</summary>
+    public bool DuringVerify { get; init; }
+}
 
 /// <summary>Cancel the batch.</summary>
 public sealed record CancelBatch(string Reason) : BatchCommand;
@@ -83,7 +87,7 @@ public static class BatchLogic
                     return BatchDecision.Refuse($"batch {id} needs no more discs ({state.Good.Count} good, {state.InFlight.Count} in flight, {state.Spec.Copies} wanted)");
                 if (state.InFlight.ContainsValue(s.Drive))
                     return BatchDecision.Refuse($"drive {s.Drive} is already burning a disc of batch {id}");
-                return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive));
+                return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive) { Verify = VerifyPlan.Choose(state.Spec.Options.EffectiveVerify, state.Discs.Values, s.Drive) });
             case CompleteDisc c:
                 if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
@@ -93,7 +97,7 @@ public static class BatchLogic
             case FailDisc f:
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
-                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error);
+                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error) { DuringVerify = f.DuringVerify };
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, failed);
                 int threshold = state.Spec.Options.FailedDiscThreshold;
                 return threshold > 0 && state.Failed + 1 >= threshold
@@ -121,6 +125,8 @@ public static class BatchLogic
         if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
             || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))
             return "other options (verify, speed, failedDiscThreshold, rejectIfNotBlank, drives or audioMode)";
+        if (a.EffectiveVerify != b.EffectiveVerify) return $"verify {b.EffectiveVerify}, not {a.EffectiveVerify}";
+        if (!(a.MediaRules?.SameAs(b.MediaRules) ?? b.MediaRules is null)) return $"media rules '{b.MediaRules}', not '{a.MediaRules}'";
         return null;
     }
 
@@ -134,27 +140,29 @@ public static class BatchLogic
         DiscStarted d => state with
         {
             InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Started, null, null)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Started, null, null) { Verify = d.Verify }),
         },
         DiscCompleted d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Completed, d.Sha256, null)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Completed, d.Sha256, null) { Verify = VerifyOf(state, d.Disc) }),
         },
         DiscFailed { Interrupted: true } d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Interrupted, null, d.Reason)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Interrupted, null, d.Reason) { Verify = VerifyOf(state, d.Disc) }),
         },
         DiscFailed d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Failed, null, d.Reason, d.Error)),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Failed, null, d.Reason, d.Error) { Verify = VerifyOf(state, d.Disc), VerifyFailed = d.DuringVerify }),
         },
         BatchCancelled c => state with { Status = BatchStatus.Cancelled, Reason = c.Reason },
         BatchFinished f => state with { Status = f.Success ? BatchStatus.Completed : BatchStatus.Failed, Reason = f.Reason },
         _ => state,
     };
+
+    private static VerifyMode? VerifyOf(BatchState state, int disc) => state.Discs.TryGetValue(disc, out var e) ? e.Verify : null;
 
     /// <summary>Applies every event in order.</summary>
     public static BatchState Replay(IEnumerable<IBatchEvent> events) => events.Aggregate(BatchState.Empty, Apply);

@@ -48,6 +48,8 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("bre", typeof(BatchResumed)),
         ("dh", typeof(DriveHeld)),
         ("drl", typeof(DriveReleased)),
+        ("hd", typeof(Drives.DriveHistory.DiscRecorded)),
+        ("history", typeof(Drives.DriveHistory.State)),
     ];
 
     /// <inheritdoc />

@@ -14,8 +14,10 @@ namespace Duplicator.Actors.Recorders;
 /// content hash comes from the staging (<see cref="SetContentSha256"/>; reading it waits until it is known), so
 /// verification never rereads the image.
 /// </summary>
-internal sealed class FanOutImage : IDiscImage, IContentHashed
+internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drivers.Burning.IRereadableImage
 {
+    private ImageFile? _again; // the stash, opened only when a quick verification samples sectors again
+
     private readonly StagedImage _image;
     private readonly Action<long> _consumed;
     private readonly ConcurrentQueue<object> _arrivals = new(); // Staging.Chunk or Staging.ReadOn, in the order the wave sent them
@@ -103,6 +105,20 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
         _failure = reason;
         _completed = true;
         _failed.Cancel();
+    }
+
+    /// <summary>
+    /// Reads sectors again from the stash (random access, on the drive thread), for a quick verification after the
+    /// stream: the wave's chunks are gone by then. Data images only (2048-byte sectors, one file).
+    /// </summary>
+    public void Reread(long firstSector, Span<byte> destination)
+    {
+        if (_image.SectorSize != 2048)
+            throw new ImapiException(ImapiError.InvalidImage, $"{_image.StashPath}: only a data image is sampled again, this one has {_image.SectorSize}-byte sectors");
+        _again ??= new ImageFile(_image.StashPath);
+        if (_again.SectorCount != SectorCount)
+            throw new ImapiException(ImapiError.SourceChanged, $"{_image.StashPath}: the stash holds {_again.SectorCount} sectors, the staged image {SectorCount}");
+        _again.Read(firstSector, destination);
     }
 
     public void Read(long firstSector, Span<byte> destination)

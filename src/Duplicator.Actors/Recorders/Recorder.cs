@@ -55,7 +55,11 @@ public static class Recorder
     /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
     /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
     /// <param name="Task">Burn it (the default), or, for the jobs that read discs, check or archive the disc the drive holds (see <see cref="DiscTask"/>).</param>
-    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank, DiscTask Task = DiscTask.Burn);
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank, DiscTask Task = DiscTask.Burn)
+    {
+        /// <summary>Which media the batch accepts beyond blank and big enough (null: any); a refused medium fails the disc, not the drive.</summary>
+        public Batches.MediaRules? Media { get; init; }
+    }
 
     /// <summary>
     /// Read the master disc the drive holds into <paramref name="Folder"/> (the batch's stash folder) as image.iso or
@@ -92,7 +96,11 @@ public static class Recorder
     /// wrong kind) and cancellations; <paramref name="Error"/> is the IMAPI code (and SCSI sense and LBA) when the
     /// failure was a drive or media error, null for a cancellation, a detach or a hang.
     /// </summary>
-    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault, Batches.DiscError? Error = null);
+    public sealed record DiscFailed(string DriveId, string BatchId, int Disc, string Reason, bool DriveFault, Batches.DiscError? Error = null)
+    {
+        /// <summary>It failed while being read back (<see cref="Duplicator.Drivers.Burning.VerificationException"/>).</summary>
+        public bool DuringVerify { get; init; }
+    }
 
     /// <summary>
     /// Props of the recorder for <paramref name="driveId"/>; <paramref name="open"/> opens the drive (called again after a

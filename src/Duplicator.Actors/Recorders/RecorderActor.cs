@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Duplicator.Actors.Drives;
 using Duplicator.Actors.Images;
+using Duplicator.Drivers.Burning;
 using Duplicator.Drivers.Imapi;
 using Duplicator.Drivers.Transport;
 using Duplicator.Mastering.Imapi;
@@ -24,7 +26,14 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
 
     /// <summary>One burn in progress; replaced, never mutated (its image and token source are the drive thread's).</summary>
     private sealed record BurnState(Guid Id, Recorder.Burn Job, FanOutImage Image, CancellationTokenSource Cancel,
-        DriveState Phase, long Done, long Total, DateTime PhaseStarted, IActorRef? Wave, string? StopReason, bool StopBlamesDrive = false);
+        DriveState Phase, long Done, long Total, DateTime PhaseStarted, IActorRef? Wave, string? StopReason, bool StopBlamesDrive = false)
+    {
+        /// <summary>When the first write was about to go out (joining the wave), for the drive's hours writing.</summary>
+        public DateTime? WritingStarted { get; init; }
+
+        /// <summary>Seconds from the first write to the end of writing, known once writing ended (closing began).</summary>
+        public double? WritingSeconds { get; init; }
+    }
 
     private sealed record Opened;
     private sealed record OpenFailed(Exception Error);
@@ -33,8 +42,8 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
     private sealed record PollFailed(Exception Error);
     private sealed record JoinWave(Guid Burn);
     private sealed record PhaseChanged(Guid Burn, DriveState Phase, long Done, long Total);
-    private sealed record BurnSucceeded(Guid Burn, string Sha256, bool Verified);
-    private sealed record BurnFailed(Guid Burn, Exception Error);
+    private sealed record BurnSucceeded(Guid Burn, string Sha256, bool Verified, long? Underruns = null);
+    private sealed record BurnFailed(Guid Burn, Exception Error, long? Underruns = null);
     private sealed record GraceExpired(Guid Burn);
 
     private readonly string _driveId;
@@ -142,7 +151,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         {
             if (_burn is not { } b || b.Id != j.Burn) return;
             b.Job.Staging.Tell(new Staging.Join(_driveId, b.Job.Disc));
-            Enter(b with { Phase = DriveState.Writing, PhaseStarted = DateTime.UtcNow });
+            Enter(b with { Phase = DriveState.Writing, PhaseStarted = DateTime.UtcNow, WritingStarted = DateTime.UtcNow });
         });
         Receive<Staging.Chunk>(c =>
         {
@@ -178,6 +187,8 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         Receive<PhaseChanged>(p =>
         {
             if (_burn is not { } b || b.Id != p.Burn) return;
+            if (b.Phase == DriveState.Writing && p.Phase != DriveState.Writing && b.WritingStarted is { } w)
+                b = b with { WritingSeconds = (DateTime.UtcNow - w).TotalSeconds }; // writing ended: closing or verifying follows
             Enter(b.Phase == p.Phase ? b with { Done = p.Done, Total = p.Total } : b with { Phase = p.Phase, Done = p.Done, Total = p.Total, PhaseStarted = DateTime.UtcNow });
         });
         Receive<BurnSucceeded>(s =>
@@ -189,10 +200,12 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
                 // cut is not the image, so the disc is never counted.
                 Finish(b);
                 _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, stopped, b.StopBlamesDrive));
+                History(b, good: false, s.Underruns, stopped, null, b.StopBlamesDrive);
                 ToEmpty();
                 return;
             }
             Finish(b, completed: true);
+            History(b, good: true, s.Underruns, null, null, false);
             _log.Info("{0}: disc {1} of batch {2} done, SHA-256 {3}{4}", _driveId, b.Job.Disc, b.Job.BatchId, s.Sha256, s.Verified ? " (verified)" : "");
             _tower.Tell(new Recorder.DiscBurned(_driveId, b.Job.BatchId, b.Job.Disc, s.Sha256, s.Verified));
             ToEmpty();
@@ -203,9 +216,13 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
             Finish(b);
             var (reason, driveFault, restart) = Classify(b, f.Error);
             // The codes travel with the prose: the tower and the ledger keep them, a console shows "03/0C/00 ... at LBA n".
-            var error = b.StopReason is null ? Batches.DiscError.From(f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error) : null;
+            var cause = f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error;
+            bool duringVerify = b.StopReason is null && cause is VerificationException;
+            // A failed read-back keeps the drive's own codes (the sense of the READ that failed).
+            var error = b.StopReason is null ? Batches.DiscError.From(cause is VerificationException { InnerException: { } drive } && Batches.DiscError.From(drive) is not null ? drive : cause) : null;
             _log.Warning("{0}: disc {1} of batch {2} failed: {3}", _driveId, b.Job.Disc, b.Job.BatchId, error?.Sense is null ? reason : $"{reason} [{error.Describe(_driveId)}]");
-            _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, reason, driveFault, error));
+            _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, reason, driveFault, error) { DuringVerify = duringVerify });
+            History(b, good: false, f.Underruns, reason, error, driveFault);
             if (restart) Fault(reason, f.Error);
             else ToEmpty();
         });
@@ -215,6 +232,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
             Finish(b);
             var reason = $"{b.StopReason}; the drive did not stop within {_settings.CancelGrace.TotalSeconds:0.#} s (hung)";
             _tower.Tell(new Recorder.DiscFailed(_driveId, b.Job.BatchId, b.Job.Disc, reason, DriveFault: true));
+            History(b, good: false, null, reason, null, true);
             Fault(reason, null); // the hung thread is abandoned; the restart opens the drive afresh
         });
         Receive<Recorder.Burn>(b => _tower.Tell(new Recorder.DiscFailed(_driveId, b.BatchId, b.Disc, "the drive is busy", DriveFault: false)));
@@ -279,6 +297,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         Become(Burning);
         Enter(burn);
         var handle = _handle;
+        var driveId = _driveId;
         var sink = new ProgressSink(self, id, cancel.Token, _settings.ProgressInterval, Context.System.EventStream, _driveId, job.BatchId, job.Disc);
         var token = cancel.Token;
         // The consumed-callback runs on the drive thread and needs the wave's ref: the first chunk carries it.
@@ -286,15 +305,17 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         _thread!.Post(() =>
         {
             var drive = handle.Drive!;
+            long? underrunsBefore = (drive as IUnderrunCounter)?.Underruns;
+            long? Underruns() => underrunsBefore is { } u0 && (drive as IUnderrunCounter)?.Underruns is { } u1 ? u1 - u0 : null;
             try
             {
-                CheckMedium(drive, job, token);
+                CheckMedium(drive, job, driveId, token);
                 self.Tell(new JoinWave(id));
                 var sha = drive.Record(image, job.Options with { EjectAfterBurn = false }, sink, token);
                 sink.NotifyBurnComplete(null);
                 self.Tell(new PhaseChanged(id, DriveState.Ejecting, 0, 0));
                 drive.Eject();
-                self.Tell(new BurnSucceeded(id, Convert.ToHexString(sha ?? image.ContentSha256), sha is not null)); // waits for the staging's hash if need be
+                self.Tell(new BurnSucceeded(id, Convert.ToHexString(sha ?? image.ContentSha256), sha is not null, Underruns())); // waits for the staging's hash if need be
             }
             catch (Exception e)
             {
@@ -307,7 +328,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
                 {
                     // the failure already reported says more than the eject's
                 }
-                self.Tell(new BurnFailed(id, e));
+                self.Tell(new BurnFailed(id, e, Underruns()));
             }
         });
     }
@@ -318,11 +339,13 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Blank? Big enough? Runs on the drive thread; throws the IMAPI error that names the problem.</summary>
-    private static void CheckMedium(IDiscRecorder drive, Recorder.Burn job, CancellationToken token)
+    private static void CheckMedium(IDiscRecorder drive, Recorder.Burn job, string driveId, CancellationToken token)
     {
         var info = drive.QueryMediaInfo();
         if (!info.Present)
             throw new ImapiException(ImapiError.MediumNotPresent, $"{drive.Path}: no medium");
+        if (job.Media?.Refuse(driveId, info) is { } refused)
+            throw new ImapiException(ImapiError.MediumInvalidType, refused);
         if ((info.Flags & MediaFlags.Blank) == 0)
         {
             if (job.RejectIfNotBlank || (info.Flags & MediaFlags.Rewritable) == 0)
@@ -364,6 +387,16 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         b.Image.Fail(reason);
         b.Wave?.Tell(new Staging.Leave(reason));
         Timers.StartSingleTimer("grace", new GraceExpired(b.Id), _settings.CancelGrace);
+    }
+
+    /// <summary>Publishes the disc's fact for the drive history (<see cref="DriveHistory"/>): one per disc that ended.</summary>
+    private void History(BurnState b, bool good, long? underruns, string? reason, Batches.DiscError? error, bool driveFault)
+    {
+        // A disc that failed after writing (closing, verifying) was written whole; one that failed writing, up to its last progress.
+        long sectors = good || b.WritingSeconds is not null ? b.Job.Image.SectorCount : b.Phase == DriveState.Writing ? b.Done : 0;
+        double seconds = b.WritingSeconds ?? (b.WritingStarted is { } w ? (DateTime.UtcNow - w).TotalSeconds : 0);
+        Context.System.EventStream.Publish(new DriveHistory.DiscRecorded(_driveId, b.Job.BatchId, b.Job.Disc, good,
+            sectors * b.Job.Image.SectorSize, seconds, underruns, reason, error, driveFault, DateTimeOffset.UtcNow));
     }
 
     private void Finish(BurnState b, bool completed = false)

@@ -43,7 +43,10 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
         _ledgers = new BatchLedgers(Context, settings, Log);
         _stash = new TowerStash(settings.StashDirectory, Log);
         _staging = new TowerStaging(Context, settings, _stash, Log);
+        _history = Drives.DriveHistory.Start(Context, settings.SnapshotEvery); // before any recorder: no disc's fact is missed
     }
+
+    private readonly IActorRef _history;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -139,6 +142,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
         Command<ClosedBatchReader.Answered>(a => _ledgers.ReaderAnswered(a, Sender));
         Command<Terminated>(OnTerminated);
         Command<Redispatch>(_ => TryDispatch());
+        Command<Drives.DriveHistory.Get>(g => _history.Forward(g));
         CommonCommands();
     }
 
@@ -247,7 +251,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             SetDrive(failed);
             if (quarantine is { } reason) Quarantine(f.DriveId, reason, () => SetDrive(_drives.Get(f.DriveId)!));
         }
-        AskLedger(f.BatchId, "fail", new FailDisc(f.Disc, f.DriveId, f.Reason, f.Error));
+        AskLedger(f.BatchId, "fail", new FailDisc(f.Disc, f.DriveId, f.Reason, f.Error) { DuringVerify = f.DuringVerify });
     }
 
     private void OnClearQuarantine(Tower.ClearQuarantine c)

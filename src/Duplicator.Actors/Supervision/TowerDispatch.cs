@@ -55,7 +55,9 @@ internal static class TowerDispatch
         var (spec, drive) = (ok.State.Spec!, drives.Get(driveId)!);
         DiscHandOut next = slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(driveId)
             ? new DiscHandOut.Burn(TowerDrives.Starting(drive, batchId, disc), new Recorder.Burn(batchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec)), ok.State)
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode)
+                    .WithVerification(VerifyPlan.Level(ok.State.Discs[disc].Verify ?? spec.Options.EffectiveVerify.Mode)), // as the ledger chose it
+                spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec)) { Media = spec.Options.MediaRules }, ok.State)
             : new DiscHandOut.Abandon(new FailDisc(disc, driveId, "the drive was no longer ready"), ok.State);
         return (drives, batches, next);
     }

@@ -58,9 +58,9 @@ public static class AudioDiscAtOnceWriter
                 return null;
             }
 
-            CheckToc(drive, sheet);
+            VerificationException.Run(drive.Location, () => { CheckToc(drive, sheet); return 0; });
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
-            var got = AudioDiscWriter.VerifyTracks(drive, [.. sheet.Tracks.Select(t => (t.Start, t.Length))], want, buffer, progress, cancellationToken);
+            var got = VerificationException.Run(drive.Location, () => AudioDiscWriter.VerifyTracks(drive, [.. sheet.Tracks.Select(t => (t.Start, t.Length))], want, buffer, progress, cancellationToken));
             if (options.EjectAfterBurn) drive.Eject();
             return got;
         }

@@ -73,7 +73,7 @@ public static class AudioDiscWriter
                 return null;
             }
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
-            var got = VerifyTracks(drive, [.. disc.Tracks.Select((t, i) => (starts[i], t.Length))], want, buffer, progress, cancellationToken);
+            var got = VerificationException.Run(drive.Location, () => VerifyTracks(drive, [.. disc.Tracks.Select((t, i) => (starts[i], t.Length))], want, buffer, progress, cancellationToken));
             if (options.EjectAfterBurn) drive.Eject();
             return got;
         }

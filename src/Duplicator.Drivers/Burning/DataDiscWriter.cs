@@ -26,7 +26,10 @@ public static class DataDiscWriter
     private const byte CloseSession = 2;
     private const byte FinalizeDisc = 6;
 
-    /// <summary>Burns <paramref name="image"/>; returns the SHA-256 read back when <see cref="RecordOptions.Verify"/> is set, else null.</summary>
+    /// <summary>
+    /// Burns <paramref name="image"/>; returns the SHA-256 read back when <see cref="RecordOptions.Verify"/> is set at
+    /// full level, else null (a quick verification, <see cref="QuickVerify"/>, compares samples and has no hash).
+    /// </summary>
     public static byte[]? Burn(MmcDevice drive, ISectorSource image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
         if (image.SectorSize != 2048)
@@ -50,7 +53,8 @@ public static class DataDiscWriter
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2048);
         // The expected hash comes from the staging when it is known, else from the bytes as they are written:
         // the image is read once either way.
-        using var written = options.Verify && !options.Simulate && image is not IContentHashed
+        bool full = options.Verify && options.VerifyLevel != VerificationLevel.Quick;
+        using var written = full && !options.Simulate && image is not IContentHashed
             ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         try
         {
@@ -74,12 +78,14 @@ public static class DataDiscWriter
             if (options.Simulate)
                 return null;
             byte[]? readBack = null;
-            if (options.Verify)
+            if (options.Verify && !full)
+                QuickVerify.Check(drive, track.Track, start, image, cancellationToken, progress); // no hash: the caller reports the image's
+            if (full)
             {
-                readBack = ReadBackSha256(drive, start, image.SectorCount, cancellationToken, progress);
+                readBack = VerificationException.Run(drive.Location, () => ReadBackSha256(drive, start, image.SectorCount, cancellationToken, progress));
                 var expected = (image as IContentHashed)?.ContentSha256 ?? written!.GetHashAndReset();
                 if (!readBack.AsSpan().SequenceEqual(expected))
-                    throw new ImapiException(ImapiError.CannotWriteToMedia,
+                    throw new VerificationException(ImapiError.CannotWriteToMedia,
                         $"{drive.Location}: verification failed: the disc reads back as SHA-256 {Convert.ToHexString(readBack)}, the image is {Convert.ToHexString(expected)}");
             }
             if (options.EjectAfterBurn) drive.Eject();

@@ -49,7 +49,7 @@ namespace Duplicator.Drivers.Emulation;
 /// <para>Thread-safety: commands run one at a time under a lock; <see cref="LoadMedium"/>,
 /// <see cref="Eject"/>, the counters and <see cref="Faults"/> may be used from other threads.</para>
 /// </remarks>
-public sealed partial class EmulatedRecorder : IScsiTransport
+public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCounter
 {
     private readonly object _gate = new();
     private readonly EmulatedRecorderOptions _options;
@@ -128,6 +128,13 @@ public sealed partial class EmulatedRecorder : IScsiTransport
 
     /// <summary>Times the buffer ran empty while the host was streaming a track.</summary>
     public long Underruns => _buffer.Underruns;
+
+    long? Imapi.IUnderrunCounter.Underruns => _buffer.Underruns;
+
+    private long _bytesRead;
+
+    /// <summary>Bytes the host has read (READ(10), READ(12), READ CD) from every medium since the drive was made: what verification cost.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>Bytes in the drive buffer now.</summary>
     public long BufferFillBytes => _buffer.FillBytes;
@@ -463,6 +470,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport
     /// <summary>Schedules the end of a read of <paramref name="bytes"/> of <paramref name="blockSize"/>-byte blocks at the drive's read speed.</summary>
     private void PaceRead(EmulatedDisc disc, int bytes, int blockSize)
     {
+        Interlocked.Add(ref _bytesRead, Math.Max(0, bytes));
         var x = ReadSpeedFor(disc);
         if (x <= 0 || bytes <= 0)
         {

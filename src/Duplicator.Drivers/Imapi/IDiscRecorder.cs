@@ -44,7 +44,19 @@ public enum AudioWriteMode
 /// <param name="Speed">Write speed as a multiple of 1x; 0 = the drive's maximum.</param>
 /// <param name="Verify">Read the disc back and compare its SHA-256 with the image's.</param>
 /// <param name="AudioMode">How an audio CD is written; data discs are always written as one incremental track.</param>
-public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = false, int Speed = 0, bool Verify = false, AudioWriteMode AudioMode = AudioWriteMode.TrackAtOnce);
+public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = false, int Speed = 0, bool Verify = false, AudioWriteMode AudioMode = AudioWriteMode.TrackAtOnce)
+{
+    /// <summary>
+    /// How a disc is read back when <see cref="Verify"/> is set: <see cref="Burning.VerificationLevel.Full"/> (the default,
+    /// every sector against the hash) or <see cref="Burning.VerificationLevel.Quick"/> (data discs: disc and track
+    /// information and a sample of sectors against the image; audio discs are verified in full).
+    /// </summary>
+    public Burning.VerificationLevel VerifyLevel { get; init; } = Burning.VerificationLevel.Full;
+
+    /// <summary>These options with verification at <paramref name="level"/> (<see cref="Burning.VerificationLevel.None"/>: off).</summary>
+    public RecordOptions WithVerification(Burning.VerificationLevel level) =>
+        this with { Verify = level != Burning.VerificationLevel.None, VerifyLevel = level == Burning.VerificationLevel.None ? Burning.VerificationLevel.Full : level };
+}
 
 /// <summary>
 /// One recorder as IMAPI's IDiscRecorder sees it: identity, media queries, eject, erase and the burn of a
@@ -68,8 +80,8 @@ public interface IDiscRecorder : IDisposable
     void Erase(bool full, IDiscMasterProgressEvents? progress = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Burns <paramref name="image"/>; throws <see cref="ImapiException"/> on failure. Returns the SHA-256 the
-    /// disc read back as when <see cref="RecordOptions.Verify"/> is set (equal to the image's content hash, or
+    /// Burns <paramref name="image"/>; throws <see cref="ImapiException"/> on failure (a <see cref="Burning.VerificationException"/>
+    /// when the read-back failed). Returns the SHA-256 the disc read back as when <see cref="RecordOptions.Verify"/> is set at full level (equal to the image's content hash, or
     /// the call fails with CannotWriteToMedia), else null. The image is read once, in ascending sector order.
     /// </summary>
     byte[]? Record(IDiscImage image, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken);

@@ -8,8 +8,11 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
-public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader
+public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader, IUnderrunCounter
 {
+    /// <inheritdoc />
+    public long? Underruns => (transport as IUnderrunCounter)?.Underruns;
+
     private readonly MmcDevice _drive = new(transport, commandTimeout);
     private InquiryData? _inquiry;
 

@@ -17,9 +17,12 @@ internal static class DriveCommands
         var drive = new Option<string[]>("--drive") { Description = "recorder location (emulated:PROFILE?..., iscsi://..., /dev/sgN); default: the drives of the config", AllowMultipleArgumentsPerToken = false };
         var config = new Option<string>("--config") { Description = "tower config whose drives are listed when no --drive is given", DefaultValueFactory = _ => "config/duplicator.json" };
         var scan = new Option<string>("--scan-dir") { Description = "device folder scanned for sg/sr recorders when no --drive is given", DefaultValueFactory = _ => "/dev" };
-        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state; without --drive the Linux sg/sr recorders found and the config's drives") { drive, config, scan };
-        cmd.SetAction(parse => Cli.Run(_ =>
+        var history = new Option<bool>("--history") { Description = "show each drive's lifetime counts (good, bad, bytes, hours writing, underruns, last failures) from the running host named by --config" };
+        var json = new Option<bool>("--json") { Description = "with --history: print JSON" };
+        var cmd = new Command("drives", "list recorders: location, vendor, product, revision, current profile, media state; without --drive the Linux sg/sr recorders found and the config's drives") { drive, config, scan, history, json };
+        cmd.SetAction(parse => Cli.Run(ct =>
         {
+            if (parse.GetValue(history)) return DriveHistoryTable.Print(parse.GetValue(config)!, parse.GetValue(json), ct);
             var locations = parse.GetValue(drive) is { Length: > 0 } given ? given : Discovered(parse.GetValue(scan)!, parse.GetValue(config)!);
             foreach (var location in locations)
                 ValidateLocation(location);

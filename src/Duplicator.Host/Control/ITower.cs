@@ -32,7 +32,14 @@ public sealed record BatchView(string Id, string State, string Source, int Copie
 /// <param name="Lba">The block the drive named in its sense data.</param>
 /// <param name="Detail">The failure in one line: "03/0C/00 write error at LBA 123456 on drive-3".</param>
 public sealed record DiscView(int Number, string Drive, string State, string? Sha256, string? Reason,
-    string? Code = null, string? Sense = null, long? Lba = null, string? Detail = null);
+    string? Code = null, string? Sense = null, long? Lba = null, string? Detail = null)
+{
+    /// <summary>The verification the disc got under the batch's policy: none, quick or full (null: a ledger from before policies).</summary>
+    public string? Verify { get; init; }
+
+    /// <summary>It failed its verification (under a sampling policy its drive is then verified in full for a while).</summary>
+    public bool VerifyFailed { get; init; }
+}
 
 /// <summary>A batch with its per-disc ledger.</summary>
 public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs);
@@ -51,7 +58,34 @@ public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs)
 /// <param name="Bad">Failed discs on this drive since the host started.</param>
 /// <param name="Held">Taken out of service by the operator (no failure counted) until released.</param>
 public sealed record DriveView(string Id, string Url, string State, double Percent, double BytesPerSecond, bool Quarantined,
-    string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0, bool Held = false);
+    string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0, bool Held = false)
+{
+    /// <summary>The drive's lifetime counts from the drive history journal (null: it has burned nothing yet).</summary>
+    public DriveHistoryView? History { get; init; }
+}
+
+/// <summary>A drive's lifetime counts, kept across restarts (the drive history journal).</summary>
+/// <param name="Good">Good discs over its life.</param>
+/// <param name="Bad">Failed discs that were the drive's fault (write or read errors, stalls).</param>
+/// <param name="Refused">Discs failed for the media (not blank, too small, wrong profile) or cancelled.</param>
+/// <param name="BytesWritten">Bytes written over its life.</param>
+/// <param name="HoursWriting">Hours spent writing.</param>
+/// <param name="Underruns">Buffer underruns, on drives that count them.</param>
+/// <param name="LastFailures">The latest failures, newest first.</param>
+/// <param name="FirstSeen">When its first recorded disc ended.</param>
+/// <param name="LastSeen">When its latest disc ended.</param>
+public sealed record DriveHistoryView(long Good, long Bad, long Refused, long BytesWritten, double HoursWriting, long Underruns,
+    IReadOnlyList<DriveFailureView> LastFailures, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+
+/// <summary>One failure in a drive's history.</summary>
+/// <param name="At">When.</param>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Disc">The disc number in the batch.</param>
+/// <param name="Reason">Why, in words.</param>
+/// <param name="Code">The IMAPI error, e.g. IMAPI_E_CANNOTWRITETOMEDIA.</param>
+/// <param name="Sense">SCSI key/ASC/ASCQ, e.g. 03/0C/00.</param>
+/// <param name="Lba">The block the drive named.</param>
+public sealed record DriveFailureView(DateTimeOffset At, string BatchId, int Disc, string Reason, string? Code, string? Sense, long? Lba);
 
 /// <summary>What the operator holds back: the whole tower (with why), paused batches, held drives.</summary>
 public sealed record TowerView(bool Paused, string? Reason, IReadOnlyList<string> PausedBatches, IReadOnlyList<string> HeldDrives);

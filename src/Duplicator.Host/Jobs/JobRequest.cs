@@ -52,4 +52,11 @@ public sealed record JobRequest(
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
     Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null,
-    int? Priority = null);
+    int? Priority = null)
+{
+    /// <summary>duplicator.job/2: which discs are verified and how (null: <see cref="Verify"/> alone, every disc in full or none).</summary>
+    public Duplicator.Actors.Batches.VerifyPolicy? VerifyPolicy { get; init; }
+
+    /// <summary>duplicator.job/2: which loaded media the batch accepts (null: any blank medium big enough).</summary>
+    public Duplicator.Actors.Batches.MediaRules? MediaRules { get; init; }
+}

@@ -62,6 +62,7 @@ public static partial class JobRequestParser
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
         "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue",
+        "accept", // duplicator.job/2 (JobRequestParser.Policies.cs)
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -271,11 +272,14 @@ public static partial class JobRequestParser
             if (!DriveId().IsMatch(drives[i]))
                 problems.Add($"drives[{i}]: '{Show(drives[i])}' is not a drive id (1-32 letters, digits, '-' or '_')");
 
+        var (verify, verifyPolicy) = ReadVerify(root, schema, problems.Add);
+        var accept = ReadAccept(root, schema, problems.Add);
         var request = new JobRequest(
-            id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
+            id, kind, paths, copies, volume, media, verify, Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
-            v2 ? Int("priority", 0, MaxPriority) : null);
+            v2 ? Int("priority", 0, MaxPriority) : null)
+            { VerifyPolicy = verifyPolicy, MediaRules = accept };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

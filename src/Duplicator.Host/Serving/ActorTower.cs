@@ -78,7 +78,8 @@ public sealed class ActorTower : ITower, IJobSink
         request.Copies,
         new BatchOptions(request.Verify ?? defaults.Verify, request.Speed ?? defaults.Speed,
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
-            [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce),
+            [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce)
+        { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules },
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority);
@@ -101,8 +102,18 @@ public sealed class ActorTower : ITower, IJobSink
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken) =>
-        (await DriveStatuses(cancellationToken)).Select(View).ToArray();
+    public async Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken)
+    {
+        var drives = await DriveStatuses(cancellationToken);
+        var history = await Ask<Duplicator.Actors.Drives.DriveHistory.Histories>(Duplicator.Actors.Drives.DriveHistory.Get.Instance, "the drive history", cancellationToken);
+        return drives.Select(d => View(d) with { History = history.Drives.TryGetValue(d.Id, out var h) ? View(h) : null }).ToArray();
+    }
+
+    /// <summary>A drive's history as the front ends show it.</summary>
+    public static DriveHistoryView View(Duplicator.Actors.Drives.DriveHistory.Record h) => new(h.Good, h.Bad, h.Refused, h.BytesWritten,
+        Math.Round(h.HoursWriting, 4), h.Underruns,
+        [.. h.LastFailures.Select(f => new DriveFailureView(f.At, f.BatchId, f.Disc, f.Reason, f.Error?.ImapiName, f.Error?.Sense?.ToString(), f.Error?.Lba))],
+        h.FirstSeen, h.LastSeen);
 
     /// <inheritdoc />
     public async Task<bool> CancelAsync(string id, CancellationToken cancellationToken) =>
@@ -175,7 +186,8 @@ public sealed class ActorTower : ITower, IJobSink
 
     /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
     public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,
-        d.Error?.ImapiName, d.Error?.Sense?.ToString(), d.Error?.Lba, d.Error?.Describe(d.Drive));
+        d.Error?.ImapiName, d.Error?.Sense?.ToString(), d.Error?.Lba, d.Error?.Describe(d.Drive))
+    { Verify = d.Verify?.ToString().ToLowerInvariant(), VerifyFailed = d.VerifyFailed };
 
     /// <summary>
     /// A batch as the front ends show it. The ETA is rough: the longest ETA among the drives burning it, times the

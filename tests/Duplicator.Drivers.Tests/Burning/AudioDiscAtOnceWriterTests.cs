@@ -159,7 +159,7 @@ public sealed class AudioDiscAtOnceWriterTests : IDisposable
             var wrong = (byte[])right.Clone();
             wrong[0] ^= 1;
             using var other = new MmcDevice(Emu("wrong"));
-            var e = Assert.Throws<ImapiException>(() => AudioDiscAtOnceWriter.Burn(other, new KnownHash(disc, wrong), Dao, new Events(), CancellationToken.None));
+            var e = Assert.Throws<VerificationException>(() => AudioDiscAtOnceWriter.Burn(other, new KnownHash(disc, wrong), Dao, new Events(), CancellationToken.None));
             Assert.Equal(ImapiError.CannotWriteToMedia, e.Code);
             Assert.Contains("verification failed", e.Message);
         }
