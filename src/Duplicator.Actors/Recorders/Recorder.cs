@@ -52,7 +52,12 @@ public static class Recorder
     /// <param name="Staging">The batch's staging actor (waves).</param>
     /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
     /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
-    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank);
+    /// <param name="PerDisc">This disc's own sectors in a per-disc batch (laid over the shared chunks as they are written); null: the image as it is.</param>
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank,
+        PerDiscBurn? PerDisc = null);
+
+    /// <summary>A per-disc burn: the disc's serial and the sectors it gets of its own (ascending, from <see cref="Mastering.Data.PerDisc.PerDiscPlan.Patches"/>).</summary>
+    public sealed record PerDiscBurn(long Serial, IReadOnlyList<Mastering.Data.PerDisc.SectorPatch> Patches);
 
     /// <summary>Stop the burn of a batch (the disc fails as cancelled).</summary>
     public sealed record CancelBurn(string BatchId, string Reason);

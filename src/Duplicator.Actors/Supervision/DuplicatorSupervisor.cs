@@ -440,17 +440,20 @@ internal sealed class DuplicatorSupervisor : ReceivePersistentActor, IWithTimers
             Timers.StartSingleTimer("redispatch", Redispatch.Instance, TimeSpan.FromSeconds(1));
             return;
         }
+        if (!ok.State.InFlight.Any(kv => kv.Value == a.DriveId)) { UpdateBatch(slot, ok.State); return; } // accepted as the batch's end (its values ran out)
         int disc = ok.State.InFlight.First(kv => kv.Value == a.DriveId).Key;
         var spec = ok.State.Spec!;
-        if (slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !_registry.Quarantined.ContainsKey(a.DriveId))
+        string? perDiscError = null;
+        if (slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !_registry.Quarantined.ContainsKey(a.DriveId)
+            && PerDiscLogic.Burn(spec, image, ok.State.Discs[disc], out perDiscError) is var perDisc && perDiscError is null)
         {
             SetDrive(drive with { Status = drive.Status with { State = DriveState.Checking, BatchId = a.BatchId, Disc = disc, Percent = 0 } });
             drive.Recorder.Tell(new Recorder.Burn(a.BatchId, disc, image, staging,
-                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank));
+                new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode), spec.Options.RejectIfNotBlank, perDisc));
         }
         else
         {
-            AskLedger(a.BatchId, "fail", new FailDisc(disc, a.DriveId, "the drive was no longer ready"));
+            AskLedger(a.BatchId, "fail", new FailDisc(disc, a.DriveId, perDiscError ?? "the drive was no longer ready"));
         }
         UpdateBatch(slot, ok.State);
     }

@@ -97,11 +97,15 @@ public sealed class DiscTemplate
     }
 
     /// <summary>The template filled with <paramref name="values"/>.</summary>
-    public string Render(DiscValues values)
+    public string Render(DiscValues values) => Render(values, int.MaxValue)!;
+
+    /// <summary>The template filled with <paramref name="values"/>, or null as soon as it is longer than <paramref name="maxChars"/> characters (nothing unbounded is built).</summary>
+    public string? Render(DiscValues values, int maxChars)
     {
         var sb = new StringBuilder();
         foreach (var (text, name, format) in _parts)
         {
+            if (sb.Length > maxChars) return null;
             if (text is not null) { sb.Append(text); continue; }
             sb.Append(name switch
             {
@@ -112,7 +116,7 @@ public sealed class DiscTemplate
                 _ => values.Columns.TryGetValue(name!, out var v) ? v : throw new ImapiException(ImapiError.InvalidInput, $"no value for column {name}"),
             });
         }
-        return sb.ToString();
+        return sb.Length > maxChars ? null : sb.ToString();
     }
 
     private static string Shown(string s) => s.Length > 40 ? s[..40] + "..." : s;
