@@ -30,7 +30,24 @@ public sealed record BatchView(string Id, string State, string Source, int Copie
 /// <param name="Lba">The block the drive named in its sense data.</param>
 /// <param name="Detail">The failure in one line: "03/0C/00 write error at LBA 123456 on drive-3".</param>
 public sealed record DiscView(int Number, string Drive, string State, string? Sha256, string? Reason,
-    string? Code = null, string? Sense = null, long? Lba = null, string? Detail = null);
+    string? Code = null, string? Sense = null, long? Lba = null, string? Detail = null)
+{
+    /// <summary>Its serial, in a per-disc batch (null otherwise: the key is then left out).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? Serial { get; init; }
+
+    /// <summary>Its row of the batch's CSV, from 1 (the first row after the header).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Row { get; init; }
+
+    /// <summary>That row's values by column.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Values { get; init; }
+
+    /// <summary>For a failed or interrupted disc of a per-disc batch: "void" (its serial is never used again) or "reissued" (its remake got it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SerialFate { get; init; }
+}
 
 /// <summary>A batch with its per-disc ledger.</summary>
 public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs);

@@ -42,4 +42,8 @@ public sealed record JobRequest(
     IReadOnlyList<string> Drives,
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
-    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null);
+    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null)
+{
+    /// <summary>Serial-numbered discs (the job's <c>perDisc</c> section, its CSV embedded); null: every disc is the image.</summary>
+    public Duplicator.Actors.Batches.PerDiscSpec? PerDisc { get; init; }
+}

@@ -57,7 +57,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "perDisc",
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -250,10 +250,18 @@ public static partial class JobRequestParser
             if (!DriveId().IsMatch(drives[i]))
                 problems.Add($"drives[{i}]: '{Show(drives[i])}' is not a drive id (1-32 letters, digits, '-' or '_')");
 
+        // Serial-numbered discs: the section, its CSV (read and embedded) and every row's rendering, checked now.
+        Duplicator.Actors.Batches.PerDiscSpec? perDisc = null;
+        if (root.TryGetProperty("perDisc", out var perDiscValue) && perDiscValue.ValueKind != JsonValueKind.Null)
+            perDisc = PerDiscSection.Read(perDiscValue, p => CheckPath("perDisc.values", p, mustBeDirectory: false), kind, copies, id, problems.Add);
+
         var request = new JobRequest(
             id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
-            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null });
+            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null })
+        {
+            PerDisc = perDisc,
+        };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

@@ -30,6 +30,9 @@ public sealed record ValuesCsv(ImmutableArray<string> Columns, ImmutableArray<Im
     public IReadOnlyDictionary<string, string> Row(int row) =>
         Columns.Select((c, i) => (c, i)).ToImmutableSortedDictionary(x => x.c, x => Rows[row][x.i], StringComparer.Ordinal);
 
+    /// <summary>True when <paramref name="path"/> (links followed) is a regular file: what a FIFO or device is not, checked before it is opened.</summary>
+    public static bool IsRegularFile(string path) => UnixFileType.IsRegularFile(path);
+
     /// <summary>Reads and parses the CSV at <paramref name="path"/> (a regular file of at most <see cref="MaxBytes"/>).</summary>
     public static ValuesCsv Load(string path)
     {
