@@ -81,7 +81,9 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed
         if (_discSha is { } done) return done;
         if (_discHashBroken || Position != SectorCount)
             throw new InvalidOperationException($"the disc's own hash is known once every sector is written in order (at sector {Position} of {SectorCount})");
-        return _discSha = _discHash!.GetHashAndReset();
+        _discSha = _discHash!.GetHashAndReset();
+        _discHash.Dispose();
+        return _discSha;
     }
 
     /// <summary>Sectors the drive has read so far.</summary>
