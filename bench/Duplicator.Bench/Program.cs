@@ -14,6 +14,7 @@
 // --warmup burns a first batch of the image's first MIB MiB on the same drives and measures the second one.
 // --fail-drive arms a one-shot WRITE error at --fail-lba on that drive (1-based) through the emulator's FaultPlan.
 // --folder DIR submits a folder job instead of --image (the batch masters it), after mastering it once alone (mastering_alone_s).
+// --per-disc N (with --folder) gives every disc N serial-numbered files and its own volume name.
 // --slow-drive runs that drive (1-based) at --slow-speed instead of --speed (a slower member of the tower); with
 // --slow-at LBA it is rated at --speed and its URL carries the emulator's fault slow-at=LBA:SLOW-SPEED instead
 // (it falls back from that LBA on, as on poor media).
@@ -168,6 +169,15 @@ long submitTicks = Stopwatch.GetTimestamp();
 metrics.SubmitTicks = submitTicks;
 using var sampler = opt.Has("cpu-sample") ? new ThreadCpuSampler(submitTicks) : null;
 var spec = new BatchSpec("bench", folder is null ? SourceKind.Image : SourceKind.Folder, [folder ?? image], copies, new BatchOptions(Verify: verify, Speed: 0, FailedDiscThreshold: 0, RejectIfNotBlank: true, Drives: []));
+// --per-disc N (folder jobs): N serial-numbered files of 256 bytes and a volume name template; each drive lays its
+// disc's sectors over the shared chunks and hashes its disc as written.
+int perDiscFiles = opt.Int("per-disc", 0);
+if (perDiscFiles > 0)
+    spec = spec with
+    {
+        PerDisc = new PerDiscSpec(1000, [.. Enumerable.Range(1, perDiscFiles).Select(i => new PerDiscFileSpec($"SERIAL{i}.TXT", 256, $"Serial {{serial:000000}} file {i} disc {{disc}}\n"))],
+            "DATA_{serial}", [], [], null, FailedSerial.Void, DateTimeOffset.UtcNow),
+    };
 var answer = await tower.Ask<object>(new Tower.Submit(spec), TimeSpan.FromSeconds(30));
 if (answer is not Tower.Submitted) { Console.Error.WriteLine($"duplicator-bench: submit refused: {answer}"); return 1; }
 var (final, finishedTicks) = await Listener.Finished("bench").WaitAsync(TimeSpan.FromMinutes(30));
@@ -195,7 +205,7 @@ string F(double v, int digits = 2) => v.ToString("F" + digits, inv);
 Console.WriteLine(string.Join(' ',
     $"RESULT label={label} kind={kind} warmup_MiB={warmupMiB} drives={driveCount} copies={copies} good={final.Good.Count} failed={final.Failed} status={final.Status}",
     $"verify={verify} submit_to_batch_done_s={F(Stopwatch.GetElapsedTime(submitTicks, finishedTicks).TotalSeconds, 3)}",
-    $"image_MiB={imageBytes >> 20} chunk_KiB={staging.ChunkBytes >> 10} window={staging.Window} speed={speed} discard={discard}",
+    $"per_disc_files={perDiscFiles} image_MiB={imageBytes >> 20} chunk_KiB={staging.ChunkBytes >> 10} window={staging.Window} speed={speed} discard={discard}",
     $"wall_s={F(wall, 3)} aggregate_GBps={F(delivered / wall / 1e9, 3)}",
     $"submit_to_first_write_s={F(Stopwatch.GetElapsedTime(submitTicks, firstWrite).TotalSeconds)}{(folder is null ? "" : $" source=folder mastering_alone_s={F(masteringSeconds)}")} last_write_to_batch_done_s={F(Stopwatch.GetElapsedTime(lastEnd, finishedTicks).TotalSeconds)}",
     $"bytes_read={bytesRead} read_x_image={F((double)bytesRead / imageBytes, 3)} waves={Listener.Waves.Count} fell_behind={fellBehind} hash_read_x_image=1 process_read_x_image={F((double)rcharRead / imageBytes, 3)}",

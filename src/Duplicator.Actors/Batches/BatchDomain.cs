@@ -118,8 +118,9 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
 /// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
 /// <param name="Priority">0 (lowest) to 9 (highest), <see cref="DefaultPriority"/> when not given (and in ledgers written before it).</param>
+/// <param name="PerDisc">Serial-numbered discs: per-disc files and values (a folder source only); null: every disc is the image.</param>
 public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
-    int Priority = BatchSpec.DefaultPriority)
+    int Priority = BatchSpec.DefaultPriority, PerDiscSpec? PerDisc = null)
 {
     /// <summary>The priority of a batch that names none.</summary>
     public const int DefaultPriority = 4;
@@ -148,8 +149,12 @@ public sealed record BatchSubmitted(BatchSpec Spec, DateTimeOffset At) : IBatchE
 /// <summary>The image was staged into the stash; its hash lets a restart check the stash.</summary>
 public sealed record ImageStaged(string BatchId, string StashPath, string Sha256, long Sectors) : IBatchEvent;
 
-/// <summary>Disc <paramref name="Disc"/> started on <paramref name="Drive"/>.</summary>
-public sealed record DiscStarted(string BatchId, int Disc, string Drive) : IBatchEvent
+/// <summary>
+/// Disc <paramref name="Disc"/> started on <paramref name="Drive"/>; in a per-disc batch with its <paramref name="Serial"/>,
+/// its CSV <paramref name="Row"/> (0-based, null without a CSV) and that row's <paramref name="Values"/>.
+/// </summary>
+public sealed record DiscStarted(string BatchId, int Disc, string Drive, long? Serial = null, int? Row = null,
+    ImmutableSortedDictionary<string, string>? Values = null) : IBatchEvent
 {
     /// <summary>The verification this disc gets (<see cref="VerifyPlan"/>); null in ledgers before verify policies.</summary>
     public VerifyMode? Verify { get; init; }
@@ -163,7 +168,8 @@ public sealed record DiscCompleted(string BatchId, int Disc, string Drive, strin
 /// error, or the event predates them); <paramref name="Interrupted"/> when the host stopped mid-disc (026b234 wrote that
 /// as Reason "interrupted" only: <see cref="BatchSerializer"/> upcasts those).
 /// </summary>
-public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason, DiscError? Error = null, bool Interrupted = false) : IBatchEvent
+/// <remarks><paramref name="SerialFate"/>: in a per-disc batch, what its serial became: "void" (never used again) or "reissued" (the remake gets it).</remarks>
+public sealed record DiscFailed(string BatchId, int Disc, string Drive, string Reason, DiscError? Error = null, bool Interrupted = false, string? SerialFate = null) : IBatchEvent
 {
     /// <summary>It failed while being read back (a mismatch or a read error): under a sampling policy the drive is then verified in full.</summary>
     public bool DuringVerify { get; init; }
@@ -182,7 +188,12 @@ public sealed record BatchFinished(string BatchId, bool Success, string Reason) 
 /// <param name="Sha256">What the disc verified as, when completed.</param>
 /// <param name="Reason">Why it failed.</param>
 /// <param name="Error">The failure's codes, when it had any.</param>
-public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? Sha256, string? Reason, DiscError? Error = null)
+/// <param name="Serial">Its serial, in a per-disc batch.</param>
+/// <param name="Row">Its CSV row (0-based), when the batch has values.</param>
+/// <param name="Values">That row's values by column.</param>
+/// <param name="SerialFate">For a failed or interrupted per-disc disc: "void" or "reissued".</param>
+public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? Sha256, string? Reason, DiscError? Error = null,
+    long? Serial = null, int? Row = null, ImmutableSortedDictionary<string, string>? Values = null, string? SerialFate = null)
 {
     /// <summary>The verification the disc got (null: not recorded, a ledger before verify policies).</summary>
     public VerifyMode? Verify { get; init; }

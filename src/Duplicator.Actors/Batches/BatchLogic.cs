@@ -68,13 +68,18 @@ public static class BatchLogic
                 if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
                 if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
                     return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
+                if (s.Spec.PerDisc is { } perDisc)
+                {
+                    if (s.Spec.Source != SourceKind.Folder) return BatchDecision.Refuse($"perDisc: per-disc files are mastered into a folder's image, not a {s.Spec.Source.ToString().ToLowerInvariant()} source");
+                    if (PerDiscLogic.Refusal(perDisc, s.Spec.Copies, s.Spec.BatchId) is { } bad) return BatchDecision.Refuse(bad);
+                }
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:
                 return BatchDecision.Refuse("no batch has been submitted");
             case CancelBatch c:
                 return state.IsFinished ? BatchDecision.Accept() : BatchDecision.Accept(new BatchCancelled(id, c.Reason));
             case RecoverBatch:
-                return BatchDecision.Accept([.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted", Interrupted: true))]);
+                return RunOut(state, [.. state.InFlight.Select(kv => (IBatchEvent)new DiscFailed(id, kv.Key, kv.Value, "interrupted", Interrupted: true, SerialFate: Fate(state)))]);
             case var _ when state.IsFinished:
                 return BatchDecision.Refuse($"batch {id} is {state.Status.ToString().ToLowerInvariant()}");
             case FailBatch f:
@@ -87,26 +92,61 @@ public static class BatchLogic
                     return BatchDecision.Refuse($"batch {id} needs no more discs ({state.Good.Count} good, {state.InFlight.Count} in flight, {state.Spec.Copies} wanted)");
                 if (state.InFlight.ContainsValue(s.Drive))
                     return BatchDecision.Refuse($"drive {s.Drive} is already burning a disc of batch {id}");
-                return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive) { Verify = VerifyPlan.Choose(state.Spec.Options.EffectiveVerify, state.Discs.Values, s.Drive) });
+                var verify = VerifyPlan.Choose(state.Spec.Options.EffectiveVerify, state.Discs.Values, s.Drive);
+                if (state.Spec.PerDisc is not { } pd) return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive) { Verify = verify });
+                if (PerDiscLogic.NextIndex(pd, state) is not { } index)
+                    return BatchDecision.Refuse($"batch {id}: the {pd.Rows.Length} rows of {pd.ValuesName ?? "the values"} are used up ({state.InFlight.Count} disc(s) in flight)");
+                try
+                {
+                    PerDiscLogic.Render(pd, PerDiscLogic.Values(pd, id, state.NextDisc, index), index); // a later serial may render longer
+                }
+                catch (Mastering.Imapi.ImapiException e)
+                {
+                    return state.InFlight.IsEmpty ? BatchDecision.Accept(new BatchFinished(id, false, e.Message)) : BatchDecision.Refuse(e.Message);
+                }
+                return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive, pd.SerialStart + index,
+                    pd.Columns.Length > 0 ? index : null, pd.Columns.Length > 0 ? PerDiscLogic.RowValues(pd, index) : null) { Verify = verify });
             case CompleteDisc c:
                 if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
                 return state.Good.Count + 1 >= state.Spec.Copies
                     ? BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256), new BatchFinished(id, true, $"{state.Spec.Copies} good discs"))
-                    : BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
+                    : RunOut(state, [new DiscCompleted(id, c.Disc, c.Drive, c.Sha256)]);
             case FailDisc f:
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
-                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error) { DuringVerify = f.DuringVerify };
+                var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error, SerialFate: Fate(state)) { DuringVerify = f.DuringVerify };
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, failed);
                 int threshold = state.Spec.Options.FailedDiscThreshold;
                 return threshold > 0 && state.Failed + 1 >= threshold
                     ? BatchDecision.Accept(failed, new BatchFinished(id, false, $"{state.Failed + 1} discs failed, the threshold is {threshold}"))
-                    : BatchDecision.Accept(failed);
+                    : RunOut(state, [failed]);
             }
             default:
                 return BatchDecision.Refuse($"unknown command {command.GetType().Name}");
         }
+    }
+
+    /// <summary>What a failed disc's serial becomes in this batch ("void" or "reissued"); null when it has no serials.</summary>
+    private static string? Fate(BatchState state) => state.Spec?.PerDisc switch
+    {
+        null => null,
+        { OnFailure: FailedSerial.Reissue } => "reissued",
+        _ => "void",
+    };
+
+    /// <summary>
+    /// Accepts <paramref name="events"/>, and ends the batch (failed) when after them a per-disc batch's rows are used up
+    /// with no disc in flight and good discs still missing: it stops clearly at the good discs it has, never repeats a row.
+    /// </summary>
+    private static BatchDecision RunOut(BatchState state, IBatchEvent[] events)
+    {
+        if (state.Spec?.PerDisc is not { } pd || pd.Columns.Length == 0) return BatchDecision.Accept(events);
+        var after = events.Aggregate(state, Apply);
+        if (!after.InFlight.IsEmpty || after.Good.Count >= state.Spec.Copies || PerDiscLogic.NextIndex(pd, after) is not null)
+            return BatchDecision.Accept(events);
+        return BatchDecision.Accept([.. events, new BatchFinished(state.Spec.BatchId, false,
+            $"the {pd.Rows.Length} rows of {pd.ValuesName ?? "the values"} are used up: {after.Good.Count} good discs of {state.Spec.Copies} ({after.Failed + after.Interrupted} failed or interrupted discs voided their rows)")]);
     }
 
     /// <summary>
@@ -121,6 +161,8 @@ public static class BatchLogic
         if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
         if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
         if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
+        if ((existing.PerDisc is null) != (submitted.PerDisc is null) || existing.PerDisc is { } pa && !pa.SameAs(submitted.PerDisc!))
+            return "another perDisc section";
         var (a, b) = (existing.Options, submitted.Options);
         if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
             || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))
@@ -140,29 +182,31 @@ public static class BatchLogic
         DiscStarted d => state with
         {
             InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Started, null, null) { Verify = d.Verify }),
+            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Started, null, null, Serial: d.Serial, Row: d.Row, Values: d.Values) { Verify = d.Verify }),
         },
         DiscCompleted d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Completed, d.Sha256, null) { Verify = VerifyOf(state, d.Disc) }),
+            Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Completed, Sha256 = d.Sha256 }),
         },
         DiscFailed { Interrupted: true } d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Interrupted = state.Interrupted + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Interrupted, null, d.Reason) { Verify = VerifyOf(state, d.Disc) }),
+            Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Interrupted, Reason = d.Reason, SerialFate = d.SerialFate }),
         },
         DiscFailed d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Failed = state.Failed + 1,
-            Ledger = state.Discs.SetItem(d.Disc, new DiscEntry(d.Disc, d.Drive, DiscState.Failed, null, d.Reason, d.Error) { Verify = VerifyOf(state, d.Disc), VerifyFailed = d.DuringVerify }),
+            Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Failed, Reason = d.Reason, Error = d.Error, SerialFate = d.SerialFate, VerifyFailed = d.DuringVerify }),
         },
         BatchCancelled c => state with { Status = BatchStatus.Cancelled, Reason = c.Reason },
         BatchFinished f => state with { Status = f.Success ? BatchStatus.Completed : BatchStatus.Failed, Reason = f.Reason },
         _ => state,
     };
 
-    private static VerifyMode? VerifyOf(BatchState state, int disc) => state.Discs.TryGetValue(disc, out var e) ? e.Verify : null;
+    // A disc's entry as started (its serial and values stay with it), or a bare one for a ledger that lacks the start.
+    private static DiscEntry Entry(BatchState state, int disc) =>
+        state.Discs.TryGetValue(disc, out var e) ? e with { Sha256 = null, Reason = null, Error = null } : new DiscEntry(disc, "", DiscState.Started, null, null);
 
     /// <summary>Applies every event in order.</summary>
     public static BatchState Replay(IEnumerable<IBatchEvent> events) => events.Aggregate(BatchState.Empty, Apply);

@@ -20,7 +20,9 @@ namespace Duplicator.Actors.Images;
 /// <param name="SectorCount">Sectors of the image.</param>
 /// <param name="Tracks">Track table.</param>
 /// <param name="ContentSha256">Upper-case hex SHA-256 of the content; null while it is being computed.</param>
-public sealed record StagedImage(string BatchId, string StashPath, int SectorSize, long SectorCount, ImmutableArray<TrackInfo> Tracks, string? ContentSha256);
+/// <param name="PerDisc">Where each disc of a per-disc batch gets its own sectors; null for a batch of identical discs.</param>
+public sealed record StagedImage(string BatchId, string StashPath, int SectorSize, long SectorCount, ImmutableArray<TrackInfo> Tracks, string? ContentSha256,
+    Mastering.Data.PerDisc.PerDiscPlan? PerDisc = null);
 
 /// <summary>
 /// Stages a batch's source into the stash through Mastering, and checks a stash left by an earlier run. Not an
@@ -45,6 +47,8 @@ public static class ImageStager
         var folder = StashFolder(stashDirectory, spec.BatchId);
         switch (spec.Source)
         {
+            case SourceKind.Image when spec.PerDisc is not null:
+                throw new ImapiException(ImapiError.InvalidInput, $"batch {spec.BatchId}: per-disc files are mastered into a folder's image, not an image file");
             case SourceKind.Image:
                 return Unhashed(spec.BatchId, Path.GetFullPath(spec.Paths.Single()));
             case SourceKind.Folder:
@@ -56,10 +60,14 @@ public static class ImageStager
                     Properties = new JolietProperties(VolumeName: spec.Volume ?? "DUPLICATOR", CreationTime: submittedAt),
                 };
                 staging.AddData(spec.Paths.Single(), overwrite: false, cancellationToken: cancellationToken);
+                foreach (var f in spec.PerDisc?.Files ?? [])
+                    staging.ReservePerDiscFile(f.Path, f.MaxBytes, submittedAt.UtcDateTime);
                 StashFolders.Create(stashDirectory, spec.BatchId);
                 var path = Path.Combine(folder, "image.iso");
-                staging.Build().WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
-                return Unhashed(spec.BatchId, path);
+                var built = staging.Build();
+                if (built.PerDisc is { } plan) WritePlan(PlanPath(path), plan); // before the image: a complete image means a complete stash
+                built.WriteTo(path, cancellationToken: cancellationToken); // temp + rename inside
+                return Unhashed(spec.BatchId, path) with { PerDisc = built.PerDisc };
             }
             case SourceKind.Audio:
             {
@@ -137,13 +145,41 @@ public static class ImageStager
         if (File.Exists(stashPath))
         {
             var existing = Describe(spec.BatchId, stashPath, cancellationToken);
-            if (existing.ContentSha256 == sha256) return existing;
+            if (existing.ContentSha256 == sha256 && spec.PerDisc is null) return existing;
+            if (existing.ContentSha256 == sha256 && ReadPlan(stashPath) is { } plan) return existing with { PerDisc = plan };
         }
         var again = Hash(Stage(spec, submittedAt, stashDirectory, cancellationToken, linkRoots), cancellationToken);
         if (again.ContentSha256 != sha256)
             throw new ImapiException(ImapiError.SourceChanged,
                 $"batch {spec.BatchId}: the source changed since it was staged (content SHA-256 {again.ContentSha256}, the ledger has {sha256}); discs made so far would differ from the rest");
         return again;
+    }
+
+    /// <summary>Where the per-disc plan of the image at <paramref name="imagePath"/> is kept.</summary>
+    public static string PlanPath(string imagePath) => Path.Combine(Path.GetDirectoryName(imagePath)!, "image.perdisc.json");
+
+    private static void WritePlan(string path, Mastering.Data.PerDisc.PerDiscPlan plan)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, plan.Serialize());
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The plan kept beside a staged image, if it is there, parses and fits that image; else null (the stash is staged again).</summary>
+    private static Mastering.Data.PerDisc.PerDiscPlan? ReadPlan(string imagePath)
+    {
+        try
+        {
+            var path = PlanPath(imagePath);
+            if (!File.Exists(path) || new FileInfo(path).Length > Mastering.Data.PerDisc.PerDiscPlan.MaxSerializedBytes) return null;
+            var plan = Mastering.Data.PerDisc.PerDiscPlan.Parse(File.ReadAllBytes(path));
+            plan.CheckAgainst(Open(imagePath));
+            return plan;
+        }
+        catch (Exception e) when (e is ImapiException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static MediaKind ParseMedia(string? text, MediaKind fallback)

@@ -13,6 +13,9 @@ namespace Duplicator.Actors.Recorders;
 /// must ascend (write strategies write in order; skipped sectors, such as audio gaps, are consumed unread). The
 /// content hash comes from the staging (<see cref="SetContentSha256"/>; reading it waits until it is known), so
 /// verification never rereads the image.
+/// A per-disc burn's patches are copied over the drive's own buffer after each read (the shared chunks are never
+/// written), and its content hash is then the disc's own: computed from the bytes as they are handed to the drive,
+/// known once every sector has been read.
 /// </summary>
 internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drivers.Burning.IRereadableImage
 {
@@ -32,13 +35,20 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
     private Staging.ReadOn? _alone; // set while no chunks come: read the stash
     private byte[]? _own;
     private long _position;
+    private readonly IReadOnlyList<Mastering.Data.PerDisc.SectorPatch>? _patches;
+    private readonly System.Security.Cryptography.IncrementalHash? _discHash; // the per-disc content hash, as written
+    private byte[]? _discSha;
+    private bool _discHashBroken; // sectors were skipped: the hash as written is not the disc's
 
-    public FanOutImage(StagedImage image, Action<long> consumed, CancellationToken cancellation)
+    public FanOutImage(StagedImage image, Action<long> consumed, CancellationToken cancellation,
+        IReadOnlyList<Mastering.Data.PerDisc.SectorPatch>? patches = null)
     {
         _image = image;
         _consumed = consumed;
         _cancellation = cancellation;
-        if (image.ContentSha256 is { } sha) SetContentSha256(sha);
+        _patches = patches;
+        if (patches is not null) _discHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        else if (image.ContentSha256 is { } sha) SetContentSha256(sha);
     }
 
     public int SectorSize => _image.SectorSize;
@@ -50,6 +60,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
     {
         get
         {
+            if (_discHash is not null) return DiscSha256();
             if (_sha is { } known) return known;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
             try
@@ -66,6 +77,17 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         }
     }
 
+    // Drive thread only: the hash of every sector as handed to the drive, once all were.
+    private byte[] DiscSha256()
+    {
+        if (_discSha is { } done) return done;
+        if (_discHashBroken || Position != SectorCount)
+            throw new InvalidOperationException($"the disc's own hash is known once every sector is written in order (at sector {Position} of {SectorCount})");
+        _discSha = _discHash!.GetHashAndReset();
+        _discHash.Dispose();
+        return _discSha;
+    }
+
     /// <summary>Sectors the drive has read so far.</summary>
     public long Position => Interlocked.Read(ref _position);
 
@@ -77,6 +99,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
     /// <summary>Called from the actor: the image's content hash (upper-case hex) is known.</summary>
     public void SetContentSha256(string hex)
     {
+        if (_discHash is not null) return; // a per-disc disc has its own hash, not the staged image's
         _sha ??= Convert.FromHexString(hex);
         _hashKnown.Set();
     }
@@ -134,12 +157,20 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
             long chunkEnd = chunk.FirstSector + chunk.Sectors;
             if (firstSector > _position)
             {
+                _discHashBroken = true;
                 Interlocked.Exchange(ref _position, Math.Min(firstSector, chunkEnd)); // skip unread sectors (gaps)
             }
             else
             {
                 int sectors = (int)Math.Min(chunkEnd - _position, (destination.Length - filled) / size);
-                chunk.Data.Span.Slice((int)(_position - chunk.FirstSector) * size, sectors * size).CopyTo(destination[filled..]);
+                var into = destination.Slice(filled, sectors * size);
+                chunk.Data.Span.Slice((int)(_position - chunk.FirstSector) * size, sectors * size).CopyTo(into);
+                if (_patches is not null)
+                {
+                    // Into the drive's buffer, never the shared chunk: every other member reads the same memory.
+                    Mastering.Data.PerDisc.PatchedImage.Overlay(_patches, _position, into, size);
+                    _discHash!.AppendData(into);
+                }
                 filled += sectors * size;
                 firstSector += sectors;
                 Interlocked.Add(ref _position, sectors);

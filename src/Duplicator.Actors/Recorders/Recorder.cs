@@ -55,7 +55,9 @@ public static class Recorder
     /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
     /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
     /// <param name="Task">Burn it (the default), or, for the jobs that read discs, check or archive the disc the drive holds (see <see cref="DiscTask"/>).</param>
-    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank, DiscTask Task = DiscTask.Burn)
+    /// <param name="PerDisc">This disc's own sectors in a per-disc batch (laid over the shared chunks as they are written); null: the image as it is.</param>
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank, DiscTask Task = DiscTask.Burn,
+        PerDiscBurn? PerDisc = null)
     {
         /// <summary>Which media the batch accepts beyond blank and big enough (null: any); a refused medium fails the disc, not the drive.</summary>
         public Batches.MediaRules? Media { get; init; }
@@ -75,6 +77,9 @@ public static class Recorder
     /// ask again later; otherwise the read itself failed (unreadable blocks named in <paramref name="Reason"/>).
     /// </summary>
     public sealed record MasterNotRead(string DriveId, string BatchId, string Reason, bool Retry, Batches.DiscError? Error = null);
+
+    /// <summary>A per-disc burn: the disc's serial and the sectors it gets of its own (ascending, from <see cref="Mastering.Data.PerDisc.PerDiscPlan.Patches"/>).</summary>
+    public sealed record PerDiscBurn(long Serial, IReadOnlyList<Mastering.Data.PerDisc.SectorPatch> Patches);
 
     /// <summary>Stop the burn of a batch (the disc fails as cancelled).</summary>
     public sealed record CancelBurn(string BatchId, string Reason);

@@ -292,7 +292,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         var id = Guid.NewGuid();
         var self = Self;
         var wave = new WaveRef();
-        var image = new FanOutImage(job.Image, index => wave.Ref?.Tell(new Staging.Consumed(index), self), cancel.Token);
+        var image = new FanOutImage(job.Image, index => wave.Ref?.Tell(new Staging.Consumed(index), self), cancel.Token, job.PerDisc?.Patches);
         var burn = new BurnState(id, job, image, cancel, DriveState.Checking, 0, job.Image.SectorCount, DateTime.UtcNow, null, null);
         Become(Burning);
         Enter(burn);

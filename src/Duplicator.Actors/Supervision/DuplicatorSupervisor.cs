@@ -240,6 +240,9 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
                 AskLedger(a.BatchId, "fail", abandon.Command);
                 UpdateBatch(_batches.Get(a.BatchId)!, abandon.State);
                 break;
+            case DiscHandOut.Ended ended:
+                UpdateBatch(_batches.Get(a.BatchId)!, ended.State);
+                break;
         }
     }
 

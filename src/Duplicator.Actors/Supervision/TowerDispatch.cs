@@ -51,14 +51,17 @@ internal static class TowerDispatch
         slot = slot with { Pending = Math.Max(0, slot.Pending - 1) };
         batches = batches.Set(slot);
         if (reply is not Batch.Accepted ok) return (drives, batches, new DiscHandOut.Retry());
+        if (!ok.State.InFlight.Any(kv => kv.Value == driveId)) return (drives, batches, new DiscHandOut.Ended(ok.State)); // accepted as the batch's end (its values ran out)
         int disc = ok.State.InFlight.First(kv => kv.Value == driveId).Key;
         var (spec, drive) = (ok.State.Spec!, drives.Get(driveId)!);
+        string? perDiscError = null;
         DiscHandOut next = slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(driveId)
+            && PerDiscLogic.Burn(spec, image, ok.State.Discs[disc], out perDiscError) is var perDisc && perDiscError is null
             ? new DiscHandOut.Burn(TowerDrives.Starting(drive, batchId, disc), new Recorder.Burn(batchId, disc, image, staging,
                 new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode)
                     .WithVerification(VerifyPlan.Level(ok.State.Discs[disc].Verify ?? spec.Options.EffectiveVerify.Mode)), // as the ledger chose it
-                spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec)) { Media = spec.Options.MediaRules }, ok.State)
-            : new DiscHandOut.Abandon(new FailDisc(disc, driveId, "the drive was no longer ready"), ok.State);
+                spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec), perDisc) { Media = spec.Options.MediaRules }, ok.State)
+            : new DiscHandOut.Abandon(new FailDisc(disc, driveId, perDiscError ?? "the drive was no longer ready"), ok.State);
         return (drives, batches, next);
     }
 }
@@ -74,4 +77,7 @@ internal abstract record DiscHandOut
 
     /// <summary>The drive is no longer ready: the ledger is told <paramref name="Command"/>; the batch takes <paramref name="State"/>.</summary>
     public sealed record Abandon(FailDisc Command, BatchState State) : DiscHandOut;
+
+    /// <summary>The ledger accepted by ending the batch (a per-disc batch's values ran out): no disc; the batch takes <paramref name="State"/>.</summary>
+    public sealed record Ended(BatchState State) : DiscHandOut;
 }

@@ -31,12 +31,13 @@ internal static class BurnCommand
         var id = new Option<string?>("--id") { Description = "batch id (resubmitting an id returns that batch)" };
         var volume = new Option<string?>("--volume") { Description = "volume name of a folder image" };
         var media = new Option<string?>("--media") { Description = "cd74, cd80, dvd, dvd-dl, bd25, bd50" };
-        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media };
+        var perDisc = new Option<string?>("--per-disc") { Description = "a JSON file holding a job's perDisc section: serial-numbered discs (docs/jobs.md)" };
+        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media, perDisc };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
             // The command line first (its mistakes are usage errors), then the config.
             var job = JobJson(parse.GetValue(id), parse.GetValue(image), parse.GetValue(folder), parse.GetValue(audio) ?? [], parse.GetValue(copies),
-                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media));
+                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media), parse.GetValue(perDisc));
             var tower = ConfigLoader.Load(parse.GetValue(config)!);
             using var client = new ControlClient(tower.Control.Listen, tower.Control.Token);
             if (client.IsRunningAsync(ct).GetAwaiter().GetResult())
@@ -52,7 +53,8 @@ internal static class BurnCommand
     }
 
     /// <summary>The job document for the command line (paths made absolute against the working directory).</summary>
-    internal static string JobJson(string? id, string? image, string? folder, string[] audio, int copies, bool? verify, string? drives, string? volume, string? media)
+    internal static string JobJson(string? id, string? image, string? folder, string[] audio, int copies, bool? verify, string? drives, string? volume, string? media,
+        string? perDisc = null)
     {
         int sources = (image is null ? 0 : 1) + (folder is null ? 0 : 1) + (audio.Length == 0 ? 0 : 1);
         if (sources != 1)
@@ -69,6 +71,7 @@ internal static class BurnCommand
         if (drives != null) doc["drives"] = drives.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (volume != null) doc["volume"] = volume;
         if (media != null) doc["media"] = media;
+        if (perDisc != null) doc["perDisc"] = PerDiscFile.Read(Cli.PathArgument(perDisc, "--per-disc"));
         return JsonSerializer.Serialize(doc);
     }
 

@@ -39,6 +39,22 @@ public sealed record DiscView(int Number, string Drive, string State, string? Sh
 
     /// <summary>It failed its verification (under a sampling policy its drive is then verified in full for a while).</summary>
     public bool VerifyFailed { get; init; }
+
+    /// <summary>Its serial, in a per-disc batch (null otherwise: the key is then left out).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? Serial { get; init; }
+
+    /// <summary>Its row of the batch's CSV, from 1 (the first row after the header).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Row { get; init; }
+
+    /// <summary>That row's values by column.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Values { get; init; }
+
+    /// <summary>For a failed or interrupted disc of a per-disc batch: "void" (its serial is never used again) or "reissued" (its remake got it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SerialFate { get; init; }
 }
 
 /// <summary>A batch with its per-disc ledger.</summary>

@@ -82,7 +82,8 @@ public sealed class ActorTower : ITower, IJobSink
         { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules },
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
-        request.Priority ?? BatchSpec.DefaultPriority);
+        request.Priority ?? BatchSpec.DefaultPriority,
+        request.PerDisc);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
@@ -187,7 +188,10 @@ public sealed class ActorTower : ITower, IJobSink
     /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
     public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,
         d.Error?.ImapiName, d.Error?.Sense?.ToString(), d.Error?.Lba, d.Error?.Describe(d.Drive))
-    { Verify = d.Verify?.ToString().ToLowerInvariant(), VerifyFailed = d.VerifyFailed };
+    {
+        Verify = d.Verify?.ToString().ToLowerInvariant(), VerifyFailed = d.VerifyFailed,
+        Serial = d.Serial, Row = d.Row is { } r ? r + 1 : null, Values = d.Values, SerialFate = d.SerialFate,
+    };
 
     /// <summary>
     /// A batch as the front ends show it. The ETA is rough: the longest ETA among the drives burning it, times the

@@ -61,6 +61,9 @@ public sealed class DataImage : IDiscImage
     /// <summary>Joliet names shortened or cleaned under <see cref="JolietNamePolicy.Truncate"/>.</summary>
     public int RenamedJolietNames { get; }
 
+    /// <summary>Where each disc's own sectors go, when per-disc files were reserved (<see cref="JolietStaging.ReservePerDiscFile"/>); else null.</summary>
+    public PerDisc.PerDiscPlan? PerDisc { get; init; }
+
     /// <inheritdoc />
     public void Read(long firstSector, Span<byte> destination)
     {
@@ -92,6 +95,11 @@ public sealed class DataImage : IDiscImage
                 {
                     if (cancellationToken.IsCancellationRequested || progress?.QueryCancel() == true)
                         throw new OperationCanceledException();
+                    if (f.Source.Reserved)
+                    {
+                        end = (f.Lba + f.Sectors) * S; // a per-disc file's sectors stay zero (a hole) in the staged image
+                        continue;
+                    }
                     using (var source = OpenChecked(f.Source))
                     {
                         if (!FileRangeCopy.Copy(source, 0, output, f.Lba * S, f.Source.Size, cancellationToken, sourceLengthChecked: true))
@@ -251,6 +259,11 @@ public sealed class DataImage : IDiscImage
         private void ReadFile(int index, long offset, Span<byte> dest)
         {
             var f = image._files[index].Source;
+            if (f.Reserved)
+            {
+                dest.Clear();
+                return;
+            }
             if (_openIndex != index)
             {
                 _handle?.Dispose();

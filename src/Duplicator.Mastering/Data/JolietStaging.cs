@@ -126,10 +126,66 @@ public sealed class JolietStaging
         _layoutFileSystems = FileSystems;
     }
 
+    /// <summary>Most per-disc files one image may reserve.</summary>
+    public const int MaxPerDiscFiles = 16;
+
+    /// <summary>Largest declared size of one per-disc file (its content is rendered in memory for every disc).</summary>
+    public const int MaxPerDiscFileBytes = 1 << 20;
+
+    /// <summary>
+    /// Reserves a per-disc file at <paramref name="imagePath"/> ('/'-separated, folders made as needed) of at most
+    /// <paramref name="maxBytes"/> bytes: the layout gives it an extent of that many bytes rounded up to sectors, the
+    /// staged image holds zeros there, and <see cref="DataImage.PerDisc"/> says which sectors each disc gets of its own.
+    /// ISO 9660 + Joliet only (a UDF file entry would need the same treatment: see docs/jobs.md). Reserve after the
+    /// last <see cref="AddData"/>: a later AddData with overwrite on would replace the reservation.
+    /// </summary>
+    /// <exception cref="ImapiException">InvalidInput (bad path or size, too many), FileExists, WrongFormat (not Joliet),
+    /// BadJolietName or DiscFull; the staging is unchanged.</exception>
+    public void ReservePerDiscFile(string imagePath, int maxBytes, DateTime modifiedUtc)
+    {
+        if (FileSystems != DataFileSystems.Joliet)
+            throw new ImapiException(ImapiError.WrongFormat, $"per-disc file {imagePath}: per-disc files are made for ISO 9660 + Joliet images, not {FileSystems}");
+        if (maxBytes < 1 || maxBytes > MaxPerDiscFileBytes)
+            throw new ImapiException(ImapiError.InvalidInput, $"per-disc file {imagePath}: maxBytes {maxBytes} is outside 1..{MaxPerDiscFileBytes}");
+        if (_reserved.Count >= MaxPerDiscFiles)
+            throw new ImapiException(ImapiError.InvalidInput, $"per-disc file {imagePath}: at most {MaxPerDiscFiles} per-disc files");
+        var parts = (imagePath ?? "").Split('/');
+        if (parts.Length > 8 || parts.Any(p => p.Length == 0 || p is "." or ".." || p.Length > 255 || p.Any(c => c < 0x20 || c == '\\')))
+            throw new ImapiException(ImapiError.InvalidInput, $"per-disc file '{imagePath}': a path inside the image is 1-8 '/'-separated names, none empty, '.', '..' or with control characters");
+        var merged = _root.Clone();
+        var dir = merged;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            if (!dir.Children.TryGetValue(parts[i], out var node))
+                dir.Children[parts[i]] = node = new StagedDirectory(parts[i], modifiedUtc);
+            dir = node as StagedDirectory
+                ?? throw new ImapiException(ImapiError.FileExists, $"per-disc file {imagePath}: {string.Join('/', parts[..(i + 1)])} is a staged file, not a folder");
+        }
+        if (dir.Children.ContainsKey(parts[^1]))
+            throw new ImapiException(ImapiError.FileExists, $"per-disc file {imagePath}: the source already has that name");
+        var file = new StagedFile(parts[^1], "", maxBytes, modifiedUtc, reserved: true);
+        dir.Children[parts[^1]] = file;
+        var problems = new List<string>();
+        var udfProblems = new List<string>();
+        var layout = DataLayout.Compute(merged, FileSystems, Properties.LongNames, problems, udfProblems);
+        ThrowOnNames($"per-disc file {imagePath}: ", problems, udfProblems, []);
+        if (layout.TotalSectors > TotalDataBlocks)
+            throw new ImapiException(ImapiError.DiscFull, $"per-disc file {imagePath}: the image would need {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
+        _root = merged;
+        _reserved.Add((string.Join('/', parts), file));
+        _usedBlocks = layout.TotalSectors;
+        _layout = layout;
+        _layoutPolicy = Properties.LongNames;
+        _layoutFileSystems = FileSystems;
+    }
+
+    private readonly List<(string Path, StagedFile File)> _reserved = [];
+
     /// <summary>Discards everything staged (IDiscMaster::ClearFormatContent).</summary>
     public void Clear()
     {
         _root = NewRoot();
+        _reserved.Clear();
         _usedBlocks = UsedBlocks(_root, _fileSystems);
         _layout = null;
     }
@@ -152,7 +208,12 @@ public sealed class JolietStaging
             throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
         var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
         var (metadata, tail) = layout.Write(Properties, created);
-        return new DataImage(layout, metadata, Properties, tail);
+        if (_reserved.Count > 0 && layout.Iso is null || _reserved.Count > 0 && layout.Udf is not null)
+            throw new ImapiException(ImapiError.WrongFormat, $"per-disc files are made for ISO 9660 + Joliet images, not {layout.FileSystems}");
+        return new DataImage(layout, metadata, Properties, tail)
+        {
+            PerDisc = _reserved.Count == 0 ? null : PerDisc.PerDiscPlan.Create(layout.Iso!, metadata, _reserved),
+        };
     }
 
     /// <summary>Blocks of the image of <paramref name="root"/> whatever its names (sizes do not depend on the name checks).</summary>

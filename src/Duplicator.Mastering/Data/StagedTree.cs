@@ -12,8 +12,14 @@ internal abstract class StagedNode(string name, DateTime modifiedUtc)
 }
 
 /// <summary>A staged file: a reference to its source, never its bytes.</summary>
-internal sealed class StagedFile(string name, string sourcePath, long size, DateTime modifiedUtc) : StagedNode(name, modifiedUtc)
+internal sealed class StagedFile(string name, string sourcePath, long size, DateTime modifiedUtc, bool reserved = false) : StagedNode(name, modifiedUtc)
 {
+    /// <summary>
+    /// A per-disc file: no source, <see cref="Size"/> is its declared maximum, its sectors are zero in the staged image
+    /// and each disc gets its own content there (see <see cref="PerDisc.PerDiscPlan"/>).
+    /// </summary>
+    public bool Reserved { get; } = reserved;
+
     /// <summary>Absolute path of the source file.</summary>
     public string SourcePath { get; } = sourcePath;
 

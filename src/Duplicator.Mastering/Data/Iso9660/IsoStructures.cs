@@ -185,6 +185,21 @@ internal static class IsoStructures
         b[VdStructureVersion] = 1;
     }
 
+    /// <summary>Byte offset of a directory record's data length (9.1.4) from the record's start.</summary>
+    public const int RecordDataLengthOffset = DrDataLength;
+
+    /// <summary>
+    /// Rewrites the volume identifier (8.4.6) and volume set identifier (8.4.15) of a descriptor written by
+    /// <see cref="WriteVolumeDescriptor"/> with the same rules it used (d-characters cut to 32 for the primary,
+    /// UCS-2 cut to 16 units for Joliet), leaving every other byte as it was.
+    /// </summary>
+    public static void WriteVolumeName(Span<byte> b, bool joliet, string volumeName)
+    {
+        var id = joliet ? IsoNames.CutUnits(volumeName, 16) : IsoNames.IsoVolumeId(volumeName);
+        WriteText(b.Slice(VdVolumeId, 32), joliet, id);
+        WriteText(b.Slice(VdVolumeSetId, 128), joliet, id);
+    }
+
     /// <summary>Writes the volume descriptor set terminator (8.3).</summary>
     public static void WriteTerminator(Span<byte> b)
     {
