@@ -122,7 +122,8 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
                     throw Bad($"load '{image}': track {track.Number} of {sidecar} has ISRC '{code}', not 12 characters CCOOOYYNNNNN");
                 }
 
-                if ((track.PregapStart is { } p && (p > track.Start || p < end - 150)) || track.Indexes is { Count: > 98 }
+                // INDEX 00 lies in the previous track's recorded range (a DAO track runs on to the next INDEX 01), track 1's from -150.
+                if ((track.PregapStart is { } p && (p > track.Start || p < (tracks.Count > 0 ? tracks[^1].Start + 1 : -150))) || track.Indexes is { Count: > 98 }
                     || (track.Indexes ?? []).Where((x, i) => x <= track.Start || x >= track.Start + track.Length || (i > 0 && x <= track.Indexes![i - 1])).Any())
                 {
                     throw Bad($"load '{image}': track {track.Number} of {sidecar} has its pregap start {track.PregapStart} or index points [{string.Join(", ", track.Indexes ?? [])}] outside the track");
