@@ -178,32 +178,39 @@ public sealed partial class EmulatedRecorder
 
         BeginSimulationIfAsked(disc);
         ThrowIfWriteFails(lba, blocks);
-        Span<byte> pack = stackalloc byte[18];
+        // All packs are checked before any is kept: a refused WRITE changes nothing.
+        var received = new List<byte[]>(output.Length / 24);
         for (var k = 0; k < output.Length / 24; k++)
         {
+            var pack = new byte[18];
             Duplicator.Mastering.Audio.CdTextPacks.FromSixBit(output.Slice(k * 24, 24), pack);
             if (!Duplicator.Mastering.Audio.CdTextPacks.CrcValid(pack))
             {
                 throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in block {lba + k / 4}: CD-TEXT pack {k % 4} has a bad CRC");
             }
 
-            var packs = disc.LeadInPacks;
+            received.Add(pack);
+        }
+
+        var packs = disc.LeadInPacks;
+        foreach (var pack in received)
+        {
             if (disc.LeadInCycleComplete)
             {
-                continue;
+                break;
             }
 
-            if (packs.Count > 0 && pack.SequenceEqual(packs[0]))
+            if (packs.Count > 0 && pack.AsSpan().SequenceEqual(packs[0]))
             {
                 disc.LeadInCycleComplete = true;
             }
             else if (packs.Count >= Duplicator.Mastering.Audio.CdTextPacks.MaxPacks)
             {
-                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in block {lba + k / 4}: more than {Duplicator.Mastering.Audio.CdTextPacks.MaxPacks} CD-TEXT packs before the first repeats");
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in at block {lba}: more than {Duplicator.Mastering.Audio.CdTextPacks.MaxPacks} CD-TEXT packs before the first repeats");
             }
             else
             {
-                packs.Add(pack.ToArray());
+                packs.Add(pack);
             }
         }
 
