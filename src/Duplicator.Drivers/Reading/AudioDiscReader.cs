@@ -119,7 +119,7 @@ public static class AudioDiscReader
             }
             if (own - start < 1)
                 throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: track {number} has no audio of its own before track {number + 1}'s pregap");
-            tracks.Add(new AudioMasterTrack(number, start, own - start, pregapStart, readablePregap, indexes.Count > 0 ? indexes : null, drive.ReadIsrc(number)));
+            tracks.Add(new AudioMasterTrack(number, start, own - start, pregapStart, readablePregap, indexes.Count > 0 ? indexes : null, Optional(() => drive.ReadIsrc(number))));
             if (i + 1 < recorded.Count)
             {
                 pregapStart = q.Works ? own : end;
@@ -138,7 +138,20 @@ public static class AudioDiscReader
                 throw new ImapiException(ImapiError.SourceUnreadable, $"{drive.Location}: the CD-TEXT describes tracks {text.FirstTrack}..{text.FirstTrack + text.Tracks.Count - 1}, the TOC {tracks[0].Track}..{tracks[^1].Track}");
             tracks = [.. tracks.Select((t, i) => t with { Title = text.Tracks[i].Title, Performer = text.Tracks[i].Performer })];
         }
-        return new AudioDiscLayout(tracks, leadOut, drive.ReadCatalogNumber(), text, q.Works);
+        return new AudioDiscLayout(tracks, leadOut, Optional(drive.ReadCatalogNumber), text, q.Works);
+    }
+
+    // A drive without READ SUB-CHANNEL answers ILLEGAL REQUEST: the disc then has no code we can read, which is not an error.
+    private static string? Optional(Func<string?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ScsiCommandException e) when (e.Sense is { Key: SenseKey.IllegalRequest, Asc: 0x20 or 0x24 })
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads every track into <paramref name="staging"/> (which must hold no tracks); returns the tracks read.</summary>
