@@ -15,6 +15,12 @@ internal sealed class EmulatedTrack
     /// <summary>ISRC the cue sheet gave the track (SAO), or null.</summary>
     public string? Isrc { get; init; }
 
+    /// <summary>INDEX 00 (where the track's pregap starts, before <see cref="Start"/>) as the cue sheet gave it; null when it has none.</summary>
+    public long? PregapStart { get; init; }
+
+    /// <summary>INDEX 02, 03, ... as LBAs (cue sheet entries), increasing.</summary>
+    public IReadOnlyList<long> Indexes { get; init; } = [];
+
     /// <summary>Created by RESERVE TRACK.</summary>
     public bool Reserved { get; init; }
 
@@ -30,8 +36,12 @@ internal sealed class EmulatedTrack
 /// <summary>One region of a cue sheet: blocks [Start, End) carry audio (2352) or Mode 1 data (2048).</summary>
 internal readonly record struct CueRegion(long Start, long End, bool Audio);
 
-/// <summary>An accepted cue sheet (MMC-6 §6.33, SEND CUE SHEET): program from <see cref="ProgramStart"/> (LBA, the first pregap) to <see cref="LeadOut"/>.</summary>
-internal sealed record CueSheet(long ProgramStart, long LeadOut, IReadOnlyList<CueRegion> Regions, string? Catalog = null);
+/// <summary>
+/// An accepted cue sheet (MMC-6 §6.33, SEND CUE SHEET): program from <see cref="ProgramStart"/> (LBA, the first
+/// pregap) to <see cref="LeadOut"/>; with <see cref="LeadInStart"/> set (lead-in data form 41h) the host first
+/// writes the lead-in's R-W sub-channel (CD-TEXT packs, 96 bytes a block) from there to <see cref="ProgramStart"/>.
+/// </summary>
+internal sealed record CueSheet(long ProgramStart, long LeadOut, IReadOnlyList<CueRegion> Regions, string? Catalog = null, long? LeadInStart = null);
 
 /// <summary>
 /// The medium in an emulated drive: its tracks and sessions, the NWA rule, and the image file that
@@ -99,6 +109,18 @@ internal sealed class EmulatedDisc : IDisposable
     public int? Stride { get; private set; }
 
     public CueSheet? Cue { get; set; }
+
+    /// <summary>CD-TEXT packs (18 bytes each) of the lead-in, as burned or loaded; null when the disc has none.</summary>
+    public byte[]? CdText { get; set; }
+
+    /// <summary>Packs received in the lead-in of the session being written (one cycle kept, see the writer).</summary>
+    public List<byte[]> LeadInPacks { get; } = [];
+
+    /// <summary>The lead-in's first pack came round again: the pack list is whole.</summary>
+    public bool LeadInCycleComplete { get; set; }
+
+    /// <summary>A loaded BIN/CUE master's sectors (LBA + 150 is the image sector), instead of a file at LBA × block size.</summary>
+    public Duplicator.Mastering.Images.IDiscImage? SourceImage { get; private set; }
 
     /// <summary>Media catalog number of a session written with a cue sheet that carried one.</summary>
     public string? Catalog { get; set; }
@@ -178,10 +200,17 @@ internal sealed class EmulatedDisc : IDisposable
     /// <summary>Makes this (blank) disc the finalized <paramref name="master"/>: its tracks and sessions, its sectors read from the master's file.</summary>
     public void LoadMaster(EmulatedMaster master)
     {
-        Tracks = [.. master.Tracks.Select(t => new EmulatedTrack { Number = t.Number, Session = t.Session, Start = t.Start, Audio = t.Audio, Recorded = t.Length, Closed = true })];
+        Tracks = [.. master.Tracks.Select(t => new EmulatedTrack
+        {
+            Number = t.Number, Session = t.Session, Start = t.Start, Audio = t.Audio, Recorded = t.Length, Closed = true,
+            PregapStart = t.PregapStart, Indexes = t.Indexes ?? [], Isrc = t.Isrc,
+        })];
         ClosedSessions = master.Sessions;
         Finalized = true;
         Stride = master.BlockSize;
+        Catalog = master.Catalog;
+        CdText = master.CdText;
+        SourceImage = master.Image;
         _source = master.Path;
     }
 
@@ -214,6 +243,7 @@ internal sealed class EmulatedDisc : IDisposable
             // A blanked rewritable master records into the drive's own file: the loaded one is never written.
             CloseImage();
             _source = null;
+            SourceImage = null;
             Stride = null;
         }
 
@@ -233,6 +263,17 @@ internal sealed class EmulatedDisc : IDisposable
         destination.Clear();
         if (Stride is not { } stride || stride != blockSize || (_discard && _source is null))
         {
+            return;
+        }
+
+        if (SourceImage is { } image)
+        {
+            var n = (int)Math.Clamp(image.SectorCount - (lba + 150), 0, destination.Length / stride);
+            if (n > 0)
+            {
+                image.Read(lba + 150, destination[..(n * stride)]);
+            }
+
             return;
         }
 
@@ -274,6 +315,11 @@ internal sealed class EmulatedDisc : IDisposable
             json.WriteString("catalog", catalog);
         }
 
+        if (CdText is { } text)
+        {
+            json.WriteString("cdText", Convert.ToHexString(text));
+        }
+
         json.WriteStartArray("tracks");
         foreach (var t in Tracks)
         {
@@ -286,6 +332,22 @@ internal sealed class EmulatedDisc : IDisposable
             if (t.Isrc is { } isrc)
             {
                 json.WriteString("isrc", isrc);
+            }
+
+            if (t.PregapStart is { } pregap)
+            {
+                json.WriteNumber("pregapStart", pregap);
+            }
+
+            if (t.Indexes.Count > 0)
+            {
+                json.WriteStartArray("indexes");
+                foreach (var x in t.Indexes)
+                {
+                    json.WriteNumberValue(x);
+                }
+
+                json.WriteEndArray();
             }
 
             json.WriteEndObject();
@@ -302,7 +364,7 @@ internal sealed class EmulatedDisc : IDisposable
         _file = null;
     }
 
-    public DiscSnapshot Snapshot() => new([.. Tracks.Select(t => t.Copy())], ClosedSessions, Finalized, Cue, DaoNext);
+    public DiscSnapshot Snapshot() => new([.. Tracks.Select(t => t.Copy())], ClosedSessions, Finalized, Cue, DaoNext, CdText);
 
     public void Restore(DiscSnapshot s)
     {
@@ -311,6 +373,9 @@ internal sealed class EmulatedDisc : IDisposable
         Finalized = s.Finalized;
         Cue = s.Cue;
         DaoNext = s.DaoNext;
+        CdText = s.CdText;
+        LeadInPacks.Clear();
+        LeadInCycleComplete = false;
     }
 
     public void Dispose() => CloseImage();
@@ -332,4 +397,4 @@ internal sealed class EmulatedDisc : IDisposable
 }
 
 /// <summary>Disc state saved before a test-write (simulation) burn and restored when it ends.</summary>
-internal sealed record DiscSnapshot(List<EmulatedTrack> Tracks, int ClosedSessions, bool Finalized, CueSheet? Cue, long DaoNext);
+internal sealed record DiscSnapshot(List<EmulatedTrack> Tracks, int ClosedSessions, bool Finalized, CueSheet? Cue, long DaoNext, byte[]? CdText);

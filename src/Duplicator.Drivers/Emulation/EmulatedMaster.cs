@@ -1,21 +1,28 @@
 using System.Text.Json;
+using Duplicator.Mastering.Audio;
 using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Drivers.Emulation;
 
-/// <summary>One track of a disc loaded with <c>load=</c>.</summary>
-internal readonly record struct MasterTrack(int Number, int Session, long Start, long Length, bool Audio = false);
+/// <summary>One track of a disc loaded with <c>load=</c>: on an audio CD with its INDEX 00, INDEX 02+ and ISRC.</summary>
+internal readonly record struct MasterTrack(int Number, int Session, long Start, long Length, bool Audio = false, long? PregapStart = null, IReadOnlyList<long>? Indexes = null, string? Isrc = null);
 
 /// <summary>
 /// A finalized data disc the emulated drive serves from a file (<c>load=PATH</c>): a plain ISO (2048-byte
 /// sectors, one track from LBA 0), or a <c>disc-&lt;n&gt;.iso</c> the emulator burned, whose tracks and
 /// sessions come from the <c>disc-&lt;n&gt;.json</c> beside it. The file is opened read-only; nothing is
 /// ever written to it. Everything is checked before the disc goes in: sizes within the medium's capacity,
-/// tracks in order and inside the file.
+/// tracks in order and inside the file. On CD, a <c>.cue</c> (a CDRWIN sheet of AUDIO tracks, as
+/// <see cref="CueSheetImage"/> reads it) loads as a disc-at-once audio CD: its pregaps (INDEX 00, PREGAP), index
+/// points, ISRCs, CATALOG and TITLE/PERFORMER (served as CD-TEXT); a burned <c>.bin</c>'s sidecar carries the same.
 /// </summary>
-internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tracks, int Sessions, int BlockSize = MediaCapacity.DataBlockSize)
+internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tracks, int Sessions, int BlockSize = MediaCapacity.DataBlockSize,
+    string? Catalog = null, byte[]? CdText = null, Duplicator.Mastering.Images.IDiscImage? Image = null)
 {
+    /// <summary>Largest CD-TEXT a sidecar may carry: the packs READ TOC can return.</summary>
+    public const int MaxCdTextBytes = CdTextPacks.MaxPacks * CdTextPacks.PackSize;
+
     /// <summary>Largest sidecar (.json) read.</summary>
     public const int MaxSidecarBytes = 1 << 20;
 
@@ -33,6 +40,11 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
         if (!info.Exists)
         {
             throw Bad($"load '{full}': no such file (load=PATH of an ISO image or of a disc-<n>.iso the emulator burned)");
+        }
+
+        if (EmulatedProfiles.IsCd(profile) && full.EndsWith(".cue", StringComparison.OrdinalIgnoreCase))
+        {
+            return FromCue(full, capacity);
         }
 
         var sidecar = System.IO.Path.ChangeExtension(full, ".json");
@@ -101,7 +113,21 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             var session = 1;
             foreach (var t in list.EnumerateArray())
             {
-                var track = new MasterTrack(t.GetProperty("number").GetInt32(), t.GetProperty("session").GetInt32(), t.GetProperty("start").GetInt64(), t.GetProperty("length").GetInt64(), kind == "audio");
+                var track = new MasterTrack(t.GetProperty("number").GetInt32(), t.GetProperty("session").GetInt32(), t.GetProperty("start").GetInt64(), t.GetProperty("length").GetInt64(), kind == "audio",
+                    t.TryGetProperty("pregapStart", out var pg) ? pg.GetInt64() : null,
+                    t.TryGetProperty("indexes", out var ix) ? [.. ix.EnumerateArray().Select(x => x.GetInt64())] : null,
+                    t.TryGetProperty("isrc", out var isrc) ? isrc.GetString() : null);
+                if (track.Isrc is { } code && !IsIsrc(code))
+                {
+                    throw Bad($"load '{image}': track {track.Number} of {sidecar} has ISRC '{code}', not 12 characters CCOOOYYNNNNN");
+                }
+
+                // INDEX 00 lies in the previous track's recorded range (a DAO track runs on to the next INDEX 01), track 1's from -150.
+                if ((track.PregapStart is { } p && (p > track.Start || p < (tracks.Count > 0 ? tracks[^1].Start + 1 : -150))) || track.Indexes is { Count: > 98 }
+                    || (track.Indexes ?? []).Where((x, i) => x <= track.Start || x >= track.Start + track.Length || (i > 0 && x <= track.Indexes![i - 1])).Any())
+                {
+                    throw Bad($"load '{image}': track {track.Number} of {sidecar} has its pregap start {track.PregapStart} or index points [{string.Join(", ", track.Indexes ?? [])}] outside the track");
+                }
                 if (t.GetProperty("kind").GetString() != kind)
                 {
                     throw Bad($"load '{image}': track {track.Number} of {sidecar} is not a {kind} track like the disc's {blockSize}-byte blocks");
@@ -125,13 +151,103 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
                 throw Bad($"load '{image}': {sidecar} says {sessions} sessions, its last track is in session {session}");
             }
 
-            return new EmulatedMaster(image, tracks, sessions, blockSize);
+            var catalog = root.TryGetProperty("catalog", out var c) ? c.GetString() : null;
+            if (catalog is not null && (catalog.Length != 13 || !catalog.All(char.IsAsciiDigit)))
+            {
+                throw Bad($"load '{image}': {sidecar} has catalog '{catalog}', not 13 digits");
+            }
+
+            byte[]? cdText = null;
+            if (root.TryGetProperty("cdText", out var ct))
+            {
+                var hex = ct.GetString() ?? "";
+                if (hex.Length > 2 * MaxCdTextBytes)
+                {
+                    throw Bad($"load '{image}': {sidecar} has {hex.Length / 2} bytes of CD-TEXT, over the {MaxCdTextBytes} READ TOC can return");
+                }
+
+                cdText = Convert.FromHexString(hex);
+                try
+                {
+                    _ = CdTextPacks.Decode(cdText);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw Bad($"load '{image}': {sidecar} has CD-TEXT that does not decode: {e.Message}");
+                }
+            }
+
+            return new EmulatedMaster(image, tracks, sessions, blockSize, catalog, cdText);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw Bad($"load '{image}': track list {sidecar} is not one the emulator writes ({e.Message})");
         }
     }
+
+    // A CDRWIN sheet as a disc-at-once audio CD: LBA = image sector - 150; a track runs from its INDEX 01 to the next
+    // track's INDEX 01 (its successor's pregap included, as READ TRACK INFORMATION counts it on a DAO disc).
+    private static EmulatedMaster FromCue(string cuePath, long capacity)
+    {
+        CueSheetImage cue;
+        try
+        {
+            cue = CueSheetImage.Open(cuePath);
+        }
+        catch (ImapiException e)
+        {
+            throw Bad($"load '{cuePath}': {e.Message}");
+        }
+
+        var lead = cue.SectorCount - 150;
+        if (lead > capacity)
+        {
+            throw Bad($"load '{cuePath}': {lead} sectors do not fit the medium's {capacity} blocks");
+        }
+
+        if (cue.Catalog is { } mcn && (mcn.Length != 13 || !mcn.All(char.IsAsciiDigit)))
+        {
+            throw Bad($"load '{cuePath}': CATALOG '{mcn}' is not 13 digits");
+        }
+
+        var tracks = new List<MasterTrack>();
+        for (var i = 0; i < cue.Tracks.Count; i++)
+        {
+            var t = cue.Tracks[i];
+            if (t.Isrc is { } isrc && !IsIsrc(isrc))
+            {
+                throw Bad($"load '{cuePath}': track {t.Number} has ISRC '{isrc}', not 12 characters CCOOOYYNNNNN");
+            }
+
+            var start = t.StartSector - 150;
+            var end = i + 1 < cue.Tracks.Count ? cue.Tracks[i + 1].StartSector - 150 : lead;
+            if (end - start < 300)
+            {
+                throw Bad($"load '{cuePath}': track {t.Number} has {end - start} blocks to the next track, fewer than 300 (4 s)");
+            }
+
+            tracks.Add(new MasterTrack(t.Number, 1, start, end - start, true, start - t.PregapSectors, t.Indexes is { } x ? [.. x.Select(v => start + v)] : null, t.Isrc));
+        }
+
+        byte[]? cdText = null;
+        var text = new CdText(cue.Title, cue.Performer, null, [.. cue.Tracks.Select(t => new CdTextTrack(t.Title, t.Performer))]);
+        if (!text.IsEmpty)
+        {
+            try
+            {
+                cdText = CdTextPacks.Encode(text);
+            }
+            catch (ImapiException e)
+            {
+                throw Bad($"load '{cuePath}': {e.Message}");
+            }
+        }
+
+        return new EmulatedMaster(cue.BinPath, tracks, 1, MediaCapacity.AudioBlockSize, cue.Catalog, cdText, cue);
+    }
+
+    private static bool IsIsrc(string s) =>
+        s.Length == 12 && s[..5].All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c)) && s[5..].All(char.IsAsciiDigit);
 
     private static ImapiException Bad(string message) => new(ImapiError.InvalidInput, message);
 }

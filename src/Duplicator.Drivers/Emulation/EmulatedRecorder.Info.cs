@@ -326,7 +326,8 @@ public sealed partial class EmulatedRecorder
 
     /// <summary>
     /// READ TOC/PMA/ATIP (MMC-6 §6.26): format 0 (TOC), 1 (session info) and, on CD, 2 (full TOC) over closed,
-    /// recorded tracks; format 4 (ATIP) on CD media, blank or not (always MSF, as the pre-groove holds MSF).
+    /// recorded tracks; format 4 (ATIP) on CD media, blank or not (always MSF, as the pre-groove holds MSF);
+    /// format 5 (CD-TEXT) on CD, the lead-in's packs.
     /// </summary>
     private int ReadToc(ReadOnlySpan<byte> cdb, Span<byte> input)
     {
@@ -343,6 +344,11 @@ public sealed partial class EmulatedRecorder
         if (format == 4)
         {
             return Reply(input, AtipOf(disc), allocation);
+        }
+
+        if (format == 5)
+        {
+            return Reply(input, CdTextToc(disc), allocation);
         }
 
         var toc = disc.Tracks.Where(t => t.Closed && t.Recorded > 0).ToList();

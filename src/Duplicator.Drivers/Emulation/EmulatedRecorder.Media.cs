@@ -12,6 +12,12 @@ public sealed partial class EmulatedRecorder
         var disc = RequireDisc();
         long lba = (int)U32(cdb, 2);
         long blocks = length == 10 ? U16(cdb, 7) : U32(cdb, 6);
+        if (disc.Cue is { LeadInStart: { } leadInStart } leadInCue && _wp.WriteType == 2 && lba < leadInCue.ProgramStart && !disc.Finalized)
+        {
+            WriteLeadIn(disc, leadInCue, leadInStart, lba, blocks, output);
+            return output.Length;
+        }
+
         var blockSize = CurrentBlockSize;
         if (!EmulatedProfiles.IsCd(disc.Profile) && _wp.DataBlockType != 8)
         {
@@ -145,6 +151,74 @@ public sealed partial class EmulatedRecorder
         }
     }
 
+    /// <summary>Bytes per lead-in block of R-W sub-channel: four CD-TEXT packs of 24 six-bit symbols.</summary>
+    private const int LeadInBlockBytes = 96;
+
+    /// <summary>
+    /// SAO with CD-TEXT (lead-in data form 41h): the host writes the lead-in from its start (the ATIP's) to the
+    /// program, 96 bytes of packed R-W a block, four packs each, its pack list repeated in cycles. Every pack's CRC
+    /// is checked (a bad one is a parameter error, as the drive would record garbage); the first cycle is kept.
+    /// </summary>
+    private void WriteLeadIn(EmulatedDisc disc, CueSheet cue, long leadInStart, long lba, long blocks, ReadOnlySpan<byte> output)
+    {
+        if (lba != disc.DaoNext)
+        {
+            throw Fail(EmulatedSense.InvalidAddressForWrite, $"lead-in write at {lba}, next address is {disc.DaoNext} (lead-in starts at {leadInStart})");
+        }
+
+        if (lba + blocks > cue.ProgramStart)
+        {
+            throw Fail(EmulatedSense.InvalidAddressForWrite, $"lead-in write {lba}+{blocks} runs past the program start {cue.ProgramStart}");
+        }
+
+        if (output.Length != blocks * LeadInBlockBytes)
+        {
+            throw Fail(EmulatedSense.IllegalModeForThisTrack, $"{output.Length} bytes for {blocks} lead-in blocks of {LeadInBlockBytes} (R-W sub-channel)");
+        }
+
+        BeginSimulationIfAsked(disc);
+        ThrowIfWriteFails(lba, blocks);
+        // All packs are checked before any is kept: a refused WRITE changes nothing.
+        var received = new List<byte[]>(output.Length / 24);
+        for (var k = 0; k < output.Length / 24; k++)
+        {
+            var pack = new byte[18];
+            Duplicator.Mastering.Audio.CdTextPacks.FromSixBit(output.Slice(k * 24, 24), pack);
+            if (!Duplicator.Mastering.Audio.CdTextPacks.CrcValid(pack))
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in block {lba + k / 4}: CD-TEXT pack {k % 4} has a bad CRC");
+            }
+
+            received.Add(pack);
+        }
+
+        var packs = disc.LeadInPacks;
+        foreach (var pack in received)
+        {
+            if (disc.LeadInCycleComplete)
+            {
+                break;
+            }
+
+            if (packs.Count > 0 && pack.AsSpan().SequenceEqual(packs[0]))
+            {
+                disc.LeadInCycleComplete = true;
+            }
+            else if (packs.Count >= Duplicator.Mastering.Audio.CdTextPacks.MaxPacks)
+            {
+                throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in at block {lba}: more than {Duplicator.Mastering.Audio.CdTextPacks.MaxPacks} CD-TEXT packs before the first repeats");
+            }
+            else
+            {
+                packs.Add(pack);
+            }
+        }
+
+        // The disc turns at the write speed in the lead-in too: time it as full blocks.
+        _buffer.Write(blocks * MediaCapacity.AudioBlockSize);
+        disc.DaoNext = lba + blocks;
+    }
+
     private void Record(EmulatedDisc disc, long lba, long blocks, ReadOnlySpan<byte> output, int blockSize)
     {
         ThrowIfWriteFails(lba, blocks);
@@ -235,7 +309,8 @@ public sealed partial class EmulatedRecorder
 
     private static EmulatedTrack ReadableTrack(EmulatedDisc disc, long lba, long blocks)
     {
-        var track = disc.TrackAt(lba);
+        // Track 1's pregap past LBA 0 (a hidden track before INDEX 01) is readable and belongs to track 1.
+        var track = disc.TrackAt(lba) ?? disc.Tracks.FirstOrDefault(t => t.PregapStart is { } p && lba >= Math.Max(0, p) && lba < t.Start);
         if (track is null || lba + blocks > track.Start + track.Recorded)
         {
             throw Fail(EmulatedSense.LbaOutOfRange, $"read {lba}+{blocks}: not recorded");
@@ -244,7 +319,10 @@ public sealed partial class EmulatedRecorder
         return track;
     }
 
-    /// <summary>READ CD (MMC-6 §6.19): user data only — 2352 bytes of CD-DA, 2048 of Mode 1; no sub-channel.</summary>
+    /// <summary>
+    /// READ CD (MMC-6 §6.19): user data (2352 bytes of CD-DA, 2048 of Mode 1) and, with sub-channel selection 010b,
+    /// the 16-byte formatted Q of each block after it (see <see cref="FormattedQ"/>); C2 and raw P-W are refused.
+    /// </summary>
     private int ReadCd(ReadOnlySpan<byte> cdb, Span<byte> input)
     {
         Need(cdb, 12);
@@ -258,9 +336,10 @@ public sealed partial class EmulatedRecorder
         long lba = (int)U32(cdb, 2);
         long blocks = U24(cdb, 6);
         var flags = cdb[9];
-        if ((cdb[10] & 0x07) != 0 || (flags & 0x06) != 0 || expected > 5)
+        var subchannel = cdb[10] & 0x07;
+        if ((subchannel is not (0 or ReadCdSubchannelQ)) || (flags & 0x06) != 0 || expected > 5)
         {
-            throw Fail(EmulatedSense.InvalidFieldInCdb, "sub-channel, C2 or reserved sector type requested");
+            throw Fail(EmulatedSense.InvalidFieldInCdb, "raw P-W or R-W sub-channel, C2 or reserved sector type requested");
         }
 
         if (blocks == 0)
@@ -289,16 +368,41 @@ public sealed partial class EmulatedRecorder
             };
         }
 
-        if (size == 0)
+        var q = subchannel == ReadCdSubchannelQ ? FormattedQSize : 0;
+        var stride = size + q;
+        if (stride == 0)
         {
             return 0;
         }
 
         ThrowIfUnreadable(lba, blocks);
-        var bytes = (int)Math.Min(input.Length, blocks * size) / size * size;
-        disc.Load(lba, input[..bytes], size);
-        PaceRead(disc, bytes, size);
-        return bytes;
+        var count = (int)Math.Min(input.Length / stride, blocks);
+        if (q == 0)
+        {
+            disc.Load(lba, input[..(count * size)], size);
+        }
+        else
+        {
+            var data = new byte[size];
+            for (var i = 0; i < count; i++)
+            {
+                var block = input.Slice(i * stride, stride);
+                if (size > 0)
+                {
+                    disc.Load(lba + i, data, size);
+                    data.CopyTo(block);
+                }
+
+                FormattedQ(disc, lba + i, block[size..]);
+            }
+        }
+
+        if (size > 0)
+        {
+            PaceRead(disc, count * size, size);
+        }
+
+        return count * stride;
     }
 
     /// <summary>SYNCHRONIZE CACHE (MMC-6 §6.42): waits for the buffer to drain; completes an SAO session whose program is all written (and a DVD-R DAO session whose reserved track is full); closes the open CD TAO track.</summary>
@@ -404,6 +508,11 @@ public sealed partial class EmulatedRecorder
         }
 
         disc.Catalog ??= disc.Cue?.Catalog;
+        if (disc.Cue is { LeadInStart: not null } && disc.LeadInPacks.Count > 0)
+        {
+            disc.CdText = [.. disc.LeadInPacks.SelectMany(p => p)];
+        }
+
         disc.Cue = null;
         disc.Finalized |= finalize;
         disc.WriteToc(_options.Name);
@@ -508,9 +617,23 @@ public sealed partial class EmulatedRecorder
         }
 
         var catalog = CueCatalog(sheet, leadIn);
+        var leadInForm = sheet[leadIn * 8 + 3];
+        if (leadInForm is not (0x01 or 0x14 or 0x41 or 0x54))
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, $"lead-in data form {leadInForm:X2}h (01h/14h, or 41h/54h with CD-TEXT from the host)");
+        }
+
+        var cdTextFromHost = (leadInForm & 0x40) != 0;
         var programStart = disc.NextTrackStart - 150;
+        if (cdTextFromHost && programStart != -150)
+        {
+            throw Fail(EmulatedSense.InvalidFieldInParameterList, "CD-TEXT in the lead-in is written with the first session only");
+        }
+
         var regions = new List<CueRegion>();
         var tracks = new List<(int Number, long Start, bool Audio)>();
+        var pregaps = new Dictionary<int, long>();
+        var indexes = new Dictionary<int, List<long>>();
         var isrcs = new Dictionary<int, string>();
         long previous = long.MinValue;
         long leadOut = 0;
@@ -581,6 +704,25 @@ public sealed partial class EmulatedRecorder
             {
                 throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: track {tno} index {index}");
             }
+            else if (index == 0)
+            {
+                var expectedNumber = tracks.Count == 0 ? disc.Tracks.Count + 1 : tracks[^1].Number + 1;
+                if (tno != expectedNumber || !pregaps.TryAdd(tno, address))
+                {
+                    throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: INDEX 00 of track {tno}, expected track {expectedNumber}'s, once");
+                }
+            }
+            else
+            {
+                // INDEX 02..99 of the current track, each the next number (MMC-6 6.33.3.5: consecutive index numbers).
+                var list = tracks.Count > 0 && tracks[^1].Number == tno ? indexes.TryGetValue(tno, out var l) ? l : indexes[tno] = [] : null;
+                if (list is null || index != list.Count + 2)
+                {
+                    throw Fail(EmulatedSense.InvalidFieldInParameterList, $"cue entry {i}: INDEX {index:00} of track {tno} out of order");
+                }
+
+                list.Add(address);
+            }
         }
 
         if (tracks.Count == 0 || leadOut <= tracks[^1].Start)
@@ -621,11 +763,16 @@ public sealed partial class EmulatedRecorder
                 Number = tracks[i].Number, Session = disc.CurrentSession, Start = tracks[i].Start,
                 Planned = end - tracks[i].Start, Audio = tracks[i].Audio,
                 Isrc = isrcs.GetValueOrDefault(tracks[i].Number),
+                PregapStart = pregaps.TryGetValue(tracks[i].Number, out var pregap) ? pregap : null,
+                Indexes = indexes.TryGetValue(tracks[i].Number, out var points) ? points : [],
             });
         }
 
-        disc.Cue = new CueSheet(programStart, leadOut, regions, catalog);
-        disc.DaoNext = programStart;
+        var leadInStart = cdTextFromHost ? AtipLeadInLba : (long?)null;
+        disc.Cue = new CueSheet(programStart, leadOut, regions, catalog, leadInStart);
+        disc.DaoNext = leadInStart ?? programStart;
+        disc.LeadInPacks.Clear();
+        disc.LeadInCycleComplete = false;
         return length;
     }
 

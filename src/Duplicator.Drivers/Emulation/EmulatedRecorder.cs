@@ -320,6 +320,7 @@ public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCo
             0x28 => Read(cdb, 10, input),
             0x2A => Write(cdb, 10, output),
             0x35 => SynchronizeCache(cdb),
+            0x42 => ReadSubChannel(cdb, input),
             0x43 => ReadToc(cdb, input),
             0x46 => GetConfiguration(cdb, input),
             0x4A => GetEventStatus(cdb, input),

@@ -6,7 +6,7 @@ namespace Duplicator.Drivers.Mmc;
 /// Command descriptor blocks (SPC-4, MMC-6), each written into a caller's span; the return value is the
 /// CDB length. Offsets are named after the tables that define them.
 /// </summary>
-public static class Cdb
+public static partial class Cdb
 {
     /// <summary>SPC-4 6.33 TEST UNIT READY.</summary>
     public static int TestUnitReady(Span<byte> c) => Init(c, 0x00, 6);

@@ -44,7 +44,7 @@ public sealed record RecordedTrack(int Track, int Session, bool Blank, bool Audi
 /// command (or a short fixed sequence), decodes the answer, and throws <see cref="ScsiCommandException"/>
 /// on CHECK CONDITION. Not thread-safe by design: a drive is driven from its own I/O thread.
 /// </summary>
-public sealed class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout = null, TimeSpan? longTimeout = null) : IDisposable
+public sealed partial class MmcDevice(IScsiTransport transport, TimeSpan? commandTimeout = null, TimeSpan? longTimeout = null) : IDisposable
 {
     /// <summary>Timeout of ordinary commands (30 s unless given): a hung drive fails the command, not the thread.</summary>
     public TimeSpan CommandTimeout { get; } = commandTimeout ?? TimeSpan.FromSeconds(30);

@@ -104,7 +104,7 @@ public static class DiscImageReader
             long start = dataSectors > 0 ? 0 : layout.StartLba;
             return DataDiscWriter.ReadBackSha256(drive, start, count, cancellationToken, progress is null ? null : new VerifyProgress(progress));
         }
-        var tracks = AudioDiscReader.ReadLayout(drive, cancellationToken);
+        var tracks = AudioDiscReader.ReadLayout(drive, cancellationToken).Tracks;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[AudioDiscReader.ChunkBlocks * RedbookStaging.BlockSize];
         long total = tracks.Sum(t => t.Blocks), read = 0;

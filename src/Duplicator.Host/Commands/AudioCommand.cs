@@ -16,13 +16,15 @@ internal static class AudioCommand
         var force = new Option<bool>("--force") { Description = "replace the CUE sheet and BIN when they exist (only ever regular files that are no input)" };
         var title = new Option<string?>("--title") { Description = "CD-TEXT album title (tracks are then titled after their file names)" };
         var performer = new Option<string?>("--performer") { Description = "CD-TEXT album and track performer" };
+        var trackTitles = new Option<string[]>("--track-title") { Description = "CD-TEXT title of the next track, once per WAV in order (instead of the file names)", AllowMultipleArgumentsPerToken = false };
+        var trackPerformers = new Option<string[]>("--track-performer") { Description = "CD-TEXT performer of the next track, once per WAV in order (instead of --performer)", AllowMultipleArgumentsPerToken = false };
         var catalog = new Option<string?>("--catalog") { Description = "media catalog number (13 digits)" };
         var media = new Option<string>("--media") { Description = "cd74 or cd80", DefaultValueFactory = _ => "cd80" };
         var allowShort = new Option<bool>("--allow-short") { Description = "allow tracks shorter than Red Book's 4 seconds" };
         var stash = new Option<string?>("--stash") { Description = "folder for the audio stash (default: the system's temporary folder)" };
         var cmd = new Command("audio", "stage WAV files as Red Book audio tracks and write BIN/CUE")
         {
-            wavs, output, force, title, performer, catalog, media, allowShort, stash,
+            wavs, output, force, title, performer, trackTitles, trackPerformers, catalog, media, allowShort, stash,
         };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
@@ -44,6 +46,18 @@ internal static class AudioCommand
             OutputTarget.Check(bin, inputs, forced);
             var albumTitle = parse.GetValue(title);
             var albumPerformer = parse.GetValue(performer);
+            var titles = parse.GetValue(trackTitles) ?? [];
+            var performers = parse.GetValue(trackPerformers) ?? [];
+            if (titles.Length is not 0 && titles.Length != wavFiles.Length)
+                throw new UsageException($"--track-title given {titles.Length} times for {wavFiles.Length} WAV files: give it once per track, or not at all");
+            if (performers.Length is not 0 && performers.Length != wavFiles.Length)
+                throw new UsageException($"--track-performer given {performers.Length} times for {wavFiles.Length} WAV files: give it once per track, or not at all");
+            var infos = wavFiles.Select((wav, i) => new AudioTrackInfo(
+                titles.Length > 0 ? titles[i] : albumTitle != null ? Path.GetFileNameWithoutExtension(wav) : null,
+                performers.Length > 0 ? performers[i] : albumPerformer)).ToArray();
+            // CD-TEXT a disc-at-once burn could not write is refused now, before anything is staged or written.
+            var text = new CdText(albumTitle, albumPerformer, null, [.. infos.Select(x => new CdTextTrack(x.Title, x.Performer))]);
+            if (!text.IsEmpty) _ = CdTextPacks.Encode(text);
             using var staging = new RedbookStaging(kind, stashDir)
             {
                 AllowShortTracks = parse.GetValue(allowShort),
@@ -51,11 +65,8 @@ internal static class AudioCommand
                 Performer = albumPerformer,
                 Catalog = parse.GetValue(catalog),
             };
-            foreach (var wav in wavFiles)
-            {
-                var info = new AudioTrackInfo(albumTitle != null ? Path.GetFileNameWithoutExtension(wav) : null, albumPerformer);
-                AudioImport.AddWav(staging, wav, info, cancellationToken: ct);
-            }
+            for (int i = 0; i < wavFiles.Length; i++)
+                AudioImport.AddWav(staging, wavFiles[i], infos[i], cancellationToken: ct);
             var disc = staging.Build();
             BinCueWriter.Write(disc, cueFull, ct, replace: forced);
             Console.WriteLine($"{cue}: {staging.TotalAudioTracks} tracks, {staging.UsedAudioBlocks} of {staging.TotalAudioBlocks} blocks used including gaps ({MediaCapacity.Name(kind)}); audio in {bin}");

@@ -30,7 +30,7 @@ public static class BinCueWriter
         string binTemp = bin + tag, cueTemp = cue + tag;
         try
         {
-            long first = disc.Tracks[0].StartSector; // track 1's pregap stays out of the BIN
+            long first = FirstBinSector(disc); // track 1's 2 s before LBA 0 stay out of the BIN
             using (var output = new FileStream(binTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var window = new OffsetSource(disc, first);
@@ -57,7 +57,7 @@ public static class BinCueWriter
     /// <summary>The BIN written beside the CUE sheet <paramref name="cuePath"/>: the same name with the extension .bin.</summary>
     public static string BinPathFor(string cuePath) => Path.ChangeExtension(Path.GetFullPath(cuePath), ".bin");
 
-    /// <summary>The CUE sheet text, with <paramref name="firstSector"/> of the disc at BIN offset 0.</summary>
+    /// <summary>The CUE sheet text, with <paramref name="firstSector"/> of the disc at BIN offset 0 (<see cref="FirstBinSector"/>).</summary>
     public static string Sheet(AudioDisc disc, string binName, long firstSector)
     {
         var sb = new StringBuilder();
@@ -72,11 +72,20 @@ public static class BinCueWriter
             if (t.Performer != null) sb.Append("    PERFORMER ").Append(Quote(t.Performer)).Append('\n');
             if (t.Isrc != null) sb.Append("    ISRC ").Append(t.Isrc).Append('\n');
             long index01 = t.StartSector - firstSector;
-            if (t.Number > 1) sb.Append("    INDEX 00 ").Append(Msf(index01 - t.PregapSectors)).Append('\n');
+            long index00 = t.StartSector - t.PregapSectors + (t.Number == 1 ? 150 : 0) - firstSector;
+            if (index00 < index01) sb.Append("    INDEX 00 ").Append(Msf(Math.Max(0, index00))).Append('\n');
             sb.Append("    INDEX 01 ").Append(Msf(index01)).Append('\n');
+            foreach (var (x, k) in (t.Indexes ?? []).Select((x, k) => (x, k)))
+                sb.Append(CultureInfo.InvariantCulture, $"    INDEX {k + 2:00} ").Append(Msf(index01 + x)).Append('\n');
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The disc's first sector in the BIN: track 1's INDEX 01, less any of its pregap past the 2 s before LBA 0
+    /// (a master's hidden pregap audio is kept; the 2 s every CUE reader assumes before track 1 are not written).
+    /// </summary>
+    public static long FirstBinSector(IDiscImage disc) => disc.Tracks[0].StartSector - Math.Max(0, disc.Tracks[0].PregapSectors - 150);
 
     /// <summary>mm:ss:ff with 75 frames a second.</summary>
     public static string Msf(long frames) =>

@@ -44,6 +44,7 @@ public enum TrackKind
 /// <param name="Isrc">ISRC of the track, 12 characters, or null.</param>
 /// <param name="Title">CD-TEXT title, or null.</param>
 /// <param name="Performer">CD-TEXT performer, or null.</param>
+/// <param name="Indexes">INDEX 02, 03, ... as sectors after <paramref name="StartSector"/>, increasing; null for none.</param>
 public sealed record TrackInfo(
     int Number,
     TrackKind Kind,
@@ -52,7 +53,8 @@ public sealed record TrackInfo(
     int PregapSectors,
     string? Isrc = null,
     string? Title = null,
-    string? Performer = null);
+    string? Performer = null,
+    IReadOnlyList<long>? Indexes = null);
 
 /// <summary>A staged disc ready to record: its sectors and its track table.</summary>
 public interface IDiscImage : ISectorSource

@@ -42,6 +42,26 @@ public sealed class MmcCueSheetTests
     }
 
     [Fact]
+    public void Index_points_follow_index_01_and_cd_text_sets_the_lead_in_form_41h()
+    {
+        var tracks = new TrackInfo(1, TrackKind.Audio, 150, 600, 150, Indexes: [75, 300]);
+        var sheet = MmcCueSheet.ForAudio(new Layout(750, null, tracks), cdTextInLeadIn: true);
+        byte[] expected =
+        [
+            0x01, 0x00, 0x00, 0x41, 0x00, 0, 0, 0,        // lead-in: drive-generated audio, R-W sub-channel from the host
+            0x01, 0x01, 0x00, 0x00, 0x00, 0, 0, 0,        // INDEX 00 at LBA -150
+            0x01, 0x01, 0x01, 0x00, 0x00, 0, 2, 0,        // INDEX 01 at LBA 0
+            0x01, 0x01, 0x02, 0x00, 0x00, 0, 3, 0,        // INDEX 02 at LBA 75 = 00:03:00
+            0x01, 0x01, 0x03, 0x00, 0x00, 0, 6, 0,        // INDEX 03 at LBA 300 = 00:06:00
+            0x01, 0xAA, 0x01, 0x01, 0x00, 0, 10, 0,       // lead-out at LBA 600
+        ];
+        Assert.Equal(expected, sheet.ToArray());
+        Assert.Equal([75L, 300L], sheet.Tracks[0].Indexes!);
+        var bad = new TrackInfo(1, TrackKind.Audio, 150, 600, 150, Indexes: [300, 75]);
+        Assert.Contains("index points [300, 75]", Assert.Throws<ImapiException>(() => MmcCueSheet.ForAudio(new Layout(750, null, bad))).Message);
+    }
+
+    [Fact]
     public void A_gapless_track_has_no_index_00_and_minutes_carry_past_sixty_seconds()
     {
         var sheet = MmcCueSheet.ForAudio(new Layout(150 + 4500 + 4500, null, Audio(1, 150, 4500), Audio(2, 4650, 4500, pregap: 0)));

@@ -42,6 +42,34 @@ public sealed class AudioCommandTests : IDisposable
     }
 
     [Fact]
+    public void Per_track_titles_and_performers_go_into_the_cue_in_wav_order()
+    {
+        var a = Wav("first.wav", 44100 * 4);
+        var b = Wav("second.wav", 44100 * 4);
+        var r = CliRunner.Run("audio", a, b, "-o", Cue, "--title", "Album", "--track-title", "Intro", "--track-title", "Finale",
+            "--track-performer", "Solo", "--track-performer", "Tutti", "--stash", Stash);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var text = File.ReadAllText(Cue);
+        Assert.Contains("TRACK 01 AUDIO\n    TITLE \"Intro\"\n    PERFORMER \"Solo\"\n", text);
+        Assert.Contains("TRACK 02 AUDIO\n    TITLE \"Finale\"\n    PERFORMER \"Tutti\"\n", text);
+    }
+
+    [Fact]
+    public void Per_track_text_given_for_fewer_tracks_or_not_writable_as_cd_text_is_refused_writing_nothing()
+    {
+        var a = Wav("first.wav", 44100 * 4);
+        var b = Wav("second.wav", 44100 * 4);
+        var r = CliRunner.Run("audio", a, b, "-o", Cue, "--track-title", "Only one", "--stash", Stash);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--track-title given 1 times for 2 WAV files", r.StdErr);
+        AssertNoOutput();
+        r = CliRunner.Run("audio", a, b, "-o", Cue, "--title", "Caf\u00e9 \u2010 Bar", "--stash", Stash);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("U+2010", r.StdErr);
+        AssertNoOutput();
+    }
+
+    [Fact]
     public void Audio_writes_cue_and_bin_and_reports_blocks()
     {
         var a = Wav("first.wav", 44100 * 4);

@@ -143,7 +143,7 @@ public sealed class CueSheetFuzzTests : IDisposable
         var cue = Path.Combine(_dir, "d.cue");
         using (var fs = new FileStream(Path.Combine(_dir, "d.bin"), FileMode.CreateNew)) fs.SetLength(1000L * S);
         File.WriteAllText(cue, "FILE \"d.bin\" BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 00 00:05:00\nINDEX 01 00:04:00\n");
-        Assert.Contains("INDEX 00 at 375, after its INDEX 01 at 300", Assert.Throws<ImapiException>(() => CueSheetImage.Open(cue)).Message);
+        Assert.Contains("d.cue:6: INDEX 01 at 00:04:00 is not after the track's previous index", Assert.Throws<ImapiException>(() => CueSheetImage.Open(cue)).Message);
         var sb = new StringBuilder("FILE \"d.bin\" BINARY\n");
         for (int t = 1; t <= 100; t++) sb.Append($"TRACK {t:00} AUDIO\nINDEX 01 00:00:{Math.Min(t, 74):00}\n");
         File.WriteAllText(cue, sb.ToString());
