@@ -14,7 +14,8 @@ namespace Duplicator.Host.Serving;
 /// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
 /// and batch changes. It watches the tower (<see cref="JournalWatch"/>): a ledger that fails stops the host.
 /// </summary>
-public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health) : IHostedService
+public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health,
+    TowerTelemetry? telemetry = null) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
@@ -33,10 +34,12 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         var ledgerFile = StorageLock.LedgerFile(config.Storage);
         system.ActorOf(JournalWatch.Props(towerRef, health, ledgerFile ?? config.Storage.Provider, ledgerFile), "journal-watch");
         system.ActorOf(EventLogger.Props(_log), "event-log");
+        if (telemetry != null) system.ActorOf(TelemetryFeeder.Props(telemetry), "telemetry"); // metrics and the console's feed
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
         {
-            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower, allowedHosts: config.Control.AllowedHosts);
+            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower, allowedHosts: config.Control.AllowedHosts,
+                feed: telemetry, towerName: config.Name);
             await _api.StartAsync(cancellationToken);
             if (config.HotFolder.Enabled)
                 _hotFolder = Task.Run(() => WatchHotFolder(new HotFolder(config.HotFolder.Path, roots, tower), tower, _stop.Token));
