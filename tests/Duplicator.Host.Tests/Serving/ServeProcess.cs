@@ -14,12 +14,15 @@ public sealed class ServeProcess : IDisposable
     private Process? _process;
 
     // allowedRoots: control.allowedRoots of the config; null: the tower's own folder.
-    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null)
+    // token: control.token; driveQuery: more URL parameters for drive i (from 1), e.g. a fault on one drive only.
+    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? token = null,
+        Func<int, string>? driveQuery = null)
     {
+        Token = token;
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
-            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}" }"""));
+            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
         File.WriteAllText(ConfigPath, $$"""
             {
               "name": "e2e",
@@ -29,7 +32,7 @@ public sealed class ServeProcess : IDisposable
               "storage": { "provider": "sqlite", "path": "{{Path.Combine(Dir, "ledger.db")}}" },
               "stash": "{{Path.Combine(Dir, "stash")}}",
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
-              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}} },
+              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}}{{(token is null ? "" : $", \"token\": \"{token}\"")}} },
               "hotFolder": { "enabled": true, "path": "{{HotFolder}}" },
               "logging": { "level": "Information" }
             }
@@ -42,7 +45,13 @@ public sealed class ServeProcess : IDisposable
     public string Discs => Path.Combine(Dir, "discs");
     public string HotFolder => Path.Combine(Dir, "hot");
     public string Log { get { lock (_log) return _log.ToString(); } }
-    public ControlClient Client() => new($"http://127.0.0.1:{Port}", null);
+    public ControlClient Client() => new($"http://127.0.0.1:{Port}", Token);
+
+    /// <summary>control.token of the config, or null.</summary>
+    public string? Token { get; }
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public string BaseAddress => $"http://127.0.0.1:{Port}";
 
     /// <summary>The running serve process's id, or null.</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;

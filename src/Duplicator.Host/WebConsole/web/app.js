@@ -166,7 +166,9 @@
     const max = Math.max(1, ...values);
     chart.setAttribute("aria-label", "write rate, last " + Math.round(values.length * stepSeconds / 60) + " minutes, peak " + mb(max) + " MB/s");
     if (values.length > 1) {
-      const n = 150;
+      // At least a minute wide, so a short history is a line rather than a spike at the edge.
+      const n = Math.max(values.length, 30);
+      chart.setAttribute("viewBox", `0 0 ${n} 48`);
       const x0 = n - values.length;
       const points = values.map((v, i) => `${x0 + i},${(46 - 44 * v / max).toFixed(1)}`);
       chart.append(svg("polygon", { points: `${x0},48 ${points.join(" ")} ${n - 1},48`, fill: "#3182ce" }));
@@ -189,7 +191,8 @@
           el("span", {}, "ETA ", el("b", {}, eta(d.etaSeconds))),
           el("span", {}, busy ? `${d.batchId} · disc ${d.disc}` : "no disc")),
         el("div", { class: "counts" }, el("span", { class: "g" }, "✔ " + d.good + " good"), el("span", { class: "b" }, "✘ " + d.bad + " bad")),
-        rateChart(extras.rates[d.id], extras.rateStepSeconds),
+        el("div", { class: "chart" }, rateChart(extras.rates[d.id], extras.rateStepSeconds),
+          el("span", {}, "MB/s, last " + Math.max(1, Math.round((extras.rates[d.id] || []).length * extras.rateStepSeconds / 60)) + " min")),
         failure ? el("div", { class: "failure" }, "Last failure: " + failure) : null,
         d.quarantined ? el("button", { class: "ok big", "data-action": "clear", onclick: () => clearQuarantine(d.id) }, "Put back in service") : null,
         el("div", { class: "url" }, d.url));
