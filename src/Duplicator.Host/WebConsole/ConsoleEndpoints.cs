@@ -31,10 +31,11 @@ public static class ConsoleEndpoints
     // Served by exact name only: a request's path is never made into a resource name or a file path.
     private static readonly FrozenDictionary<string, (byte[] Body, string Type)> Assets = LoadAssets();
 
-    private static int _streams;
-
-    /// <summary>Event streams open now.</summary>
-    public static int OpenStreams => Volatile.Read(ref _streams);
+    /// <summary>Counts one host's open event streams (one per <see cref="MapConsole"/>, so two hosts in a process do not share it).</summary>
+    private sealed class StreamGate
+    {
+        public int Open;
+    }
 
     /// <summary>True for the console's own files, which a request may fetch without the token.</summary>
     public static bool IsOpenAsset(HttpRequest request) =>
@@ -45,6 +46,7 @@ public static class ConsoleEndpoints
     public static void MapConsole(this WebApplication app, ITower tower, ITowerFeed? feed, string towerName)
     {
         var snapshots = new ConsoleSnapshots(tower, feed, towerName);
+        var gate = new StreamGate();
         app.MapGet("/", ctx => WriteAsset(ctx, "index.html"));
         app.MapGet("/console/{file}", (HttpContext ctx, string file) => WriteAsset(ctx, file));
         app.MapGet("/api/console", async ctx =>
@@ -54,7 +56,7 @@ public static class ConsoleEndpoints
             ctx.Response.Headers.CacheControl = "no-store";
             await ctx.Response.WriteAsync(json);
         });
-        app.MapGet("/api/events", ctx => StreamAsync(ctx, snapshots, feed));
+        app.MapGet("/api/events", ctx => StreamAsync(ctx, snapshots, feed, gate));
     }
 
     private static Task WriteAsset(HttpContext ctx, string name)
@@ -73,11 +75,11 @@ public static class ConsoleEndpoints
         return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.Body.WriteAsync(asset.Body).AsTask();
     }
 
-    private static async Task StreamAsync(HttpContext ctx, ConsoleSnapshots snapshots, ITowerFeed? feed)
+    private static async Task StreamAsync(HttpContext ctx, ConsoleSnapshots snapshots, ITowerFeed? feed, StreamGate gate)
     {
-        if (Interlocked.Increment(ref _streams) > MaxStreams)
+        if (Interlocked.Increment(ref gate.Open) > MaxStreams)
         {
-            Interlocked.Decrement(ref _streams);
+            Interlocked.Decrement(ref gate.Open);
             ctx.Response.Headers.RetryAfter = "5";
             await RequestGuards.WriteProblem(ctx, StatusCodes.Status503ServiceUnavailable,
                 [$"/api/events: {MaxStreams} live consoles are connected, the limit; close one and reload"]);
@@ -129,7 +131,7 @@ public static class ConsoleEndpoints
         }
         finally
         {
-            Interlocked.Decrement(ref _streams);
+            Interlocked.Decrement(ref gate.Open);
         }
     }
 
