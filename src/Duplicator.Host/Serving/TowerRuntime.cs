@@ -64,6 +64,9 @@ public static class TowerRuntime
         builder.Services.AddSingleton<TowerHealth>();
         builder.Services.AddSingleton<TowerTelemetry>();
         if (frontEnds) builder.Services.AddSystemd(); // under systemd (Type=notify): READY=1 once started, STOPPING=1 on stop; elsewhere nothing
+        // Under systemd AddSystemd picks its own console format (journald priorities); a json one asked for stays json.
+        if (config.LogFormat == "json")
+            builder.Services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json);
         var persistence = Persistence(config.Storage);
         var akkaLevel = level switch
         {

@@ -45,6 +45,7 @@ public sealed class SystemdNotifyTests
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add($"dotnet '{CliRunner.DllPath}' serve --config '{dir}/duplicator.json' & echo $! > '{pidFile}'; wait $!");
         psi.Environment["NOTIFY_SOCKET"] = socketPath;
+        psi.Environment["DUPLICATOR_LOGGING__FORMAT"] = "json"; // as the unit sets it
         var log = new StringBuilder();
         using var parent = Process.Start(psi)!;
         parent.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.AppendLine(e.Data); };
@@ -64,6 +65,12 @@ public sealed class SystemdNotifyTests
             Assert.True(parent.WaitForExit(60_000), "the host did not stop within 60 s of SIGTERM");
             Assert.Equal(0, parent.ExitCode); // bash's `wait` returns the host's exit code
             Assert.Contains("READY=1", ready);
+            // Under systemd the hosting package picks journald's format unless told otherwise: json stayed json.
+            string[] lines;
+            lock (log) lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(lines);
+            foreach (var line in lines)
+                Assert.True(line.StartsWith('{') && System.Text.Json.JsonDocument.Parse(line).RootElement.TryGetProperty("LogLevel", out _), line);
         }
         finally
         {
