@@ -36,6 +36,28 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
     /// <summary>The slot whose ledger is <paramref name="ledger"/>, or null.</summary>
     public BatchSlot? ByLedger(IActorRef ledger) => Slots.Values.FirstOrDefault(b => b.Ledger.Equals(ledger));
 
+    /// <summary>A registered batch as lists show it: the live ledger's state, else the summary of a finished one.</summary>
+    public Tower.BatchInfo Info(RegisteredBatch r) => Get(r.BatchId) switch
+    {
+        { State.Spec: not null } live => Tower.BatchInfo.Of(r.BatchId, live.State, r.At),
+        _ when r.Closed is { } summary => Tower.BatchInfo.Of(r.BatchId, summary, r.At),
+        _ => new Tower.BatchInfo(r.BatchId, null, r.At, BatchStatus.New, false, 0, 0, 0, 0, null), // its ledger has not answered yet
+    };
+
+    /// <summary>
+    /// Why <paramref name="spec"/> cannot become a new batch on a tower of <paramref name="drives"/> (a drive it names
+    /// is not there, it has no source, or its ledger would refuse it), or null.
+    /// </summary>
+    public static string? Refuse(BatchSpec spec, TowerDrives drives, DateTimeOffset at)
+    {
+        var unknown = spec.Options.Drives.Where(d => !drives.Contains(d)).ToArray();
+        if (unknown.Length > 0)
+            return $"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", drives.Order)})";
+        if (!Enum.IsDefined(spec.Source) || spec.Paths.IsDefaultOrEmpty)
+            return $"batch {spec.BatchId}: source '{spec.Source}' with {spec.Paths.Length} path(s); want folder, image or audio with paths";
+        return BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, at)).Refused;
+    }
+
     /// <summary>What the running, staged batches can take, in <paramref name="order"/> (the registry, oldest first).</summary>
     public ImmutableArray<BatchDemand> Demand(IEnumerable<RegisteredBatch> order) =>
     [

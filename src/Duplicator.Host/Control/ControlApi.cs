@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Duplicator.Host.Jobs;
+using Duplicator.Host.Serving;
 using Duplicator.Host.WebConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,6 +62,11 @@ public static class ControlApi
             catch (TowerUnavailableException e) when (!ctx.Response.HasStarted)
             {
                 ctx.Response.Headers.RetryAfter = "1";
+                await Problem(ctx, StatusCodes.Status503ServiceUnavailable, [e.Message]);
+            }
+            catch (TowerFailedException e) when (!ctx.Response.HasStarted)
+            {
+                // The host is stopping on a failed ledger and has said why on stderr once; the caller learns it too.
                 await Problem(ctx, StatusCodes.Status503ServiceUnavailable, [e.Message]);
             }
         });
