@@ -86,6 +86,9 @@ public sealed partial class MetricsScrapeTests
                     ? Directory.GetFiles(Path.Combine(tower.Discs, drive), "*.iso").Sum(f => new FileInfo(f).Length) : 0;
                 return good == completed.GetValueOrDefault(drive) && bytes == onDisc ? "" : $"{drive}: good {good} vs ledger {completed.GetValueOrDefault(drive)}, bytes {bytes} vs discs {onDisc}";
             }).Where(m => m.Length > 0));
+            var batchGood = Value(end, "duplicator_batch_discs", ("batch", "metered"), ("kind", "good"));
+            var batchLeft = Value(end, "duplicator_batch_discs", ("batch", "metered"), ("kind", "remaining"));
+            if (batchGood != copies || batchLeft != 0) mismatch += $"; batch gauges good {batchGood} remaining {batchLeft} vs ledger {copies} and 0";
             if (mismatch.Length == 0 || DateTime.UtcNow > until) break;
         }
         Assert.True(mismatch.Length == 0, mismatch);
