@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 bash scripts/install-deps.sh || exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The console tests drive Debian's chromium (/usr/bin/chromium); Playwright never fetches a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 log=$(mktemp)
 dotnet test Duplicator.sln -c Release "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

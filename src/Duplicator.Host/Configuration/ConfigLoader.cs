@@ -32,7 +32,7 @@ public static partial class ConfigLoader
         "defaults", "defaults:verify", "defaults:speed", "defaults:failedDiscThreshold", "defaults:quarantineAfter", "defaults:rejectIfNotBlank",
         "control", "control:listen", "control:token", "control:allowedRoots", "control:allowedRoots:*", "control:allowedHosts", "control:allowedHosts:*",
         "hotFolder", "hotFolder:enabled", "hotFolder:path",
-        "logging", "logging:level",
+        "logging", "logging:level", "logging:format",
     ];
 
     /// <summary>Largest config file read (a tower's config is a few kilobytes; 1 MiB leaves room for comments).</summary>
@@ -213,6 +213,9 @@ public static partial class ConfigLoader
         var level = Str("logging:level", "Information");
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out _))
             problems.Add($"logging:level: '{level}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+        var logFormat = Str("logging:format", "text");
+        if (logFormat is not ("text" or "json"))
+            problems.Add($"logging:format: '{logFormat}' is not text or json");
 
         if (problems.Count > MaxProblems)
             problems = [.. problems.Take(MaxProblems), $"... and {problems.Count - MaxProblems} more problems"];
@@ -227,7 +230,8 @@ public static partial class ConfigLoader
             new ControlConfig(listen, token, roots,
                 root.GetSection("control:allowedHosts").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList()),
             new HotFolderConfig(Bool("hotFolder:enabled", true), Str("hotFolder:path", "var/hotfolder")),
-            level);
+            level,
+            logFormat);
     }
 
     private static bool IsLoopback(string host) =>

@@ -12,6 +12,7 @@ namespace Duplicator.Host.Configuration;
 /// <param name="Control">The HTTP/JSON control endpoint.</param>
 /// <param name="HotFolder">The hot folder of job files.</param>
 /// <param name="LogLevel">Minimum log level (Trace, Debug, Information, Warning, Error).</param>
+/// <param name="LogFormat">"text" (one line per entry) or "json" (one JSON object per line, for journald and log collectors).</param>
 public sealed record TowerConfig(
     string Name,
     IReadOnlyList<DriveConfig> Drives,
@@ -20,7 +21,8 @@ public sealed record TowerConfig(
     BatchDefaults Defaults,
     ControlConfig Control,
     HotFolderConfig HotFolder,
-    string LogLevel);
+    string LogLevel,
+    string LogFormat = "text");
 
 /// <summary>One recorder of the tower.</summary>
 /// <param name="Id">Short unique name used in logs, the API and disc paths (letters, digits, '-', '_').</param>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Duplicator.Host.Jobs;
 using Duplicator.Host.Serving;
+using Duplicator.Host.WebConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -27,7 +28,7 @@ public static class ControlApi
     /// besides the listen address (and, on loopback, localhost) that a request's Host may carry. See docs/threat-model.md.
     /// </remarks>
     public static WebApplication Build(string listen, string? token, IReadOnlyList<string> allowedRoots, string baseDirectory, ITower tower, ILoggerProvider? logs = null,
-        IReadOnlyList<string>? allowedHosts = null)
+        IReadOnlyList<string>? allowedHosts = null, ITowerFeed? feed = null, string towerName = "tower")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -38,13 +39,14 @@ public static class ControlApi
             k.Listen(IPAddress.Parse(uri.Host == "localhost" ? "127.0.0.1" : uri.Host), uri.Port);
             k.Limits.MaxRequestBodySize = JobRequestParser.MaxDocumentBytes + 1; // a backstop: the submit reads at most one byte more than a job may have itself
         });
+        builder.AddTowerMetrics();
         var app = builder.Build();
         app.UseProblemAnswers();
         app.UseRequestGuards(RequestGuards.AllowedHosts(uri, allowedHosts));
 
         app.Use(async (ctx, next) =>
         {
-            if (token != null && !TokenMatches(ctx.Request.Headers.Authorization.ToString(), token))
+            if (token != null && !ConsoleEndpoints.IsOpenAsset(ctx.Request) && !TokenMatches(ctx.Request.Headers.Authorization.ToString(), token))
             {
                 await Problem(ctx, StatusCodes.Status401Unauthorized, ["Authorization: a bearer token is required"]);
                 return;
@@ -112,6 +114,8 @@ public static class ControlApi
                 ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
                 : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
         MapHolds(app, tower);
+        app.MapConsole(tower, feed, towerName); // the web console (docs/console.md)
+        app.MapTowerMetrics(); // GET /metrics for Prometheus (docs/metrics.md)
         return app;
     }
 

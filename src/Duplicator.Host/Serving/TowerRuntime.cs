@@ -43,18 +43,30 @@ public static class TowerRuntime
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        if (config.LogFormat == "json")
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
         var level = Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true);
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(_ => storageLock); // a factory registration, so the container disposes it with the host
         builder.Services.AddSingleton<TowerHealth>();
+        builder.Services.AddSingleton<TowerTelemetry>();
+        if (frontEnds) builder.Services.AddSystemd(); // under systemd (Type=notify): READY=1 once started, STOPPING=1 on stop; elsewhere nothing
+        // Under systemd AddSystemd picks its own console format (journald priorities); a json one asked for stays json.
+        if (config.LogFormat == "json")
+            builder.Services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json);
         var persistence = Persistence(config.Storage);
         var akkaLevel = level switch
         {
@@ -83,7 +95,8 @@ public static class TowerRuntime
             });
         });
         builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
-            config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>(), sp.GetRequiredService<StorageLock>()));
+            config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>(), sp.GetRequiredService<StorageLock>(),
+            sp.GetRequiredService<TowerTelemetry>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();
     }

@@ -15,7 +15,7 @@ namespace Duplicator.Host.Serving;
 /// and batch changes. It watches the tower (<see cref="JournalWatch"/>): a ledger that fails stops the host.
 /// </summary>
 public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health,
-    StorageLock? storageLock = null) : IHostedService
+    StorageLock? storageLock = null, TowerTelemetry? telemetry = null) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
@@ -38,10 +38,12 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         if (storageLock?.Postgres is { } postgres)
             _lockWatch = Task.Run(() => postgres.WatchAsync(TimeSpan.FromSeconds(2), health.Fail, _stop.Token));
         system.ActorOf(EventLogger.Props(_log), "event-log");
+        if (telemetry != null) system.ActorOf(TelemetryFeeder.Props(telemetry), "telemetry"); // metrics and the console's feed
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
         {
-            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower, allowedHosts: config.Control.AllowedHosts);
+            _api = ControlApi.Build(config.Control.Listen, config.Control.Token, roots, Environment.CurrentDirectory, tower, allowedHosts: config.Control.AllowedHosts,
+                feed: telemetry, towerName: config.Name);
             await _api.StartAsync(cancellationToken);
             if (config.HotFolder.Enabled)
                 _hotFolder = Task.Run(() => WatchHotFolder(new HotFolder(config.HotFolder.Path, roots, tower), tower, _stop.Token));

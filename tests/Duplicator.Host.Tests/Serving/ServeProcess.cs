@@ -14,13 +14,16 @@ public sealed class ServeProcess : IDisposable
     private Process? _process;
 
     // allowedRoots: control.allowedRoots of the config; null: the tower's own folder. storageJson: the config's
-    // "storage" object; null: a SQLite ledger in the tower's folder.
-    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? storageJson = null)
+    // "storage" object; null: a SQLite ledger in the tower's folder. token: control.token; driveQuery: more URL
+    // parameters for drive i (from 1), e.g. a fault on one drive only.
+    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? storageJson = null,
+        string? token = null, Func<int, string>? driveQuery = null)
     {
+        Token = token;
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
-            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}" }"""));
+            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
         var storage = storageJson ?? System.Text.Json.JsonSerializer.Serialize(new { provider = "sqlite", path = Path.Combine(Dir, "ledger.db") });
         File.WriteAllText(ConfigPath, $$"""
             {
@@ -31,7 +34,7 @@ public sealed class ServeProcess : IDisposable
               "storage": {{storage}},
               "stash": "{{Path.Combine(Dir, "stash")}}",
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
-              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}} },
+              "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}}{{(token is null ? "" : $", \"token\": \"{token}\"")}} },
               "hotFolder": { "enabled": true, "path": "{{HotFolder}}" },
               "logging": { "level": "Information" }
             }
@@ -44,7 +47,13 @@ public sealed class ServeProcess : IDisposable
     public string Discs => Path.Combine(Dir, "discs");
     public string HotFolder => Path.Combine(Dir, "hot");
     public string Log { get { lock (_log) return _log.ToString(); } }
-    public ControlClient Client() => new($"http://127.0.0.1:{Port}", null);
+    public ControlClient Client() => new($"http://127.0.0.1:{Port}", Token);
+
+    /// <summary>control.token of the config, or null.</summary>
+    public string? Token { get; }
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public string BaseAddress => $"http://127.0.0.1:{Port}";
 
     /// <summary>The running serve process's id, or null.</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
