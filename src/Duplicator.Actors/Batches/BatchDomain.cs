@@ -98,7 +98,11 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="Options">How to burn.</param>
 /// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
 /// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
-public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null);
+/// <param name="FileSystem">File systems of a folder image: joliet, udf-bridge, udf or dvd-video (<see cref="BatchFileSystem"/>). Null
+/// means joliet, what every batch staged before the field existed (so an old ledger restages the same bytes); new folder batches
+/// always record it. Not written when null, so such a spec persists exactly as before.</param>
+public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null);
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;

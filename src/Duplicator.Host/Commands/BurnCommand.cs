@@ -4,7 +4,9 @@ using Duplicator.Host.Configuration;
 using Duplicator.Host.Control;
 using Duplicator.Host.Jobs;
 using Duplicator.Host.Serving;
+using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -31,12 +33,13 @@ internal static class BurnCommand
         var id = new Option<string?>("--id") { Description = "batch id (resubmitting an id returns that batch)" };
         var volume = new Option<string?>("--volume") { Description = "volume name of a folder image" };
         var media = new Option<string?>("--media") { Description = "cd74, cd80, dvd, dvd-dl, bd25, bd50" };
-        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media };
+        var fileSystem = new Option<string?>("--filesystem") { Description = "a folder's file systems: joliet, udf-bridge, udf, dvd-video (default: joliet for CD, udf-bridge for DVD, udf for BD)" };
+        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media, fileSystem };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
             // The command line first (its mistakes are usage errors), then the config.
             var job = JobJson(parse.GetValue(id), parse.GetValue(image), parse.GetValue(folder), parse.GetValue(audio) ?? [], parse.GetValue(copies),
-                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media));
+                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media), parse.GetValue(fileSystem));
             var tower = ConfigLoader.Load(parse.GetValue(config)!);
             using var client = new ControlClient(tower.Control.Listen, tower.Control.Token);
             if (client.IsRunningAsync(ct).GetAwaiter().GetResult())
@@ -52,7 +55,8 @@ internal static class BurnCommand
     }
 
     /// <summary>The job document for the command line (paths made absolute against the working directory).</summary>
-    internal static string JobJson(string? id, string? image, string? folder, string[] audio, int copies, bool? verify, string? drives, string? volume, string? media)
+    internal static string JobJson(string? id, string? image, string? folder, string[] audio, int copies, bool? verify, string? drives, string? volume, string? media,
+        string? fileSystem = null)
     {
         int sources = (image is null ? 0 : 1) + (folder is null ? 0 : 1) + (audio.Length == 0 ? 0 : 1);
         if (sources != 1)
@@ -69,7 +73,22 @@ internal static class BurnCommand
         if (drives != null) doc["drives"] = drives.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (volume != null) doc["volume"] = volume;
         if (media != null) doc["media"] = media;
+        if (fileSystem != null) doc["filesystem"] = CheckFileSystem(fileSystem, folder != null, media);
         return JsonSerializer.Serialize(doc);
+    }
+
+    // Mistakes of the command line itself are usage errors (exit 2), as with master's --filesystem; the job parser checks again.
+    private static string CheckFileSystem(string text, bool folder, string? media)
+    {
+        if (!FileSystemNames.TryParse(text, out var fs))
+            throw new UsageException($"--filesystem {text}: not one of {FileSystemNames.Listed}");
+        if (!folder)
+            throw new UsageException($"--filesystem {text}: only with --folder (an image is burned as it is, audio is Red Book)");
+        var kind = MediaKind.Dvd; // what a folder is staged for without --media
+        if (media != null && MediaCapacity.TryParse(media, out var given)) kind = given; // a bad --media is the job parser's to name
+        if (FileSystemNames.Refusal(fs, kind) is { } why)
+            throw new UsageException($"--filesystem {text} with --media {MediaCapacity.Name(kind)}: {why}");
+        return text;
     }
 
     private static int InProcess(TowerConfig config, string job, CancellationToken ct)

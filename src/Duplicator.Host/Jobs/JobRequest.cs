@@ -30,6 +30,8 @@ public enum JobSourceKind
 /// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
 /// <param name="AudioMode">Audio only: track-at-once (job file "tao", the default) or disc-at-once ("dao").</param>
+/// <param name="FileSystem">Folder only: joliet, udf-bridge, udf or dvd-video (job file "filesystem"); null: the medium's default
+/// (joliet for CD, udf-bridge for DVD, udf for BD).</param>
 public sealed record JobRequest(
     string? Id,
     JobSourceKind Source,
@@ -42,4 +44,5 @@ public sealed record JobRequest(
     IReadOnlyList<string> Drives,
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
-    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null);
+    Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null,
+    Duplicator.Mastering.Data.DataFileSystems? FileSystem = null);

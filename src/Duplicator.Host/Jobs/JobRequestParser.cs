@@ -57,7 +57,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "filesystem",
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -245,6 +245,8 @@ public static partial class JobRequestParser
         else if (audioMode != null && kind != JobSourceKind.Audio)
             problems.Add("audioMode: only for audio jobs");
 
+        var fileSystem = FileSystem(Str("filesystem", ShowChars), kind, media, problems.Add);
+
         var drives = StrList("drives", MaxDrives, 32);
         for (int i = 0; i < drives.Count; i++)
             if (!DriveId().IsMatch(drives[i]))
@@ -253,7 +255,8 @@ public static partial class JobRequestParser
         var request = new JobRequest(
             id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
-            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null });
+            audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
+            fileSystem);
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;
@@ -311,6 +314,31 @@ public static partial class JobRequestParser
                 problems.Add($"{key}: {e.ImapiName}: {Show(e.Message, 600)}");
             }
         }
+    }
+
+    /// <summary>
+    /// The "filesystem" key: one of <see cref="FileSystemNames.All"/>, for folder jobs only, and one the medium can carry
+    /// (no dvd-video on CD or BD; a job without media is staged for dvd).
+    /// </summary>
+    private static DataFileSystems? FileSystem(string? text, JobSourceKind kind, MediaKind? media, Action<string> problem)
+    {
+        if (text is null) return null;
+        if (!FileSystemNames.TryParse(text, out var fs))
+        {
+            problem($"filesystem: '{Show(text)}' is not one of {FileSystemNames.Listed}");
+            return null;
+        }
+        if (kind != JobSourceKind.Folder)
+        {
+            problem("filesystem: only for folder jobs (an image is burned as it is, audio is Red Book)");
+            return null;
+        }
+        if (FileSystemNames.Refusal(fs, media ?? MediaKind.Dvd) is { } why)
+        {
+            problem($"filesystem: {why}");
+            return null;
+        }
+        return fs;
     }
 
     /// <summary>Problems as listed: the first <see cref="MaxProblems"/>, then how many more there were.</summary>

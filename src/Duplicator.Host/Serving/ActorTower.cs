@@ -6,6 +6,7 @@ using Duplicator.Actors.Supervision;
 using Duplicator.Host.Configuration;
 using Duplicator.Host.Control;
 using Duplicator.Host.Jobs;
+using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Host.Serving;
@@ -76,7 +77,11 @@ public sealed class ActorTower : ITower, IJobSink
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
             [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce),
         request.Volume,
-        request.Media is { } m ? MediaCapacity.Name(m) : null);
+        request.Media is { } m ? MediaCapacity.Name(m) : null,
+        // Always recorded for a folder (the medium's default when the job names none): a spec without it means joliet.
+        request.Source == JobSourceKind.Folder
+            ? FileSystemNames.Name(request.FileSystem ?? FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd))
+            : null);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
