@@ -167,6 +167,7 @@ public sealed class ActorTower : ITower, IJobSink
             eta = Math.Round(perDisc * (1 + Math.Ceiling(toStart / (double)burning.Length)), 1);
         }
         return new BatchView(b.Id, state, spec is null ? "" : $"{spec.Source.ToString().ToLowerInvariant()} {string.Join(" ", spec.Paths)}",
-            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason);
+            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason,
+            spec is { Source: SourceKind.Folder } ? spec.FileSystem ?? FileSystemNames.Name(BatchFileSystem.Legacy) : null);
     }
 }
