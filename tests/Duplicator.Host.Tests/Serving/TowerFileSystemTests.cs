@@ -138,6 +138,46 @@ public sealed class TowerFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void A_dvd_video_job_the_tower_burns_is_read_by_lsdvd_from_the_disc_with_its_titles_and_chapters()
+    {
+        // A PAL title of 6 s in two chapters, authored with Debian's ffmpeg and dvdauthor, staged from lower-case names.
+        var authored = Path.Combine(_dir, "authored");
+        var mpg = Path.Combine(_dir, "title.mpg");
+        var ff = ExternalTool.Run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=720x576:rate=25",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "6", "-target", "pal-dvd", "-aspect", "4:3", mpg]);
+        Assert.True(ff.ExitCode == 0, $"ffmpeg: {ff.StdErr}");
+        foreach (var args in new[] { new[] { "env", "VIDEO_FORMAT=PAL", "dvdauthor", "-o", authored, "-t", "-c", "0,3", mpg }, ["env", "VIDEO_FORMAT=PAL", "dvdauthor", "-o", authored, "-T"] })
+        {
+            var r = ExternalTool.Run(args[0], args[1..]);
+            Assert.True(r.ExitCode == 0, $"dvdauthor: {r.StdErr}");
+        }
+        var src = Directory.CreateDirectory(Path.Combine(_dir, "video", "video_ts")).Parent!.FullName;
+        foreach (var f in Directory.GetFiles(Path.Combine(authored, "VIDEO_TS")))
+            File.Copy(f, Path.Combine(src, "video_ts", Path.GetFileName(f).ToLowerInvariant()));
+
+        var discs = Path.Combine(_dir, "discs");
+        var config = Path.Combine(_dir, "tower.json");
+        File.WriteAllText(config, $$"""
+            { "drives": [ { "id": "e1", "url": "emulated:dvd+r?dir={{discs}}&name=e1" } ],
+              "storage": { "path": "{{_dir}}/ledger.db" }, "stash": "{{_dir}}/stash",
+              "control": { "listen": "http://127.0.0.1:{{FreePort()}}" }, "hotFolder": { "enabled": false } }
+            """);
+        var burn = CliRunner.Run("burn", "--config", config, "--folder", src, "--copies", "1", "--verify", "--wait", "--volume", "TOWERDVD", "--filesystem", "dvd-video");
+        Assert.True(burn.ExitCode == 0, $"exit {burn.ExitCode}: {burn.StdErr}");
+        var disc = Directory.GetFiles(Path.Combine(discs, "e1"), "disc-*.iso").Single(f => new FileInfo(f).Length > 0);
+
+        var lsdvd = ExternalTool.Run("lsdvd", ["-x", disc]); // libdvdread: its own UDF reader
+        Assert.True(lsdvd.ExitCode == 0, $"lsdvd: exit {lsdvd.ExitCode}: {lsdvd.StdErr}");
+        Assert.Contains("Disc Title: TOWERDVD", lsdvd.StdOut);
+        Assert.Matches(@"Title: 01, Length: 00:00:06\.000 Chapters: 02", lsdvd.StdOut);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(lsdvd.StdOut, @"Chapter: 0[12], Length: 00:00:03\.000").Count);
+        var mirror = Path.Combine(_dir, "mirror");
+        var m = ExternalTool.Run("dvdbackup", ["-M", "-i", disc, "-o", mirror, "-n", "X"]);
+        Assert.True(m.ExitCode == 0, $"dvdbackup -M: exit {m.ExitCode}: {m.StdErr}");
+        Assert.Empty(TreeComparer.Differences(Path.Combine(authored, "VIDEO_TS"), Path.Combine(mirror, "X", "VIDEO_TS")));
+    }
+
+    [Fact]
     public async Task The_hot_folder_and_the_API_take_a_file_system_and_refuse_one_the_medium_cannot_carry()
     {
         using var tower = new ServeProcess(drives: 1, speed: 0, allowedRoots: [_dir]);
