@@ -13,13 +13,18 @@
 #                a one-shot WRITE error at LBA 65536 (half way).
 #   mixed        a 300 MB image to a tower of three DVD+R at 16x and one at 4x (copies 4): each 16x drive's
 #                fraction of its rated speed (pct_rated), and the stash bytes read as a multiple of the image.
-#   slow         the 256 MiB image to 16 drives at 24x, drive d16 at 12x (warm): SUMMARY_OTHERS is the other 15.
-#   hang         the same, drive d16's WRITE at the middle of the image hanging until its 30 s command timeout,
-#                stall deadline 10 s (warm): the other 15 must keep their rate and 0 underruns.
+#   slow         the 256 MiB image to 16 drives at 24x, drive d16 with the emulator's URL fault slow-at=32768:8 (from a
+#                quarter of the image on it writes at 8x, as on poor media) (warm): SUMMARY_OTHERS is the other 15.
+#   hang         the same, drive d16 with the URL fault hang-write-at=65536 (the middle of the image: that WRITE hangs
+#                until its 30 s command timeout), stall deadline 10 s (warm): the other 15 must keep their rate and 0
+#                underruns.
+#   verify       a verifying batch on the default tower (config/duplicator.json, the drives ./run.sh uses, their dir=
+#                moved under the scratch folder): 8 copies of the 256 MiB image; submit_to_batch_done_s against the ideal
+#                2 x (image / 24x + image / 16x) per drive (docs/benchmarks.md).
 #   first-write  time from submit to the first WRITE on a drive for the 1 GiB image and an 8 GiB sparse image
 #                (BD-R, one drive, unthrottled): the content hash runs while the first wave streams; and for a
 #                folder job (the 1 GiB image split into 8 files), next to the time mastering that folder alone takes.
-# PARTS selects parts (default: "unthrottled throttled mixed slow hang first-write").
+# PARTS selects parts (default: "unthrottled throttled mixed slow hang verify first-write").
 # With FILES=1 it also runs the 256 MiB batch unthrottled with discard=false (16 image files under the scratch
 # folder) next to discard=true, to show what writing every copy to the file system costs.
 # Scratch: $BENCH_SCRATCH or bench/out (images are made once from /dev/urandom and kept).
@@ -35,7 +40,7 @@ img1=$scratch/image-1024.iso
 img256=$scratch/image-256.iso
 img300=$scratch/image-300.iso
 img8=$scratch/sparse-8g.iso
-parts=" ${PARTS:-unthrottled throttled mixed slow hang first-write} "
+parts=" ${PARTS:-unthrottled throttled mixed slow hang verify first-write} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 [ -f "$img1" ] || head -c 1G /dev/urandom > "$img1"
 [ -f "$img256" ] || head -c 256M "$img1" > "$img256"
@@ -83,17 +88,24 @@ want throttled && for i in $(seq "$runs"); do
 done
 run_part() { # label args... : RESULT and SUMMARY lines to the screen and the log, DISC lines to the log
   local label=$1 i=$2; shift 2
+  local load0; load0=$(cut -d' ' -f1 /proc/loadavg)
   local out; out=$(bench --label "$label" "$@" 2>&1 || true)
+  echo "run $i $label load_average_before=$load0 after=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$log"
   echo "$out" | grep -E '^(RESULT|SUMMARY)' | sed "s/^/run $i /" | tee -a "$log"
-  echo "$out" | { grep -E '^DISC' || true; } | sed "s/^/run $i $label /" >> "$log"
+  echo "$out" | { grep -E '^(DISC|TIMELINE)' || true; } | sed "s/^/run $i $label /" >> "$log"
+  echo "$out" | { grep -E '^duplicator-bench' || true; } | sed "s/^/run $i $label /" >> "$log"
 }
 for i in $(seq "$runs"); do
   want mixed && run_part mixed-16x-4x "$i" --image "$img300" --drives 4 --copies 4 --speed 16 --slow-drive 4 --slow-speed 4 --buffer 2m
-  want slow && run_part slow-24x-one-12x "$i" --image "$img256" --speed 24 --slow-drive 16 --slow-speed 12 --buffer 2m --warmup 16
-  want hang && run_part hang-24x "$i" --image "$img256" --speed 24 --hang-drive 16 --stall 10 --buffer 2m --warmup 16
+  want slow && run_part slow-24x-one-slow-at "$i" --image "$img256" --speed 24 --slow-drive 16 --slow-at 32768 --slow-speed 8 --buffer 2m --warmup 16
+  want hang && run_part hang-24x "$i" --image "$img256" --speed 24 --hang-drive 16 --hang-lba 65536 --stall 10 --buffer 2m --warmup 16
+  # The default tower (config/duplicator.json: ./run.sh's four DVD+R at 24x, image files written, read-speed default
+  # 16x), 8 verified copies of the 256 MiB image; TIMELINE lines (in the log) show each drive's WRITE and READ runs and
+  # what lies between them.
+  want verify && run_part verify-default-tower "$i" --image "$img256" --config "$here/config/duplicator.json" --copies 8 --verify true --timeline
   if want first-write; then
-    run_part first-write-1g "$i" --image "$img1" --drives 1 --copies 1
-    run_part first-write-8g "$i" --image "$img8" --drives 1 --copies 1 --profile bd-r
+    run_part first-write-1g "$i" --image "$img1" --drives 1 --copies 1 --timeline
+    run_part first-write-8g "$i" --image "$img8" --drives 1 --copies 1 --profile bd-r --timeline
     run_part first-write-folder-1g "$i" --folder "$folder1" --drives 1 --copies 1
   fi
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives when any is missing: independent image readers
 # (xorriso, 7-Zip, libarchive, isoinfo, libcdio; udftools and udfclient for UDF; ffmpeg + dvdauthor to author and lsdvd + dvdbackup to read DVD-Video), audio parsers (cdrdao, bchunk, sox) and the
-# independent MMC target (tgt over iSCSI through libiscsi). Idempotent; quiet when all are present.
+# independent MMC target (tgt over iSCSI through libiscsi), and PostgreSQL's server. Idempotent; quiet when all are present.
 set -euo pipefail
 need=()
 check() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
@@ -23,6 +23,8 @@ check tgtd tgt
 check tgtadm tgt
 check iscsi-inq libiscsi-bin
 ldconfig -p 2>/dev/null | grep -q 'libiscsi\.so\.7' || need+=(libiscsi7)
+# PostgreSQL's server for the PostgreSQL ledger's tests (each test class starts a private one: initdb in a temp folder).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
 echo "install-deps: installing ${need[*]}" >&2

@@ -10,7 +10,10 @@ namespace Duplicator.Actors.Batches;
 /// <summary>An enum persisted (and shown) as its camelCase name, read case-insensitively (or as its number).</summary>
 public sealed class CamelCaseEnumConverter<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.CamelCase) where T : struct, Enum;
 
-/// <summary>What a batch burns. Persisted as "folder", "image", "audio" (the names 026b234 wrote as strings).</summary>
+/// <summary>
+/// What a batch burns. Persisted as "folder", "image", "audio" (the names 026b234 wrote as strings), and "master",
+/// "verify", "archive" for the jobs that read discs (see <see cref="JobRules"/>).
+/// </summary>
 [JsonConverter(typeof(CamelCaseEnumConverter<SourceKind>))]
 public enum SourceKind
 {
@@ -20,6 +23,12 @@ public enum SourceKind
     Image,
     /// <summary>WAV files staged as a Red Book audio CD.</summary>
     Audio,
+    /// <summary>A disc-to-disc copy: Paths holds the drive id of the master, whose disc is read once into the stash.</summary>
+    Master,
+    /// <summary>Verify-only: Paths holds a batch id; each disc loaded into the batch's drives is checked against that batch's content hash.</summary>
+    Verify,
+    /// <summary>A read (archive) job: Paths holds a folder; each disc loaded into the batch's drives is read to FOLDER/&lt;n&gt;.iso (or .bin/.cue).</summary>
+    Archive,
 }
 
 /// <summary>Where one disc of a batch stands. Persisted as "started", "completed", "failed", "interrupted".</summary>
@@ -101,8 +110,17 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="FileSystem">File systems of a folder image: joliet, udf-bridge, udf or dvd-video (<see cref="BatchFileSystem"/>). Null
 /// means joliet, what every batch staged before the field existed (so an old ledger restages the same bytes); new folder batches
 /// always record it. Not written when null, so such a spec persists exactly as before.</param>
+/// <param name="Priority">0 (lowest) to 9 (highest), <see cref="DefaultPriority"/> when not given (and in ledgers written before it).</param>
 public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null);
+    int Priority = BatchSpec.DefaultPriority,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null)
+{
+    /// <summary>The priority of a batch that names none.</summary>
+    public const int DefaultPriority = 4;
+
+    /// <summary>The highest priority (0 is the lowest).</summary>
+    public const int MaxPriority = 9;
+}
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;
@@ -183,13 +201,15 @@ public sealed record BatchState(
     string? StashPath,
     string? Reason,
     ImmutableSortedDictionary<int, DiscEntry>? Ledger = null,
-    long Version = 0) : IBatchPersisted
+    long Version = 0,
+    long ImageSectors = 0) : IBatchPersisted
 {
     /// <summary>The state before anything happened.</summary>
     public static BatchState Empty { get; } = new(null, BatchStatus.New, ImmutableSortedDictionary<int, string>.Empty, 0, 0,
         ImmutableSortedDictionary<int, string>.Empty, 1, null, null, null, ImmutableSortedDictionary<int, DiscEntry>.Empty);
 
     // Version: events applied so far; lets a reader that gets answers out of order keep the newest state.
+    // ImageSectors: the staged image's sectors (0 before staging, and in snapshots written before it was kept).
 
     /// <summary>Every disc handed out, by number, with its latest state.</summary>
     public ImmutableSortedDictionary<int, DiscEntry> Discs => Ledger ?? ImmutableSortedDictionary<int, DiscEntry>.Empty;

@@ -63,6 +63,9 @@ public static class BatchLogic
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
                 if (BatchFileSystem.Refusal(s.Spec) is { } badFileSystem) return BatchDecision.Refuse(badFileSystem);
+                if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
+                if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
+                    return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:
                 return BatchDecision.Refuse("no batch has been submitted");
@@ -77,6 +80,7 @@ public static class BatchLogic
             case RecordStaged r:
                 return BatchDecision.Accept(new ImageStaged(id, r.StashPath, r.Sha256, r.Sectors));
             case StartDisc s:
+                if (JobRules.RefuseStart(state, s.Drive) is { } notThis) return BatchDecision.Refuse(notThis);
                 if (state.Good.Count + state.InFlight.Count >= state.Spec.Copies)
                     return BatchDecision.Refuse($"batch {id} needs no more discs ({state.Good.Count} good, {state.InFlight.Count} in flight, {state.Spec.Copies} wanted)");
                 if (state.InFlight.ContainsValue(s.Drive))
@@ -84,6 +88,7 @@ public static class BatchLogic
                 return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive));
             case CompleteDisc c:
                 if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
+                if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
                 return state.Good.Count + 1 >= state.Spec.Copies
                     ? BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256), new BatchFinished(id, true, $"{state.Spec.Copies} good discs"))
                     : BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
@@ -91,6 +96,7 @@ public static class BatchLogic
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
                 var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error);
+                if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, failed);
                 int threshold = state.Spec.Options.FailedDiscThreshold;
                 return threshold > 0 && state.Failed + 1 >= threshold
                     ? BatchDecision.Accept(failed, new BatchFinished(id, false, $"{state.Failed + 1} discs failed, the threshold is {threshold}"))
@@ -113,6 +119,7 @@ public static class BatchLogic
         if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
         if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
         if (FileSystemOrName(existing) != FileSystemOrName(submitted)) return $"filesystem {BatchIds.Show(FileSystemOrName(submitted))}, not {BatchIds.Show(FileSystemOrName(existing))}";
+        if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
         var (a, b) = (existing.Options, submitted.Options);
         if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
             || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))
@@ -130,7 +137,7 @@ public static class BatchLogic
     private static BatchState Fold(BatchState state, IBatchEvent e) => e switch
     {
         BatchSubmitted s => state with { Spec = s.Spec, Status = BatchStatus.Running },
-        ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath },
+        ImageStaged i => state with { ImageSha256 = i.Sha256, StashPath = i.StashPath, ImageSectors = i.Sectors },
         DiscStarted d => state with
         {
             InFlight = state.InFlight.SetItem(d.Disc, d.Drive), NextDisc = Math.Max(state.NextDisc, d.Disc + 1),

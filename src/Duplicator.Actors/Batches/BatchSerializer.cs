@@ -42,6 +42,12 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("qc", typeof(QuarantineCleared)),
         ("tc", typeof(BatchClosed)),
         ("tower", typeof(TowerRegistry)),
+        ("tpa", typeof(TowerPaused)),
+        ("tre", typeof(TowerResumed)),
+        ("bpa", typeof(BatchPaused)),
+        ("bre", typeof(BatchResumed)),
+        ("dh", typeof(DriveHeld)),
+        ("drl", typeof(DriveReleased)),
     ];
 
     /// <inheritdoc />

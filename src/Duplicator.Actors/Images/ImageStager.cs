@@ -96,10 +96,14 @@ public static class ImageStager
     private static void CheckRoots(BatchSpec spec, IReadOnlyList<string> linkRoots)
     {
         var roots = SourcePaths.ResolveRoots(linkRoots);
-        foreach (var p in spec.Paths)
+        foreach (var p in spec.Paths.Concat(spec.Source == SourceKind.Image ? CueBins(spec.Paths) : []))
             if (SourcePaths.RealPath(p) is { } real && !SourcePaths.IsUnderAny(real, roots))
                 throw new ImapiException(ImapiError.SourceNotAllowed, $"batch {spec.BatchId}: {p} leads to {real}, outside the allowed roots ({string.Join(", ", roots)})");
     }
+
+    // A foreign CUE sheet names its BIN: it is held to the same roots as the sheet.
+    private static IEnumerable<string> CueBins(IEnumerable<string> paths) =>
+        paths.Where(p => p.EndsWith(".cue", StringComparison.OrdinalIgnoreCase) && File.Exists(p)).Select(p => CueSheetImage.Open(p).BinPath);
 
     /// <summary>Opens a staged file as a disc image.</summary>
     public static IDiscImage Open(string stashPath) =>

@@ -102,7 +102,11 @@ public static class Staging
     /// <summary>Bytes read from the stash by every finished wave so far, how many waves ran, recorders detached, and bytes read to hash the content.</summary>
     public sealed record Stats(long BytesRead, int Waves, int Detached, long BytesHashed = 0);
 
-    /// <summary>Props of the staging actor of one batch; <paramref name="previous"/> is the stash a ledger recorded, if any.</summary>
-    public static Props Props(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Settings settings) =>
-        Akka.Actor.Props.Create(() => new StagingActor(spec, submittedAt, stashDirectory, previous, settings));
+    /// <summary>
+    /// Props of the staging actor of one batch; <paramref name="previous"/> is the stash a ledger recorded, if any;
+    /// <paramref name="master"/> the recorder of a copy job's master drive (it reads the master into the stash).
+    /// </summary>
+    public static Props Props(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Settings settings,
+        IActorRef? master = null) =>
+        Akka.Actor.Props.Create(() => new StagingActor(spec, submittedAt, stashDirectory, previous, settings, master));
 }

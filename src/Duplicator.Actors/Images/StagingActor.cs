@@ -30,12 +30,15 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
     private long _bytesRead, _bytesHashed;
     private int _waves, _detached;
 
-    public StagingActor(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Staging.Settings settings)
+    public StagingActor(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Staging.Settings settings,
+        IActorRef? master = null)
     {
         _spec = spec;
         _settings = settings;
         var token = _cancel.Token;
-        Task.Factory.StartNew(() => previous is { } p
+        if (spec.Source is SourceKind.Master or SourceKind.Verify or SourceKind.Archive)
+            JobStaging.Start(Context, spec, stashDirectory, previous, master); // a disc, not files: see JobStaging
+        else Task.Factory.StartNew(() => previous is { } p
                 ? ImageStager.Restore(spec, submittedAt, stashDirectory, p.Path, p.Sha256, token, settings.LinkRoots)
                 : ImageStager.Stage(spec, submittedAt, stashDirectory, token, settings.LinkRoots),
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -50,8 +53,18 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
 
     private void Staging()
     {
+        Receive<JobStaging.Ready>(r => Self.Tell(new StagingDone(r.Image)));
+        Receive<JobStaging.Failed>(f => Self.Tell(new StagingError(f.Reason)));
         Receive<StagingDone>(done =>
         {
+            if (JobStaging.ReadsDiscs(_spec))
+            {
+                // Verify-only and read jobs stream nothing: the recorders read their own discs.
+                _image = done.Image;
+                Context.Parent.Tell(new Staging.Staged(done.Image));
+                Become(Serving);
+                return;
+            }
             _image = done.Image;
             _source = ImageStager.Open(done.Image.StashPath);
             _log.Info("batch {0}: image staged at {1}, {2} sectors of {3} bytes{4}", _spec.BatchId, done.Image.StashPath,

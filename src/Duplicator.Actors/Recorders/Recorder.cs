@@ -25,6 +25,8 @@ public enum DriveState
     Ejecting,
     /// <summary>The drive failed; it is restarted with backoff.</summary>
     Faulted,
+    /// <summary>Reading a disc: a copy job's master, or a read job's disc.</summary>
+    Reading,
 }
 
 /// <summary>
@@ -52,7 +54,23 @@ public static class Recorder
     /// <param name="Staging">The batch's staging actor (waves).</param>
     /// <param name="Options">Speed, verify, simulate (eject is always done by the recorder).</param>
     /// <param name="RejectIfNotBlank">Fail a medium that is not blank; otherwise a rewritable one is erased first.</param>
-    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank);
+    /// <param name="Task">Burn it (the default), or, for the jobs that read discs, check or archive the disc the drive holds (see <see cref="DiscTask"/>).</param>
+    public sealed record Burn(string BatchId, int Disc, StagedImage Image, IActorRef Staging, RecordOptions Options, bool RejectIfNotBlank, DiscTask Task = DiscTask.Burn);
+
+    /// <summary>
+    /// Read the master disc the drive holds into <paramref name="Folder"/> (the batch's stash folder) as image.iso or
+    /// image.bin + image.cue, then eject it. Answer (to the sender): <see cref="MasterRead"/> or <see cref="MasterNotRead"/>.
+    /// </summary>
+    public sealed record ReadMaster(string BatchId, string Folder);
+
+    /// <summary>The master was read; the drive ejected it.</summary>
+    public sealed record MasterRead(string DriveId, string BatchId, Duplicator.Drivers.Reading.DiscReadResult Result);
+
+    /// <summary>
+    /// The master was not read: <paramref name="Retry"/> when the drive could not start (no medium yet, busy, opening):
+    /// ask again later; otherwise the read itself failed (unreadable blocks named in <paramref name="Reason"/>).
+    /// </summary>
+    public sealed record MasterNotRead(string DriveId, string BatchId, string Reason, bool Retry, Batches.DiscError? Error = null);
 
     /// <summary>Stop the burn of a batch (the disc fails as cancelled).</summary>
     public sealed record CancelBurn(string BatchId, string Reason);
@@ -82,6 +100,17 @@ public static class Recorder
     /// </summary>
     public static Props Props(string driveId, Func<IDiscRecorder> open, IActorRef tower, Settings settings) =>
         Akka.Actor.Props.Create(() => new RecorderActor(driveId, open, tower, settings));
+}
+
+/// <summary>What a recorder does with a disc of a batch.</summary>
+public enum DiscTask
+{
+    /// <summary>Burn the staged image on a blank medium.</summary>
+    Burn,
+    /// <summary>Verify-only: read the loaded disc and compare its content hash with the image's (<see cref="StagedImage.ContentSha256"/>); eject it.</summary>
+    Check,
+    /// <summary>Read job: read the loaded disc to the folder <see cref="StagedImage.StashPath"/> as &lt;disc&gt;.iso (or .bin/.cue), add it to the SHA-256 manifest; eject it.</summary>
+    Archive,
 }
 
 /// <summary>Thrown inside a recorder to have its supervisor restart it (with backoff): the drive stopped answering.</summary>

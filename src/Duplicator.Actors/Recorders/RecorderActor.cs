@@ -15,7 +15,7 @@ namespace Duplicator.Actors.Recorders;
 /// restarts it. Every drive command runs on the drive's own <see cref="DriveThread"/>; results come back as messages
 /// tagged with the burn they belong to, so a late answer from an abandoned burn is ignored.
 /// </summary>
-internal sealed class RecorderActor : ReceiveActor, IWithTimers
+internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
 {
     private sealed class DriveHandle
     {
@@ -81,6 +81,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         if (_burn is { } b) b.Cancel.Cancel();
+        _master?.Cancel.Cancel();
         var handle = _handle;
         _thread?.Post(() => handle.Drive?.Dispose());
         _thread?.Dispose();
@@ -131,6 +132,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
     private void Ready()
     {
         Receive<Recorder.Burn>(StartBurn);
+        Receive<Recorder.ReadMaster>(StartMasterRead);
         CommonHandlers();
     }
 
@@ -216,6 +218,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
             Fault(reason, null); // the hung thread is abandoned; the restart opens the drive afresh
         });
         Receive<Recorder.Burn>(b => _tower.Tell(new Recorder.DiscFailed(_driveId, b.BatchId, b.Disc, "the drive is busy", DriveFault: false)));
+        Receive<Recorder.ReadMaster>(m => Sender.Tell(new Recorder.MasterNotRead(_driveId, m.BatchId, "the drive is busy with a disc", Retry: true)));
         Receive<PollMedia>(_ => { });
         Receive<MediaPolled>(_ => { });
     }
@@ -234,6 +237,7 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
         Receive<Staging.Hashed>(_ => { });
         Receive<Recorder.Burn>(b => _tower.Tell(new Recorder.DiscFailed(_driveId, b.BatchId, b.Disc, "the drive is not ready", DriveFault: false)));
         Receive<Recorder.CancelBurn>(_ => { });
+        Receive<Recorder.ReadMaster>(m => Sender.Tell(new Recorder.MasterNotRead(_driveId, m.BatchId, "the drive is not ready (no medium yet?)", Retry: true)));
         Receive<PollMedia>(_ => { });
         Receive<MediaPolled>(_ => { });
         Receive<PhaseChanged>(_ => { });
@@ -261,6 +265,11 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
 
     private void StartBurn(Recorder.Burn job)
     {
+        if (job.Task != DiscTask.Burn)
+        {
+            StartDiscTask(job);
+            return;
+        }
         var cancel = new CancellationTokenSource();
         var id = Guid.NewGuid();
         var self = Self;
@@ -332,6 +341,8 @@ internal sealed class RecorderActor : ReceiveActor, IWithTimers
         var e = error is AggregateException { InnerException: { } inner } ? inner : error;
         if (b.StopReason is { } stop && e is ImapiException { Code: ImapiError.LossOfStreaming or ImapiError.UserAbort })
             return (stop, b.StopBlamesDrive, false);
+        if (b.Job.Task != DiscTask.Burn && e is ImapiException { Code: not (ImapiError.DeviceNotPresent or ImapiError.DeviceNotAccessible) } bad)
+            return ($"{bad.ImapiName}: {bad.Message}", false, false); // a disc that reads wrong or not at all is the disc's fault, not the drive's
         return e switch
         {
             ImapiException { Code: ImapiError.MediumNotPresent or ImapiError.MediumInvalidType or ImapiError.WrongDisc or ImapiError.DiscFull } ie

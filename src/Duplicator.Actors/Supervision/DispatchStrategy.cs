@@ -7,7 +7,10 @@ namespace Duplicator.Actors.Supervision;
 /// <param name="Needed">Discs it can still hand out: wanted, less good, in flight and being assigned.</param>
 /// <param name="Drives">Drives it may use (empty: any).</param>
 /// <param name="Burning">Drives already on a disc of this batch (a drive makes one disc of a batch at a time).</param>
-public sealed record BatchDemand(string BatchId, int Needed, ImmutableArray<string> Drives, ImmutableHashSet<string> Burning)
+/// <param name="Priority">0 (lowest) to 9 (highest).</param>
+/// <param name="Waited">How long since the batch was submitted (what aging promotes it by).</param>
+public sealed record BatchDemand(string BatchId, int Needed, ImmutableArray<string> Drives, ImmutableHashSet<string> Burning,
+    int Priority = Batches.BatchSpec.DefaultPriority, TimeSpan Waited = default)
 {
     /// <summary>Whether <paramref name="driveId"/> may take a disc of this batch now.</summary>
     public bool Accepts(string driveId) => Needed > 0 && (Drives.IsDefaultOrEmpty || Drives.Contains(driveId)) && !Burning.Contains(driveId);

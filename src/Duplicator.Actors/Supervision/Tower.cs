@@ -30,22 +30,22 @@ public static class Tower
     /// <param name="AskTimeout">How long the tower waits for a batch ledger to answer.</param>
     /// <param name="Recorder">Recorder timing.</param>
     /// <param name="Staging">Fan-out tuning.</param>
-    /// <param name="Dispatch">Which disc goes where (null: <see cref="OldestBatchFirst"/>).</param>
+    /// <param name="Dispatch">Which disc goes where (null: <see cref="PriorityWithAging.Default"/>).</param>
     /// <remarks><paramref name="SnapshotEvery"/> is also the tower registry's snapshot interval.</remarks>
     public sealed record Settings(string StashDirectory, int QuarantineAfter, TimeSpan BackoffMin, TimeSpan BackoffMax, int SnapshotEvery,
         TimeSpan AskTimeout, Recorder.Settings Recorder, Staging.Settings Staging, IDispatchStrategy? Dispatch = null)
     {
         /// <summary>The dispatch strategy in use.</summary>
-        public IDispatchStrategy DispatchStrategy => Dispatch ?? OldestBatchFirst.Instance;
+        public IDispatchStrategy DispatchStrategy => Dispatch ?? PriorityWithAging.Default;
 
         /// <summary>Defaults with <paramref name="stashDirectory"/>.</summary>
         public static Settings Default(string stashDirectory) => new(stashDirectory, 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 50,
             TimeSpan.FromSeconds(10), Recorders.Recorder.Settings.Default, Images.Staging.Settings.Default);
     }
 
-    /// <summary>A drive as the tower sees it.</summary>
+    /// <summary>A drive as the tower sees it (<paramref name="Held"/>: the operator took it out of service, see <see cref="Hold"/>).</summary>
     public sealed record DriveStatus(string Id, string Url, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds,
-        bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad);
+        bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad, bool Held = false);
 
     /// <summary>Submit a batch. Answer: a <see cref="SubmitReply"/>.</summary>
     public sealed record Submit(BatchSpec Spec);
@@ -67,6 +67,35 @@ public static class Tower
 
     /// <summary>Whether the named batch or drive existed.</summary>
     public sealed record Done(bool Found);
+
+    /// <summary>
+    /// Pause batch <paramref name="BatchId"/>, or the whole tower when it is null: no new disc starts, discs burning
+    /// finish; persisted, so it holds after a restart. Answer: <see cref="Done"/>, or <see cref="Rejected"/> for a
+    /// finished batch.
+    /// </summary>
+    public sealed record Pause(string? BatchId, string Reason = "paused by the operator");
+
+    /// <summary>Resume batch <paramref name="BatchId"/>, or the whole tower when it is null. Answer: <see cref="Done"/>.</summary>
+    public sealed record Resume(string? BatchId);
+
+    /// <summary>
+    /// Take a drive out of service without counting a failure (unlike a quarantine): it finishes its disc, then takes
+    /// none until <see cref="Release"/>; persisted. Answer: <see cref="Done"/>.
+    /// </summary>
+    public sealed record Hold(string DriveId, string Reason = "held by the operator");
+
+    /// <summary>Put a held drive back in service. Answer: <see cref="Done"/>.</summary>
+    public sealed record Release(string DriveId);
+
+    /// <summary>Answer: the <see cref="TowerHolds"/> (paused tower and batches, held drives).</summary>
+    public sealed record GetHolds
+    {
+        /// <summary>The one instance.</summary>
+        public static GetHolds Instance { get; } = new();
+    }
+
+    /// <summary>Published: the operator paused or resumed the tower or a batch, or held or released a drive.</summary>
+    public sealed record HoldsChanged(TowerHolds Holds);
 
     /// <summary>Answer: <see cref="DriveStatus"/>[] in configuration order.</summary>
     public sealed record GetDrives
@@ -90,7 +119,7 @@ public static class Tower
     /// <paramref name="Spec"/> is null only while its ledger could not be read yet (it is being recovered).
     /// </summary>
     public sealed record BatchInfo(string Id, BatchSpec? Spec, DateTimeOffset SubmittedAt, BatchStatus Status, bool Staged, int Good, int Failed,
-        int Interrupted, int InFlight, string? Reason)
+        int Interrupted, int InFlight, string? Reason, bool Paused = false)
     {
         /// <summary>Good discs still to make.</summary>
         public int Remaining => Spec is null ? 0 : Math.Max(0, Spec.Copies - Good);
@@ -108,7 +137,7 @@ public static class Tower
     public sealed record GetBatch(string BatchId);
 
     /// <summary>The batch's ledger state (read from its journal when it is finished), or null when there is no such batch.</summary>
-    public sealed record BatchAnswer(BatchState? State, DateTimeOffset SubmittedAt = default);
+    public sealed record BatchAnswer(BatchState? State, DateTimeOffset SubmittedAt = default, bool Paused = false);
 
     /// <summary>Answer: the batch's <see cref="Staging.Stats"/>, or <see cref="Done"/>(false).</summary>
     public sealed record GetStagingStats(string BatchId);

@@ -36,13 +36,38 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
     /// <summary>The slot whose ledger is <paramref name="ledger"/>, or null.</summary>
     public BatchSlot? ByLedger(IActorRef ledger) => Slots.Values.FirstOrDefault(b => b.Ledger.Equals(ledger));
 
-    /// <summary>What the running, staged batches can take, in <paramref name="order"/> (the registry, oldest first).</summary>
-    public ImmutableArray<BatchDemand> Demand(IEnumerable<RegisteredBatch> order) =>
+    /// <summary>A registered batch as lists show it: the live ledger's state, else the summary of a finished one.</summary>
+    public Tower.BatchInfo Info(RegisteredBatch r) => Get(r.BatchId) switch
+    {
+        { State.Spec: not null } live => Tower.BatchInfo.Of(r.BatchId, live.State, r.At),
+        _ when r.Closed is { } summary => Tower.BatchInfo.Of(r.BatchId, summary, r.At),
+        _ => new Tower.BatchInfo(r.BatchId, null, r.At, BatchStatus.New, false, 0, 0, 0, 0, null), // its ledger has not answered yet
+    };
+
+    /// <summary>
+    /// Why <paramref name="spec"/> cannot become a new batch on a tower of <paramref name="drives"/> (a drive it names
+    /// is not there, it has no source, or its ledger would refuse it), or null.
+    /// </summary>
+    public static string? Refuse(BatchSpec spec, TowerDrives drives, DateTimeOffset at)
+    {
+        var unknown = spec.Options.Drives.Concat(JobStaging.DrivesNamed(spec)).Where(d => !drives.Contains(d)).ToArray(); // a copy job's master drive too
+        if (unknown.Length > 0)
+            return $"drive(s) {string.Join(", ", unknown)} are not in this tower (it has {string.Join(", ", drives.Order)})";
+        if (!Enum.IsDefined(spec.Source) || spec.Paths.IsDefaultOrEmpty)
+            return $"batch {spec.BatchId}: source '{spec.Source}' with {spec.Paths.Length} path(s); want folder, image or audio with paths";
+        return BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, at)).Refused;
+    }
+
+    /// <summary>
+    /// What the running, staged batches can take at <paramref name="now"/>, in the registry's order (oldest first),
+    /// with their priority and how long they have waited; a paused batch takes nothing.
+    /// </summary>
+    public ImmutableArray<BatchDemand> Demand(TowerRegistry registry, DateTimeOffset now) =>
     [
-        .. order.Select(r => Get(r.BatchId)).OfType<BatchSlot>()
+        .. registry.Batches.Where(r => !registry.IsPaused(r.BatchId)).Select(r => Get(r.BatchId)).OfType<BatchSlot>()
             .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
-            .Select(b => new BatchDemand(b.Id, b.State.Spec!.Copies - b.State.Good.Count - b.State.InFlight.Count - b.Pending,
-                b.State.Spec.Options.Drives, [.. b.State.InFlight.Values]))
+            .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values],
+                b.State.Spec!.Priority, now - b.At))
             .Where(d => d.Needed > 0),
     ];
 }

@@ -45,9 +45,11 @@ public sealed record RegisteredBatch(string BatchId, DateTimeOffset At, BatchSum
 
 /// <summary>
 /// The tower's registry, rebuilt from its journal and snapshotted as is (manifest "tower"): every batch oldest first
-/// (open ones by id, finished ones with their summary) and the quarantined drives with why.
+/// (open ones by id, finished ones with their summary), the quarantined drives with why, and what the operator holds
+/// back (<see cref="TowerHolds"/>: paused tower and batches, held drives; null in registries written before them).
 /// </summary>
-public sealed record TowerRegistry(ImmutableList<RegisteredBatch> Batches, ImmutableDictionary<string, string> Quarantined, long Version = 0) : IBatchPersisted
+public sealed record TowerRegistry(ImmutableList<RegisteredBatch> Batches, ImmutableDictionary<string, string> Quarantined, long Version = 0,
+    TowerHolds? Holds = null) : IBatchPersisted
 {
     /// <summary>Nothing registered.</summary>
     public static TowerRegistry Empty { get; } = new(ImmutableList<RegisteredBatch>.Empty, ImmutableDictionary<string, string>.Empty);
@@ -103,7 +105,7 @@ public static class TowerLogic
         QuarantineDrive q => TowerDecision.Accept(new DriveQuarantined(q.DriveId, q.Reason, q.At)),
         ClearDriveQuarantine c when !registry.Quarantined.ContainsKey(c.DriveId) => TowerDecision.Accept(),
         ClearDriveQuarantine c => TowerDecision.Accept(new QuarantineCleared(c.DriveId, c.At)),
-        _ => TowerDecision.Refuse($"unknown command {command.GetType().Name}"),
+        _ => TowerControl.Decide(registry, command) ?? TowerDecision.Refuse($"unknown command {command.GetType().Name}"),
     };
 
     /// <summary>Folds <paramref name="e"/> into <paramref name="registry"/>.</summary>
@@ -111,11 +113,12 @@ public static class TowerLogic
 
     private static TowerRegistry Fold(TowerRegistry r, ITowerEvent e) => e switch
     {
+        BatchClosed c when r.Find(c.BatchId) is { } known && TowerControl.Fold(r, e) is { } released => released with { Batches = r.Batches.Replace(known, known with { Closed = c.Summary }) },
         BatchRegistered b when r.Find(b.BatchId) is null => r with { Batches = r.Batches.Add(new RegisteredBatch(b.BatchId, b.At)) },
         BatchClosed c when r.Find(c.BatchId) is { } known => r with { Batches = r.Batches.Replace(known, known with { Closed = c.Summary }) },
         DriveQuarantined q => r with { Quarantined = r.Quarantined.SetItem(q.DriveId, q.Reason) },
         QuarantineCleared c => r with { Quarantined = r.Quarantined.Remove(c.DriveId) },
-        _ => r,
+        _ => TowerControl.Fold(r, e) ?? r,
     };
 
     /// <summary>Applies every event in order.</summary>

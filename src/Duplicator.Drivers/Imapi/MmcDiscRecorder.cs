@@ -8,7 +8,7 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
-public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder
+public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader
 {
     private readonly MmcDevice _drive = new(transport, commandTimeout);
     private InquiryData? _inquiry;
@@ -102,6 +102,27 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
         catch (TransportException e)
         {
             // Below SCSI: the drive vanished (not transient) or stopped answering in time (transient).
+            throw new ImapiException(e.IsTransient ? ImapiError.DeviceNotAccessible : ImapiError.DeviceNotPresent, e.Message, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public Reading.DiscReadResult ReadDisc(string folder, string baseName, Reading.DataDiscReadOptions? options, Action<long, long>? progress, CancellationToken cancellationToken) =>
+        BelowScsi(() => Reading.DiscImageReader.ReadTo(_drive, folder, baseName, options, progress, cancellationToken));
+
+    /// <inheritdoc />
+    public byte[] ReadContentSha256(long dataSectors, Action<long, long>? progress, CancellationToken cancellationToken) =>
+        BelowScsi(() => Reading.DiscImageReader.ContentSha256(_drive, dataSectors, progress, cancellationToken));
+
+    // As Record: a drive that vanished or stopped answering is an IMAPI device error, not a transport detail.
+    private static T BelowScsi<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (TransportException e)
+        {
             throw new ImapiException(e.IsTransient ? ImapiError.DeviceNotAccessible : ImapiError.DeviceNotPresent, e.Message, e);
         }
     }

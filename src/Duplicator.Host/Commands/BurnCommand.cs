@@ -91,7 +91,7 @@ internal static class BurnCommand
         return text;
     }
 
-    private static int InProcess(TowerConfig config, string job, CancellationToken ct)
+    internal static int InProcess(TowerConfig config, string job, CancellationToken ct)
     {
         Console.Error.WriteLine($"duplicator: no host answers at {config.Control.Listen}; running the tower in this process");
         // The operator's own files: no allowed-roots restriction (that guards requests from the network).
@@ -111,7 +111,7 @@ internal static class BurnCommand
         }
     }
 
-    private static int Follow(string id, Func<CancellationToken, BatchDetail> batch, Func<CancellationToken, IReadOnlyList<DriveView>> drives, CancellationToken ct)
+    internal static int Follow(string id, Func<CancellationToken, BatchDetail> batch, Func<CancellationToken, IReadOnlyList<DriveView>> drives, CancellationToken ct)
     {
         var view = new LiveView(Console.Out, !Console.IsOutputRedirected);
         while (true)

@@ -168,9 +168,26 @@ public static partial class ConfigLoader
 
         var provider = Str("storage:provider", "sqlite");
         var storage = new StorageConfig(provider, root["storage:connectionString"], Str("storage:path", "var/ledger.db"));
-        if (!string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(storage.ConnectionString))
-            problems.Add($"storage:connectionString: required for provider '{provider}'");
-        if (string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(storage.ConnectionString))
+        if (!StorageConfig.IsSqlite(provider) && !StorageConfig.IsPostgres(provider))
+            problems.Add($"storage:provider: '{provider}' is not one of sqlite, postgres");
+        else if (StorageConfig.IsPostgres(provider))
+        {
+            if (string.IsNullOrWhiteSpace(storage.ConnectionString))
+                problems.Add($"storage:connectionString: required for provider '{provider}'");
+            else
+            {
+                try
+                {
+                    Serving.PostgresLedger.Describe(storage.ConnectionString);
+                }
+                catch (ArgumentException e)
+                {
+                    // Npgsql's messages name the keyword, never a value: the password stays out of the log.
+                    problems.Add($"storage:connectionString: not a PostgreSQL connection string: {e.Message}");
+                }
+            }
+        }
+        if (StorageConfig.IsSqlite(provider) && string.IsNullOrWhiteSpace(storage.ConnectionString))
         {
             if (storage.Path.Contains('\0'))
                 problems.Add("storage:path: holds a NUL character");

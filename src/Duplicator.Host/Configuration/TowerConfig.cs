@@ -28,10 +28,18 @@ public sealed record TowerConfig(
 public sealed record DriveConfig(string Id, string Url);
 
 /// <summary>The ledger's database.</summary>
-/// <param name="Provider">"sqlite" (default) or another Linq2Db provider name Akka.Persistence.Sql supports.</param>
+/// <param name="Provider">"sqlite" (default: one file, one tower) or "postgres" (a PostgreSQL database; "postgresql" too).</param>
 /// <param name="ConnectionString">Full connection string; for SQLite built from <paramref name="Path"/> when empty.</param>
 /// <param name="Path">SQLite file path (ignored when a connection string is given).</param>
-public sealed record StorageConfig(string Provider, string? ConnectionString, string Path);
+public sealed record StorageConfig(string Provider, string? ConnectionString, string Path)
+{
+    /// <summary>Whether <paramref name="provider"/> names the SQLite ledger.</summary>
+    public static bool IsSqlite(string provider) => string.Equals(provider, "sqlite", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="provider"/> names the PostgreSQL ledger.</summary>
+    public static bool IsPostgres(string provider) =>
+        string.Equals(provider, "postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(provider, "postgresql", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>Batch options a job inherits unless it sets them.</summary>
 /// <param name="Verify">Read every disc back and compare its SHA-256 with the image.</param>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Duplicator.Host.Jobs;
+using Duplicator.Host.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,7 @@ namespace Duplicator.Host.Control;
 
 /// <summary>
 /// The HTTP/JSON control endpoint (loopback by default): submit, list and inspect batches, cancel, list
-/// drives, clear a quarantine. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
+/// drives, clear a quarantine, pause and resume the tower or a batch, hold and release a drive. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
 /// configured (the config insists on one for a non-loopback address). Sources named by a submission must
 /// lie under the allowed roots (none: no file access). Host, Origin, content type and body size are checked first
 /// (<see cref="RequestGuards"/>). See docs/control-api.md and docs/threat-model.md.
@@ -61,6 +62,15 @@ public static class ControlApi
                 ctx.Response.Headers.RetryAfter = "1";
                 await Problem(ctx, StatusCodes.Status503ServiceUnavailable, [e.Message]);
             }
+            catch (TowerFailedException e) when (!ctx.Response.HasStarted)
+            {
+                // The host is stopping on a failed ledger and has said why on stderr once; the caller learns it too.
+                await Problem(ctx, StatusCodes.Status503ServiceUnavailable, [e.Message]);
+            }
+            catch (TowerRefusedException e) when (!ctx.Response.HasStarted)
+            {
+                await Problem(ctx, StatusCodes.Status409Conflict, [e.Message]);
+            }
         });
 
         app.MapPost("/api/batches", async ctx =>
@@ -101,7 +111,36 @@ public static class ControlApi
             await (await tower.ClearQuarantineAsync(id, ctx.RequestAborted)
                 ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
                 : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
+        MapHolds(app, tower);
         return app;
+    }
+
+    // Pause and resume (the tower, a batch), hold and release (a drive): each answers what it changed.
+    private static void MapHolds(WebApplication app, ITower tower)
+    {
+        app.MapGet("/api/tower", async ctx => await Write(ctx, 200, await tower.TowerAsync(ctx.RequestAborted)));
+        app.MapPost("/api/tower/pause", async ctx =>
+        {
+            await tower.PauseAsync(null, ctx.RequestAborted);
+            await Write(ctx, 200, await tower.TowerAsync(ctx.RequestAborted));
+        });
+        app.MapPost("/api/tower/resume", async ctx =>
+        {
+            await tower.ResumeAsync(null, ctx.RequestAborted);
+            await Write(ctx, 200, await tower.TowerAsync(ctx.RequestAborted));
+        });
+        app.MapPost("/api/batches/{id}/pause", async (HttpContext ctx, string id) =>
+            await (await tower.PauseAsync(id, ctx.RequestAborted) ? Write(ctx, 200, await tower.BatchAsync(id, ctx.RequestAborted)) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"])));
+        app.MapPost("/api/batches/{id}/resume", async (HttpContext ctx, string id) =>
+            await (await tower.ResumeAsync(id, ctx.RequestAborted) ? Write(ctx, 200, await tower.BatchAsync(id, ctx.RequestAborted)) : Problem(ctx, 404, [$"batch '{RequestGuards.Show(id)}': no such batch"])));
+        app.MapPost("/api/drives/{id}/hold", async (HttpContext ctx, string id) =>
+            await (await tower.HoldAsync(id, ctx.RequestAborted)
+                ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
+                : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
+        app.MapPost("/api/drives/{id}/release", async (HttpContext ctx, string id) =>
+            await (await tower.ReleaseAsync(id, ctx.RequestAborted)
+                ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
+                : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
     }
 
     /// <summary>Compares in constant time, so the token cannot be guessed byte by byte from response times.</summary>

@@ -44,6 +44,22 @@ public sealed class ControlClient(string baseAddress, string? token) : IDisposab
     public async Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken ct) =>
         await ReadAsync<List<DriveView>>(await SendAsync(HttpMethod.Get, "/api/drives", null, ct), ct);
 
+    /// <summary>What is paused and held.</summary>
+    public async Task<TowerView> TowerAsync(CancellationToken ct) =>
+        await ReadAsync<TowerView>(await SendAsync(HttpMethod.Get, "/api/tower", null, ct), ct);
+
+    /// <summary>Pauses (<paramref name="pause"/>) or resumes the tower; returns what is paused and held.</summary>
+    public async Task<TowerView> PauseTowerAsync(bool pause, CancellationToken ct) =>
+        await ReadAsync<TowerView>(await SendAsync(HttpMethod.Post, pause ? "/api/tower/pause" : "/api/tower/resume", null, ct), ct);
+
+    /// <summary>Pauses (<paramref name="pause"/>) or resumes a batch; returns it.</summary>
+    public async Task<BatchDetail> PauseBatchAsync(string id, bool pause, CancellationToken ct) =>
+        await ReadAsync<BatchDetail>(await SendAsync(HttpMethod.Post, $"/api/batches/{Uri.EscapeDataString(id)}/{(pause ? "pause" : "resume")}", null, ct), ct);
+
+    /// <summary>Holds (<paramref name="hold"/>) or releases a drive; returns it.</summary>
+    public async Task<DriveView> HoldDriveAsync(string id, bool hold, CancellationToken ct) =>
+        await ReadAsync<DriveView>(await SendAsync(HttpMethod.Post, $"/api/drives/{Uri.EscapeDataString(id)}/{(hold ? "hold" : "release")}", null, ct), ct);
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body, CancellationToken ct)
     {
         var request = new HttpRequestMessage(method, path);

@@ -4,7 +4,7 @@ namespace Duplicator.Host.Control;
 
 /// <summary>A batch as the control API and `duplicator status` show it.</summary>
 /// <param name="Id">Batch id.</param>
-/// <param name="State">recovering (its ledger is being read after a restart), staging, running, completed, failed or cancelled.</param>
+/// <param name="State">recovering (its ledger is being read after a restart), staging, running, paused, completed, failed or cancelled.</param>
 /// <param name="Source">What is burned (folder, image or audio tracks).</param>
 /// <param name="Copies">Good discs wanted.</param>
 /// <param name="Good">Discs completed (verified when the batch verifies).</param>
@@ -13,8 +13,9 @@ namespace Duplicator.Host.Control;
 /// <param name="EtaSeconds">Estimated seconds to the end, or null when unknown.</param>
 /// <param name="Reason">Why a finished batch ended (e.g. "3 discs failed, the threshold is 3"), or null while it runs.</param>
 /// <param name="FileSystem">A folder batch's file systems (joliet, udf-bridge, udf, dvd-video); null for an image or audio batch.</param>
+/// <param name="Priority">0 (lowest) to 9 (highest), 4 by default.</param>
 public sealed record BatchView(string Id, string State, string Source, int Copies, int Good, int Bad, int Remaining, double? EtaSeconds, string? Reason = null,
-    string? FileSystem = null)
+    int Priority = 4, string? FileSystem = null)
 {
     /// <summary>True once completed, failed or cancelled.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -40,7 +41,7 @@ public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs)
 /// <summary>A drive of the tower.</summary>
 /// <param name="Id">Drive id from the config.</param>
 /// <param name="Url">Where it is.</param>
-/// <param name="State">idle, checking, writing, closing, verifying, ejecting, faulted or quarantined.</param>
+/// <param name="State">idle, checking, writing, closing, verifying, ejecting, faulted, quarantined or held.</param>
 /// <param name="Percent">Progress of the current disc, 0-100.</param>
 /// <param name="BytesPerSecond">Current write rate.</param>
 /// <param name="Quarantined">Taken out of service after repeated failures until an operator clears it.</param>
@@ -49,8 +50,12 @@ public sealed record BatchDetail(BatchView Batch, IReadOnlyList<DiscView> Discs)
 /// <param name="EtaSeconds">Seconds left in the current phase, or null.</param>
 /// <param name="Good">Good discs this drive made since the host started.</param>
 /// <param name="Bad">Failed discs on this drive since the host started.</param>
+/// <param name="Held">Taken out of service by the operator (no failure counted) until released.</param>
 public sealed record DriveView(string Id, string Url, string State, double Percent, double BytesPerSecond, bool Quarantined,
-    string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0);
+    string? BatchId = null, int? Disc = null, double? EtaSeconds = null, int Good = 0, int Bad = 0, bool Held = false);
+
+/// <summary>What the operator holds back: the whole tower (with why), paused batches, held drives.</summary>
+public sealed record TowerView(bool Paused, string? Reason, IReadOnlyList<string> PausedBatches, IReadOnlyList<string> HeldDrives);
 
 /// <summary>The answer to a submission: the batch, and whether it was created (false: the id existed, nothing new was made).</summary>
 public sealed record SubmitResult(BatchView Batch, bool Created);
@@ -79,7 +84,28 @@ public interface ITower
 
     /// <summary>Puts a quarantined drive back in service; false when there is no such drive.</summary>
     Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken);
+
+    /// <summary>What is paused and held.</summary>
+    Task<TowerView> TowerAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pauses batch <paramref name="batchId"/>, or the whole tower when null: no new disc starts, discs burning finish;
+    /// it holds across restarts. False when there is no such batch; <see cref="TowerRefusedException"/> for a finished one.
+    /// </summary>
+    Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken);
+
+    /// <summary>Resumes batch <paramref name="batchId"/>, or the whole tower when null; false when there is no such batch.</summary>
+    Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken);
+
+    /// <summary>Takes a drive out of service without counting a failure (it finishes its disc first); false when there is no such drive.</summary>
+    Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken);
+
+    /// <summary>Puts a held drive back in service; false when there is no such drive.</summary>
+    Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken);
 }
+
+/// <summary>The tower refused an operator's request that cannot apply (pausing a finished batch); the API answers 409.</summary>
+public sealed class TowerRefusedException(string reason) : Exception(reason);
 
 /// <summary>The tower did not answer <paramref name="what"/> within <paramref name="timeout"/> (busy, or still starting).</summary>
 public sealed class TowerUnavailableException(string what, TimeSpan timeout, Exception? inner = null)

@@ -95,7 +95,9 @@ public sealed partial class HotFolder(string folder, IReadOnlyList<string> allow
             throw new JobRejectedException(info.Name, [$"(file): a symbolic link (to {info.LinkTarget}); a job file must be a plain file"]);
         if (!Duplicator.Mastering.Data.SourcePaths.IsRegularFile(path))
             throw new JobRejectedException(info.Name, ["(file): not a regular file (a FIFO, socket or device); a job file must be a plain file"]);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+        // Checked again on the open handle: a file swapped for a FIFO since the check above must not hang the scan.
+        using var stream = Duplicator.Mastering.Data.SourcePaths.OpenRegularFile(path) is { } handle ? new FileStream(handle, FileAccess.Read, 1)
+            : throw new JobRejectedException(info.Name, ["(file): not a regular file (a FIFO, socket or device); a job file must be a plain file"]);
         var buffer = new byte[JobRequestParser.MaxDocumentBytes + 1];
         int length = 0, n;
         while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0) length += n;

@@ -11,6 +11,14 @@ public enum JobSourceKind
     Image,
     /// <summary>WAV files, one Red Book audio track each, in order.</summary>
     Audio,
+    /// <summary>A disc-to-disc copy: Paths holds the drive id whose disc is the master (<c>"master"</c>).</summary>
+    Master,
+    /// <summary>Verify-only: Paths holds the batch id whose recorded hash the loaded discs are checked against (<c>"verifyAgainst"</c>).</summary>
+    Verify,
+    /// <summary>A read job: Paths holds the output folder each loaded disc is archived into (<c>"archive"</c>).</summary>
+    Archive,
+    /// <summary>A foreign BIN/CUE audio image (<c>"cue"</c>): Paths holds the CUE sheet, its BIN beside it; burned as is.</summary>
+    Cue,
 }
 
 /// <summary>
@@ -30,6 +38,7 @@ public enum JobSourceKind
 /// <param name="RejectIfNotBlank">Refuse non-blank media.</param>
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
 /// <param name="AudioMode">Audio only: track-at-once (job file "tao", the default) or disc-at-once ("dao").</param>
+/// <param name="Priority">0 (lowest) to 9 (highest); null: 4. Only in <c>duplicator.job/2</c> documents.</param>
 /// <param name="FileSystem">Folder only: joliet, udf-bridge, udf or dvd-video (job file "filesystem"); null: the medium's default
 /// (joliet for CD, udf-bridge for DVD, udf for BD).</param>
 public sealed record JobRequest(
@@ -45,4 +54,5 @@ public sealed record JobRequest(
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
     Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null,
+    int? Priority = null,
     Duplicator.Mastering.Data.DataFileSystems? FileSystem = null);

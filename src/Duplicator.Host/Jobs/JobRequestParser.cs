@@ -19,7 +19,8 @@ public sealed class JobRejectedException(string origin, IReadOnlyList<string> pr
 }
 
 /// <summary>
-/// Parses and validates <c>duplicator.job/1</c> documents. Unknown or repeated keys, invalid UTF-8, a missing or
+/// Parses and validates <c>duplicator.job/1</c> and <c>duplicator.job/2</c> documents (/2: /1 plus the keys of
+/// <see cref="Schema2Key"/>; a /1 document reads exactly as it always did). Unknown or repeated keys, invalid UTF-8, a missing or
 /// unreadable source, copies out of range, strings and lists over their limits, and paths (or symbolic links inside
 /// a source folder) outside the allowed roots are all refused, every problem listed (up to <see cref="MaxProblems"/>).
 /// Everything is bounded before it is allocated: the document (<see cref="MaxDocumentBytes"/>), its depth, every
@@ -29,6 +30,9 @@ public static partial class JobRequestParser
 {
     /// <summary>The schema name a job document may carry in <c>"schema"</c>.</summary>
     public const string Schema = "duplicator.job/1";
+
+    /// <summary>The second schema: every /1 key, plus <c>priority</c>.</summary>
+    public const string Schema2 = "duplicator.job/2";
 
     /// <summary>Most copies one batch may ask for.</summary>
     public const int MaxCopies = 10_000;
@@ -57,7 +61,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "filesystem",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "filesystem",
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -111,9 +115,15 @@ public static partial class JobRequestParser
         if (root.ValueKind != JsonValueKind.Object)
             throw new JobRejectedException(origin, ["(document): must be a JSON object"]);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool v2 = root.TryGetProperty("schema", out var sv) && sv.ValueKind == JsonValueKind.String && sv.GetString() == Schema2;
         foreach (var p in root.EnumerateObject())
         {
-            if (!Keys.Contains(p.Name))
+            if (Schema2Key(p.Name) is { } since && !Keys.Contains(p.Name))
+            {
+                if (!v2) problems.Add($"{p.Name}: {since}");
+                else if (!seen.Add(p.Name)) problems.Add($"{p.Name}: given more than once (each key once: which one would count is not for the parser to guess)");
+            }
+            else if (!Keys.Contains(p.Name))
                 problems.Add($"{Show(p.Name)}: unknown key (known: {KnownKeys})");
             else if (!seen.Add(p.Name))
                 problems.Add($"{p.Name}: given more than once (each key once: which one would count is not for the parser to guess)");
@@ -179,8 +189,8 @@ public static partial class JobRequestParser
         }
 
         var schema = Str("schema", ShowChars);
-        if (schema != null && schema != Schema)
-            problems.Add($"schema: '{Show(schema)}' is not supported (expected '{Schema}')");
+        if (schema != null && schema != Schema && schema != Schema2)
+            problems.Add($"schema: '{Show(schema)}' is not supported (expected '{Schema}' or '{Schema2}')");
         var id = Str("id", 64);
         if (id != null && !BatchId().IsMatch(id))
             problems.Add($"id: '{Show(id)}' must be 1-64 letters, digits, '.', '-' or '_'");
@@ -190,13 +200,20 @@ public static partial class JobRequestParser
         var audio = StrList("audio", MaxTracks, MaxPathBytes);
         bool Given(string key) => root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
         root.TryGetProperty("audio", out var audioValue);
-        int kinds = (Given("folder") ? 1 : 0) + (Given("image") ? 1 : 0) + (Given("audio") ? 1 : 0);
+        int kinds = (Given("folder") ? 1 : 0) + (Given("image") ? 1 : 0) + (Given("audio") ? 1 : 0)
+            + (Given("master") ? 1 : 0) + (Given("verifyAgainst") ? 1 : 0) + (Given("archive") ? 1 : 0) + (Given("cue") ? 1 : 0);
         JobSourceKind kind = JobSourceKind.Folder;
         var paths = new List<string>();
         var realRoots = allowedRoots.Count == 0 ? [] : SourcePaths.ResolveRoots(allowedRoots.Select(r => Path.GetFullPath(r, baseDirectory)));
         bool forbidden = false;
         if (kinds != 1)
-            problems.Add("folder/image/audio: exactly one source is required (a folder, an ISO image, or a list of WAV files)");
+            problems.Add("folder/image/audio: exactly one source is required (a folder, an ISO image, or a list of WAV files; or cue, master, verifyAgainst, archive)");
+        else if (ReadJobs.Source(root, Given, Str, problems.Add, CheckPath, realRoots, baseDirectory) is { } readJob)
+        {
+            kind = readJob.Kind;
+            if (readJob.Path is { } p) paths.Add(p);
+            forbidden |= readJob.Forbidden;
+        }
         else if (Given("folder"))
         {
             kind = JobSourceKind.Folder;
@@ -221,10 +238,15 @@ public static partial class JobRequestParser
         }
 
         int copies = 0;
-        if (!root.TryGetProperty("copies", out _))
+        var drives = StrList("drives", MaxDrives, 32);
+        if (!root.TryGetProperty("copies", out _) && kinds == 1 && (Given("verifyAgainst") || Given("archive")) && drives.Count > 0)
+            copies = drives.Count; // one disc per named drive
+        else if (!root.TryGetProperty("copies", out _))
             problems.Add($"copies: missing (1 to {MaxCopies})");
         else
             copies = Int("copies", 1, MaxCopies) ?? 0;
+        if (kinds == 1 && (Given("verifyAgainst") || Given("archive")) && drives.Count == 0)
+            problems.Add($"drives: a {(Given("archive") ? "read (archive)" : "verify-only")} job reads the discs loaded in the drives it names: list them");
 
         var volume = Str("volume", MaxVolumeLength);
         if (volume != null && volume.Any(char.IsControl))
@@ -242,12 +264,11 @@ public static partial class JobRequestParser
         var audioMode = Str("audioMode", ShowChars);
         if (audioMode is not (null or "tao" or "dao"))
             problems.Add($"audioMode: '{Show(audioMode)}' is not tao (track-at-once, 2 s gaps) or dao (disc-at-once, gaps as staged)");
-        else if (audioMode != null && kind != JobSourceKind.Audio)
+        else if (audioMode != null && kind is not (JobSourceKind.Audio or JobSourceKind.Cue))
             problems.Add("audioMode: only for audio jobs");
 
         var fileSystem = FileSystem(Str("filesystem", ShowChars), kind, media, problems.Add);
 
-        var drives = StrList("drives", MaxDrives, 32);
         for (int i = 0; i < drives.Count; i++)
             if (!DriveId().IsMatch(drives[i]))
                 problems.Add($"drives[{i}]: '{Show(drives[i])}' is not a drive id (1-32 letters, digits, '-' or '_')");
@@ -256,6 +277,7 @@ public static partial class JobRequestParser
             id, kind, paths, copies, volume, media, Bool("verify"), Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
+            v2 ? Int("priority", 0, MaxPriority) : null,
             fileSystem);
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);

@@ -69,6 +69,10 @@ public sealed class ActorTower : ITower, IJobSink
             JobSourceKind.Folder => SourceKind.Folder,
             JobSourceKind.Image => SourceKind.Image,
             JobSourceKind.Audio => SourceKind.Audio,
+            JobSourceKind.Master => SourceKind.Master,
+            JobSourceKind.Verify => SourceKind.Verify,
+            JobSourceKind.Archive => SourceKind.Archive,
+            JobSourceKind.Cue => SourceKind.Image, // a BIN/CUE is burned as it is, like an ISO
             var k => throw new ArgumentOutOfRangeException(nameof(request), k, "unknown source kind"),
         },
         [.. request.Paths],
@@ -78,6 +82,7 @@ public sealed class ActorTower : ITower, IJobSink
             [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce),
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
+        request.Priority ?? BatchSpec.DefaultPriority,
         // Always recorded for a folder (the medium's default when the job names none): a spec without it means joliet.
         request.Source == JobSourceKind.Folder
             ? FileSystemNames.Name(request.FileSystem ?? FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd))
@@ -97,7 +102,7 @@ public sealed class ActorTower : ITower, IJobSink
         var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(id), $"batch {id}", cancellationToken);
         if (answer.State is not { } state) return null;
         var drives = await DriveStatuses(cancellationToken);
-        return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt), drives), state.Discs.Values.Select(View).ToArray());
+        return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt) with { Paused = answer.Paused }, drives), state.Discs.Values.Select(View).ToArray());
     }
 
     /// <inheritdoc />
@@ -111,6 +116,36 @@ public sealed class ActorTower : ITower, IJobSink
     /// <inheritdoc />
     public async Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken) =>
         (await Ask<Tower.Done>(new Tower.ClearQuarantine(driveId), $"clearing drive {driveId}", cancellationToken)).Found;
+
+    /// <inheritdoc />
+    public async Task<TowerView> TowerAsync(CancellationToken cancellationToken) =>
+        View(await Ask<TowerHolds>(Tower.GetHolds.Instance, "the tower's state", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Pause(batchId), batchId is null ? "pausing the tower" : $"pausing batch {batchId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Resume(batchId), batchId is null ? "resuming the tower" : $"resuming batch {batchId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Hold(driveId), $"holding drive {driveId}", cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken) =>
+        Controlled(await Ask<object>(new Tower.Release(driveId), $"releasing drive {driveId}", cancellationToken));
+
+    private static bool Controlled(object answer) => answer switch
+    {
+        Tower.Done d => d.Found,
+        Tower.Rejected r => throw new TowerRefusedException(r.Reason),
+        _ => throw new InvalidOperationException($"the tower answered with {answer.GetType().Name}"),
+    };
+
+    /// <summary>What the operator holds back, as the front ends show it.</summary>
+    public static TowerView View(TowerHolds h) => new(h.TowerPaused != null, h.TowerPaused, [.. h.Batches], [.. h.Drives.Keys]);
 
     private Task<Tower.DriveStatus[]> DriveStatuses(CancellationToken cancellationToken) =>
         Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, "the list of drives", cancellationToken);
@@ -137,8 +172,11 @@ public sealed class ActorTower : ITower, IJobSink
 
     /// <summary>A drive as the front ends show it.</summary>
     public static DriveView View(Tower.DriveStatus d) => new(d.Id, d.Url,
-        d.Quarantined ? "quarantined" : d.State.ToString().ToLowerInvariant(), Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
-        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad);
+        d.Quarantined ? "quarantined"
+            : d.Held && d.State is DriveState.Opening or DriveState.Empty or DriveState.Ready ? "held" // a held drive finishes its disc first
+            : d.State.ToString().ToLowerInvariant(),
+        Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
+        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad, d.Held);
 
     /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
     public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,
@@ -154,6 +192,7 @@ public sealed class ActorTower : ITower, IJobSink
         string state = b.Status switch
         {
             BatchStatus.New => "recovering", // its ledger has not answered since the host started
+            BatchStatus.Running when b.Paused => "paused",
             BatchStatus.Running when !b.Staged => "staging",
             BatchStatus.Running => "running",
             var s => s.ToString().ToLowerInvariant(),
@@ -167,7 +206,7 @@ public sealed class ActorTower : ITower, IJobSink
             eta = Math.Round(perDisc * (1 + Math.Ceiling(toStart / (double)burning.Length)), 1);
         }
         return new BatchView(b.Id, state, spec is null ? "" : $"{spec.Source.ToString().ToLowerInvariant()} {string.Join(" ", spec.Paths)}",
-            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason,
+            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason, spec?.Priority ?? BatchSpec.DefaultPriority,
             spec is { Source: SourceKind.Folder } ? spec.FileSystem ?? FileSystemNames.Name(BatchFileSystem.Legacy) : null);
     }
 }

@@ -19,30 +19,45 @@ public sealed partial class StorageLock : IDisposable
     public const string StashLockName = ".duplicator.lock";
 
     private const int HolderLimit = 4096;
-    private readonly List<FileStream> _held;
+    private readonly List<IDisposable> _held;
 
-    private StorageLock(List<FileStream> held, IReadOnlyList<string> files)
+    private StorageLock(List<IDisposable> held, IReadOnlyList<string> files, PostgresLedger? postgres)
     {
         _held = held;
         Files = files;
+        Postgres = postgres;
     }
 
     /// <summary>The lock files held.</summary>
     public IReadOnlyList<string> Files { get; }
 
+    /// <summary>The PostgreSQL ledger's writer lock, when the ledger is a PostgreSQL database.</summary>
+    public PostgresLedger? Postgres { get; }
+
+    /// <summary>The ledger as messages name it: its file, or <c>postgres HOST:PORT/DATABASE</c>.</summary>
+    public static string LedgerName(StorageConfig storage) =>
+        LedgerFile(storage) ?? (StorageConfig.IsPostgres(storage.Provider) ? PostgresLedger.Describe(storage.ConnectionString!) : storage.Provider);
+
     /// <summary>
-    /// Takes the locks of <paramref name="config"/>'s ledger (when it is a SQLite file) and stash, or throws an
+    /// Takes the locks of <paramref name="config"/>'s ledger (a SQLite file's lock file, or a PostgreSQL database's
+    /// advisory lock) and stash, or throws an
     /// <see cref="ImapiException"/> (StashInUse) naming the lock and who holds it. <paramref name="role"/> says what
     /// this process is, for a later refusal's message.
     /// </summary>
     public static StorageLock Acquire(TowerConfig config, string role)
     {
         var who = $"pid {Environment.ProcessId} on {Environment.MachineName} ({role}) since {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
-        var held = new List<FileStream>();
+        var held = new List<IDisposable>();
         var files = new List<string>();
+        PostgresLedger? postgres = null;
         try
         {
-            if (LedgerFile(config.Storage) is { } ledger)
+            if (StorageConfig.IsPostgres(config.Storage.Provider))
+            {
+                postgres = PostgresLedger.Open(config.Storage.ConnectionString!, who);
+                held.Add(postgres);
+            }
+            else if (LedgerFile(config.Storage) is { } ledger)
             {
                 var ledgerLock = ledger + ".lock";
                 held.Add(Take(ledgerLock, $"the ledger {ledger}", who));
@@ -53,7 +68,7 @@ public sealed partial class StorageLock : IDisposable
             var stashLock = Path.Combine(stash, StashLockName);
             held.Add(Take(stashLock, $"the stash {stash}", who));
             files.Add(stashLock);
-            return new StorageLock(held, files);
+            return new StorageLock(held, files, postgres);
         }
         catch
         {
@@ -62,10 +77,10 @@ public sealed partial class StorageLock : IDisposable
         }
     }
 
-    /// <summary>The full path of a SQLite ledger file, or null for a server database (not lockable from here).</summary>
+    /// <summary>The full path of a SQLite ledger file, or null for a server database (locked there, see <see cref="PostgresLedger"/>).</summary>
     public static string? LedgerFile(StorageConfig storage)
     {
-        if (!string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!StorageConfig.IsSqlite(storage.Provider)) return null;
         if (string.IsNullOrWhiteSpace(storage.ConnectionString)) return Path.GetFullPath(storage.Path);
         var source = new SqliteConnectionStringBuilder(storage.ConnectionString).DataSource;
         return string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file:", StringComparison.Ordinal) ? null : Path.GetFullPath(source);

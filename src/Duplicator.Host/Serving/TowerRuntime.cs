@@ -83,7 +83,7 @@ public static class TowerRuntime
             });
         });
         builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
-            config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>()));
+            config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>(), sp.GetRequiredService<StorageLock>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TowerService>());
         return builder.Build();
     }
@@ -95,8 +95,10 @@ public static class TowerRuntime
     /// <summary>The journal configuration for the configured storage.</summary>
     public static Config Persistence(StorageConfig storage)
     {
-        if (!string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
-            return PersistenceConfig.Sql(storage.Provider, storage.ConnectionString!);
+        if (StorageConfig.IsPostgres(storage.Provider))
+            return PersistenceConfig.Sql("PostgreSQL", storage.ConnectionString!);
+        if (!StorageConfig.IsSqlite(storage.Provider))
+            throw new ConfigException("storage", [$"storage:provider: '{storage.Provider}' is not one of sqlite, postgres"]);
         if (string.IsNullOrWhiteSpace(storage.ConnectionString)) return PersistenceConfig.Sqlite(storage.Path);
         if (StorageLock.LedgerFile(storage) is { } file) LedgerFile.CheckOrCreate(file); // a file that is not a ledger is refused here too
         return PersistenceConfig.Sql("SQLite.MS", storage.ConnectionString);

@@ -14,13 +14,15 @@ namespace Duplicator.Host.Serving;
 /// (scanned every second; each accepted job's file follows its batch: running, done, failed), and the log of drive
 /// and batch changes. It watches the tower (<see cref="JournalWatch"/>): a ledger that fails stops the host.
 /// </summary>
-public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health) : IHostedService
+public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSystem system, TowerConfig config, bool frontEnds, ILoggerFactory logs, TowerHealth health,
+    StorageLock? storageLock = null) : IHostedService
 {
     private readonly ILogger _log = logs.CreateLogger("duplicator");
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<ActorTower> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _api;
     private Task? _hotFolder;
+    private Task? _lockWatch;
 
     /// <summary>The tower, once started.</summary>
     public Task<ActorTower> Tower => _ready.Task;
@@ -31,7 +33,10 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         var towerRef = await towerActor.GetAsync(cancellationToken); // the tower is registered: the front ends may ask it
         var tower = new ActorTower(towerActor, config.Defaults, health: health);
         var ledgerFile = StorageLock.LedgerFile(config.Storage);
-        system.ActorOf(JournalWatch.Props(towerRef, health, ledgerFile ?? config.Storage.Provider, ledgerFile), "journal-watch");
+        system.ActorOf(JournalWatch.Props(towerRef, health, StorageLock.LedgerName(config.Storage), ledgerFile), "journal-watch");
+        // A PostgreSQL ledger's writer lock lives in a connection: losing it means another host may take the ledger.
+        if (storageLock?.Postgres is { } postgres)
+            _lockWatch = Task.Run(() => postgres.WatchAsync(TimeSpan.FromSeconds(2), health.Fail, _stop.Token));
         system.ActorOf(EventLogger.Props(_log), "event-log");
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();
         if (frontEnds)
@@ -42,7 +47,7 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
                 _hotFolder = Task.Run(() => WatchHotFolder(new HotFolder(config.HotFolder.Path, roots, tower), tower, _stop.Token));
             _log.LogInformation("tower {Name}: {Drives} drive(s) ({Ids}); control API on {Listen}; hot folder {HotFolder}; ledger {Ledger}",
                 config.Name, config.Drives.Count, string.Join(", ", config.Drives.Select(d => d.Id)), config.Control.Listen,
-                config.HotFolder.Enabled ? Path.GetFullPath(config.HotFolder.Path) : "off", config.Storage.ConnectionString is null ? Path.GetFullPath(config.Storage.Path) : config.Storage.Provider);
+                config.HotFolder.Enabled ? Path.GetFullPath(config.HotFolder.Path) : "off", StorageLock.LedgerName(config.Storage));
         }
         _ready.TrySetResult(tower);
     }
@@ -54,6 +59,7 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         _stop.Cancel();
         if (_api != null) await _api.StopAsync(cancellationToken);
         if (_hotFolder != null) await _hotFolder.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (_lockWatch != null) await _lockWatch.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private async Task WatchHotFolder(HotFolder folder, ActorTower tower, CancellationToken stop)

@@ -28,6 +28,9 @@ public sealed class CueSheetImage : IDiscImage
         SectorCount = Lead + binSectors;
     }
 
+    /// <summary>The BIN the sheet names, as a full path (a front end holds it to the same roots as the sheet).</summary>
+    public string BinPath => _bin;
+
     /// <inheritdoc />
     public int SectorSize => S;
 
@@ -119,6 +122,7 @@ public sealed class CueSheetImage : IDiscImage
         if (bin == null || tracks.Count == 0) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: no FILE or no TRACK");
         var binPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cuePath))!, bin);
         if (!File.Exists(binPath)) throw new ImapiException(ImapiError.SourceUnreadable, $"{cuePath}: its BIN {binPath} does not exist");
+        if (FileIdentity.Of(binPath).Kind != FileKind.Regular) throw new ImapiException(ImapiError.InvalidInput, $"{cuePath}: its BIN {binPath} is not a regular file");
         long bytes = new FileInfo(binPath).Length;
         if (bytes == 0 || bytes % S != 0) throw new ImapiException(ImapiError.InvalidImage, $"{binPath}: {bytes} bytes is not a whole number of {S}-byte sectors");
         long sectors = bytes / S;

@@ -81,6 +81,21 @@ public static unsafe partial class SourcePaths
     /// <summary>True when <paramref name="path"/> (links followed) is a regular file, not a FIFO, socket or device (stat(2) on Linux).</summary>
     public static bool IsRegularFile(string path) => UnixFileType.IsRegularFile(path);
 
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading only if it is a regular file, checked on the open handle: a file
+    /// swapped for a FIFO after a check by name cannot make the open hang (O_NONBLOCK on Linux), nor be read as a
+    /// job. Returns null when it is not a regular file; throws <see cref="IOException"/> when it cannot be opened.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle? OpenRegularFile(string path)
+    {
+        var handle = LinuxTreeScan.TryOpenSource(path, 0, long.MaxValue)
+            ?? File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        bool regular = LinuxTreeScan.TryStatHandle(handle, out _, out _, out var isRegular) ? isRegular : UnixFileType.IsRegularFile(path);
+        if (regular) return handle;
+        handle.Dispose();
+        return null;
+    }
+
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPathNative(string path, IntPtr resolved);
 }

@@ -10,7 +10,7 @@ public sealed class BatchFileSystemTests
     private static readonly DateTimeOffset At = new(2026, 12, 2, 1, 0, 0, TimeSpan.Zero);
 
     private static BatchSpec Folder(string? fileSystem, string? media = null) =>
-        new("f1", SourceKind.Folder, ["/srv/in/f"], 2, new BatchOptions(true, 0, 0, true, []), "VOL", media, fileSystem);
+        new("f1", SourceKind.Folder, ["/srv/in/f"], 2, new BatchOptions(true, 0, 0, true, []), "VOL", media, FileSystem: fileSystem);
 
     [Theory]
     [InlineData(null)]

@@ -37,6 +37,7 @@ public sealed class GoldenPayloadTests : IDisposable
         var e = Assert.IsType<BatchSubmitted>(Read("bs"));
         AssertGoldenSpec(e.Spec);
         Assert.Equal(T0, e.At);
+        Assert.Equal(BatchSpec.DefaultPriority, e.Spec.Priority); // written before priorities: the default, 4
     }
 
     [Fact]

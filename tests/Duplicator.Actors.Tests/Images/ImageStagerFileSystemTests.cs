@@ -15,7 +15,7 @@ public sealed class ImageStagerFileSystemTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     private static BatchSpec Folder(string src, string? fileSystem, string? media = null) =>
-        new("fs1", SourceKind.Folder, [src], 1, new BatchOptions(false, 0, 0, true, []), "V", media, fileSystem);
+        new("fs1", SourceKind.Folder, [src], 1, new BatchOptions(false, 0, 0, true, []), "V", media, FileSystem: fileSystem);
 
     // ECMA-119 8.1 / ECMA-167 2/9.1: the standard identifier at byte 1 of a volume descriptor.
     private static string Identifier(byte[] image, int sector) => Encoding.ASCII.GetString(image, sector * 2048 + 1, 5);

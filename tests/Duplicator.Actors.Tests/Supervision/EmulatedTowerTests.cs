@@ -87,7 +87,7 @@ public sealed class EmulatedTowerTests() : Akka.TestKit.Xunit2.TestKit(TowerFixt
         }
     }
 
-    private static string Wav(string path, int frames, int seed)
+    internal static string Wav(string path, int frames, int seed)
     {
         var pcm = new byte[frames * 4];
         new Random(seed).NextBytes(pcm);

@@ -28,16 +28,24 @@ public sealed class LegacyLedgerRecoveryTests : IDisposable
         File.Copy(Path.Combine(golden, "ledger-026b234.db"), db);
         using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(golden, "ledger-026b234.expected.json")));
 
-        int firstLedgers = await Check(db, expected, "legacy-1");
-        int secondLedgers = await Check(db, expected, "legacy-2");
+        var (firstLedgers, restageFailed) = await Check(db, expected, "legacy-1", restageFailed: false);
+        var (secondLedgers, _) = await Check(db, expected, "legacy-2", restageFailed);
 
         Assert.Equal(5, firstLedgers); // 026b234's journal has no BatchClosed: every ledger is replayed once
-        Assert.Equal(1, secondLedgers); // then only the unfinished one (golden-running) is started with the tower
+        // then only the unfinished one (golden-running) is started with the tower, unless its restage already failed it
+        Assert.Equal(restageFailed ? 0 : 1, secondLedgers);
     }
 
+    // golden-running's image lived in a temp folder of the machine that wrote the ledger: once recovered, the tower
+    // restages it, which fails on any other machine. How soon is a race with the test's questions (measured: lost on a
+    // loaded 2-core machine), so that one failure, and only it, is allowed in place of "Running".
+    private static bool IsRestageOfVanishedSource(string id, string? reason) =>
+        id == "golden-running" && reason is { } r && r.StartsWith("staging failed: IMAPI_E_SOURCEUNREADABLE: ", StringComparison.Ordinal) && r.EndsWith("image-1.iso: no such image file", StringComparison.Ordinal);
+
     /// <summary>Starts a tower on <paramref name="db"/>, compares it with the expectation; returns how many ledgers it started by itself.</summary>
-    private static async Task<int> Check(string db, JsonDocument expected, string name)
+    private static async Task<(int Ledgers, bool RestageFailed)> Check(string db, JsonDocument expected, string name, bool restageFailed)
     {
+        bool failedNow = restageFailed;
         var f1 = new FakeDrive("f1", new FakeScript());
         using var sys = ActorSystem.Create(name, PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING"));
         var tower = sys.ActorOf(Tower.Props([new Tower.DriveSpec("f1", "fake:f1", () => f1)], TowerFixture.Fast(Path.Combine(Path.GetDirectoryName(db)!, "stash"))), "tower");
@@ -52,8 +60,11 @@ public sealed class LegacyLedgerRecoveryTests : IDisposable
         foreach (var (w, info) in want.Zip(all))
         {
             var id = info.Id;
-            Assert.True(w.GetProperty("status").GetString() == info.Status.ToString(), $"{id}: listed as {info.Status}");
-            Assert.Equal((w.GetProperty("good").GetInt32(), w.GetProperty("failed").GetInt32(), w.GetProperty("interrupted").GetInt32(), w.GetProperty("reason").GetString()),
+            bool restaged(string? reason) => IsRestageOfVanishedSource(id, reason);
+            string? wantStatus(string? reason) => (restageFailed && id == "golden-running") || restaged(reason) ? "Failed" : w.GetProperty("status").GetString();
+            string? wantReason(string? reason) => (restageFailed && id == "golden-running") || restaged(reason) ? reason : w.GetProperty("reason").GetString();
+            Assert.True(wantStatus(info.Reason) == info.Status.ToString(), $"{id}: listed as {info.Status} ({info.Reason})");
+            Assert.Equal((w.GetProperty("good").GetInt32(), w.GetProperty("failed").GetInt32(), w.GetProperty("interrupted").GetInt32(), wantReason(info.Reason)),
                 (info.Good, info.Failed, info.Interrupted, info.Reason));
             Assert.Equal(w.GetProperty("hasStash").GetBoolean(), info.Staged);
 
@@ -68,8 +79,9 @@ public sealed class LegacyLedgerRecoveryTests : IDisposable
             Assert.Equal(w.GetProperty("discAtOnce").GetBoolean(), spec.Options.DiscAtOnce);
             Assert.Equal(w.GetProperty("volume").GetString(), spec.Volume);
             Assert.Equal(w.GetProperty("media").GetString(), spec.Media);
-            Assert.True(w.GetProperty("status").GetString() == b.Status.ToString(), $"{id}: status {b.Status}");
-            Assert.Equal(w.GetProperty("reason").GetString(), b.Reason);
+            Assert.True(wantStatus(b.Reason) == b.Status.ToString(), $"{id}: status {b.Status} ({b.Reason})");
+            Assert.Equal(wantReason(b.Reason), b.Reason);
+            failedNow |= restaged(b.Reason);
             Assert.Equal(w.GetProperty("good").GetInt32(), b.Good.Count);
             Assert.Equal(w.GetProperty("failed").GetInt32(), b.Failed);
             Assert.Equal(w.GetProperty("interrupted").GetInt32(), b.Interrupted);
@@ -87,7 +99,7 @@ public sealed class LegacyLedgerRecoveryTests : IDisposable
         Assert.Equal(0, f1.Started); // quarantined since 026b234: it burns nothing
         await sys.Terminate();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        return ledgers;
+        return (ledgers, failedNow);
     }
 
     /// <summary>The batch ledgers the tower runs (its children named ledger-N), counted by asking each to identify itself.</summary>

@@ -139,6 +139,11 @@ public sealed class ControlApiTests : IAsyncLifetime
         public Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
         public Task<bool> CancelAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
         public Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<TowerView> TowerAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class FakeTower : ITower
     public Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken)
     {
         Check("the list of drives");
-        return Task.FromResult<IReadOnlyList<DriveView>>([new DriveView("drive-1", "emulated:dvd+r", "idle", 0, 0, Cleared.Count == 0)]);
+        return Task.FromResult<IReadOnlyList<DriveView>>([new DriveView("drive-1", "emulated:dvd+r", Held.Count > 0 ? "held" : "idle", 0, 0, Cleared.Count == 0, Held: Held.Count > 0)]);
     }
 
     public Task<bool> CancelAsync(string id, CancellationToken cancellationToken)
@@ -53,6 +53,46 @@ public sealed class FakeTower : ITower
         if (!Store.TryGetValue(id, out var b)) return Task.FromResult(false);
         Store[id] = (b.View with { State = "cancelled", Reason = "cancelled by the operator" }, b.Request);
         return Task.FromResult(true);
+    }
+
+    public bool TowerPaused { get; private set; }
+    public HashSet<string> Held { get; } = [];
+
+    public Task<TowerView> TowerAsync(CancellationToken cancellationToken)
+    {
+        Check("the tower's state");
+        return Task.FromResult(new TowerView(TowerPaused, TowerPaused ? "paused by the operator" : null,
+            [.. Store.Where(b => b.Value.View.State == "paused").Select(b => b.Key)], [.. Held]));
+    }
+
+    public Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken) => SetPaused(batchId, true);
+
+    public Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken) => SetPaused(batchId, false);
+
+    private Task<bool> SetPaused(string? batchId, bool paused)
+    {
+        Check("pausing");
+        if (batchId is null)
+        {
+            TowerPaused = paused;
+            return Task.FromResult(true);
+        }
+        if (!Store.TryGetValue(batchId, out var b)) return Task.FromResult(false);
+        if (b.View.IsFinished) throw new TowerRefusedException($"batch {batchId} is {b.View.State}: nothing is left to pause");
+        Store[batchId] = (b.View with { State = paused ? "paused" : "running" }, b.Request);
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken)
+    {
+        Check($"holding drive {driveId}");
+        return Task.FromResult(driveId == "drive-1" && (Held.Add(driveId) || true));
+    }
+
+    public Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken)
+    {
+        Check($"releasing drive {driveId}");
+        return Task.FromResult(driveId == "drive-1" && (Held.Remove(driveId) || true));
     }
 
     public Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken)

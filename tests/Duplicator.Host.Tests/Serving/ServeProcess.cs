@@ -13,20 +13,22 @@ public sealed class ServeProcess : IDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    // allowedRoots: control.allowedRoots of the config; null: the tower's own folder.
-    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null)
+    // allowedRoots: control.allowedRoots of the config; null: the tower's own folder. storageJson: the config's
+    // "storage" object; null: a SQLite ledger in the tower's folder.
+    public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? storageJson = null)
     {
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
             $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}" }"""));
+        var storage = storageJson ?? System.Text.Json.JsonSerializer.Serialize(new { provider = "sqlite", path = Path.Combine(Dir, "ledger.db") });
         File.WriteAllText(ConfigPath, $$"""
             {
               "name": "e2e",
               "drives": [
             {{driveJson}}
               ],
-              "storage": { "provider": "sqlite", "path": "{{Path.Combine(Dir, "ledger.db")}}" },
+              "storage": {{storage}},
               "stash": "{{Path.Combine(Dir, "stash")}}",
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
               "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}} },

@@ -93,7 +93,7 @@ public sealed class StorageSafetyTests
             Assert.Empty(await client.BatchesAsync(CancellationToken.None)); // the first host saw nothing of it
 
         tower.Kill(); // SIGKILL: the kernel drops the lock, nothing else does
-        using var next = Serve.Start(sameLedger, tower.Dir);
+        using var next = CliProcess.Start(sameLedger, tower.Dir);
         await next.UntilAnswering(secondPort);
         Assert.Contains("control API on", next.StdOut);
     }
@@ -187,22 +187,12 @@ public sealed class StorageSafetyTests
 
     [Theory]
     // A finished batch's ledger is no longer recovered at start (the tower keeps its summary): garbage in it is found
-    // when the batch is read, which this test does not cover; the tower's own journal is always recovered.
+    // when the batch is read (the next test); the tower's own journal is always recovered at start.
     [InlineData("duplicator-tower")]
     public void Garbage_in_an_event_that_sqlite_still_reads_stops_the_host_at_recovery_with_one_line_and_exit_1(string persistenceId)
     {
         using var tower = new ServeProcess(drives: 1, speed: 0);
-        var src = Source(tower.Dir, "src", 10_000);
-        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
-        var file = Path.Combine(tower.Dir, "ledger.db");
-        using (var c = new SqliteConnection($"Data Source={file};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            // The database stays sound (quick_check passes); the event's payload is garbage.
-            cmd.CommandText = $"UPDATE journal SET message = randomblob(64) WHERE persistence_id = '{persistenceId}' AND sequence_number = 1";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        var file = BurnOneThenGarble(tower, persistenceId);
         var rows = LedgerRows(file);
 
         var watch = Stopwatch.StartNew();
@@ -216,12 +206,44 @@ public sealed class StorageSafetyTests
     }
 
     [Fact]
+    public async Task Garbage_in_a_finished_batchs_event_stops_the_host_when_the_batch_is_read_with_one_line_and_exit_1()
+    {
+        using var tower = new ServeProcess(drives: 1, speed: 0);
+        var file = BurnOneThenGarble(tower, "batch-b1");
+        var batchRows = LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList();
+        Assert.NotEmpty(batchRows);
+
+        using var serve = CliProcess.Start(tower.ConfigPath, tower.Dir);
+        // A finished batch's ledger is read on demand, not at start: the host starts and serves the tower.
+        await serve.UntilAnswering(tower.Port);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}"), Timeout = TimeSpan.FromSeconds(60) };
+        var watch = Stopwatch.StartNew();
+        HttpStatusCode? status = null;
+        try
+        {
+            using var answer = await http.GetAsync("/api/batches/b1");
+            status = answer.StatusCode;
+        }
+        catch (HttpRequestException) { } // the host may go before it answers
+
+        Assert.True(status is null or HttpStatusCode.ServiceUnavailable, $"answered {status}");
+        Assert.True(serve.WaitForExit(Quick), $"still running after {Quick}:\n{serve.StdOut}");
+        Assert.True(watch.Elapsed < Quick, $"took {watch.Elapsed}");
+        Assert.Equal(1, serve.ExitCode);
+        var lines = serve.StdErr.Trim().Split('\n');
+        Assert.True(lines.Length == 1, serve.StdErr);
+        Assert.StartsWith($"duplicator: the ledger {file} failed (recovery of batch-b1): ", lines[0]);
+        Assert.Equal(batchRows, LedgerRows(file).Where(r => r.StartsWith("batch-b1#")).ToList()); // the batch's events as they were
+        Assert.True(File.Exists(file + ".failed"));
+    }
+
+    [Fact]
     public async Task Garbage_written_into_the_ledger_while_a_batch_runs_stops_the_host_with_one_line_and_exit_1_and_a_restart_refuses_until_checked()
     {
         using var tower = new ServeProcess(drives: 1, speed: 1);
         var src = Source(tower.Dir, "src", 6_000_000); // ~4.5 s a disc at 1x DVD
         var ledger = Path.Combine(tower.Dir, "ledger.db");
-        using (var serve = Serve.Start(tower.ConfigPath, tower.Dir))
+        using (var serve = CliProcess.Start(tower.ConfigPath, tower.Dir))
         {
             await serve.UntilAnswering(tower.Port);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{tower.Port}") };
@@ -269,7 +291,7 @@ public sealed class StorageSafetyTests
         using var tower = new ServeProcess(drives: 1, speed: 1); // config only: burn runs the tower itself
         var src = Source(tower.Dir, "src", 6_000_000);
         var ledger = Path.Combine(tower.Dir, "ledger.db");
-        using var burn = Serve.Run(tower.Dir, "burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "3", "--id", "ip-1", "--wait");
+        using var burn = CliProcess.Run(tower.Dir, "burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "3", "--id", "ip-1", "--wait");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!burn.StdOut.Contains("state=running", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
             Thread.Sleep(100);
@@ -314,6 +336,22 @@ public sealed class StorageSafetyTests
                         && !f.EndsWith(".lock", StringComparison.Ordinal)) // flock'ed by a running host: unreadable to a .NET reader here
             .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
+    /// <summary>Burns batch b1 (one disc) in-process, then turns the first event of <paramref name="persistenceId"/> into garbage; returns the ledger file.</summary>
+    private static string BurnOneThenGarble(ServeProcess tower, string persistenceId)
+    {
+        var src = Source(tower.Dir, "src", 10_000);
+        Assert.Equal(0, CliRunner.Run("burn", "--config", tower.ConfigPath, "--folder", src, "--copies", "1", "--id", "b1", "--wait").ExitCode);
+        var file = Path.Combine(tower.Dir, "ledger.db");
+        using var c = new SqliteConnection($"Data Source={file};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        // The database stays sound (quick_check passes); the event's payload is garbage.
+        cmd.CommandText = "UPDATE journal SET message = randomblob(64) WHERE persistence_id = $id AND sequence_number = 1";
+        cmd.Parameters.AddWithValue("$id", persistenceId);
+        Assert.Equal(1, cmd.ExecuteNonQuery());
+        return file;
+    }
+
     private static List<string> LedgerRows(string file)
     {
         using var c = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
@@ -340,66 +378,5 @@ public sealed class StorageSafetyTests
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    /// <summary>`duplicator serve` as a real process, stdout and stderr kept apart, killed (SIGKILL) when disposed.</summary>
-    private sealed class Serve : IDisposable
-    {
-        private readonly Process _p;
-        private readonly StringBuilder _out = new();
-        private readonly StringBuilder _err = new();
-
-        private Serve(Process p)
-        {
-            _p = p;
-            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_out) _out.AppendLine(e.Data); };
-            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_err) _err.AppendLine(e.Data); };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-        }
-
-        public string StdOut { get { lock (_out) return _out.ToString(); } }
-        public string StdErr { get { lock (_err) return _err.ToString(); } }
-        public int ExitCode => _p.ExitCode;
-
-        public static Serve Start(string config, string workingDirectory) => Run(workingDirectory, "serve", "--config", config);
-
-        /// <summary>Any duplicator command as a process.</summary>
-        public static Serve Run(string workingDirectory, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
-            psi.ArgumentList.Add(CliRunner.DllPath);
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            return new Serve(Process.Start(psi)!);
-        }
-
-        public async Task UntilAnswering(int port)
-        {
-            using var client = new ControlClient($"http://127.0.0.1:{port}", null);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!await client.IsRunningAsync(CancellationToken.None))
-            {
-                if (_p.HasExited) throw new InvalidOperationException($"serve exited with {_p.ExitCode}:\n{StdErr}\n{StdOut}");
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"serve did not answer:\n{StdErr}\n{StdOut}");
-                await Task.Delay(100);
-            }
-        }
-
-        public bool WaitForExit(TimeSpan timeout)
-        {
-            if (!_p.WaitForExit(timeout)) return false;
-            _p.WaitForExit(); // drain the output readers
-            return true;
-        }
-
-        public void Dispose()
-        {
-            if (!_p.HasExited)
-            {
-                _p.Kill(entireProcessTree: true);
-                _p.WaitForExit();
-            }
-            _p.Dispose();
-        }
     }
 }
