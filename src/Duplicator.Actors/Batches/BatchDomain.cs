@@ -117,10 +117,14 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// <param name="Options">How to burn.</param>
 /// <param name="Volume">Volume name of a folder image (null: DUPLICATOR).</param>
 /// <param name="Media">Capacity a folder or audio image is staged for (cd74, cd80, dvd, ...; null: dvd for data, cd80 for audio).</param>
+/// <param name="FileSystem">File systems of a folder image: joliet, udf-bridge, udf or dvd-video (<see cref="BatchFileSystem"/>). Null
+/// means joliet, what every batch staged before the field existed (so an old ledger restages the same bytes); new folder batches
+/// always record it. Not written when null, so such a spec persists exactly as before.</param>
 /// <param name="Priority">0 (lowest) to 9 (highest), <see cref="DefaultPriority"/> when not given (and in ledgers written before it).</param>
 /// <param name="PerDisc">Serial-numbered discs: per-disc files and values (a folder source only); null: every disc is the image.</param>
 public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
-    int Priority = BatchSpec.DefaultPriority, PerDiscSpec? PerDisc = null)
+    int Priority = BatchSpec.DefaultPriority, PerDiscSpec? PerDisc = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null)
 {
     /// <summary>The priority of a batch that names none.</summary>
     public const int DefaultPriority = 4;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Duplicator.Mastering.Data;
 
 namespace Duplicator.Actors.Batches;
 
@@ -65,6 +66,7 @@ public static class BatchLogic
                         : BatchDecision.Accept();
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
+                if (BatchFileSystem.Refusal(s.Spec) is { } badFileSystem) return BatchDecision.Refuse(badFileSystem);
                 if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
                 if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
                     return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
@@ -151,7 +153,7 @@ public static class BatchLogic
 
     /// <summary>
     /// How <paramref name="submitted"/> differs from the batch's <paramref name="existing"/> spec (the first difference),
-    /// or null when it is the same job: same source and paths in order, copies, options, volume and media.
+    /// or null when it is the same job: same source and paths in order, copies, options, volume, media and file system.
     /// </summary>
     public static string? Difference(BatchSpec existing, BatchSpec submitted)
     {
@@ -160,6 +162,7 @@ public static class BatchLogic
         if (existing.Copies != submitted.Copies) return $"copies {submitted.Copies}, not {existing.Copies}";
         if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
         if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
+        if (FileSystemOrName(existing) != FileSystemOrName(submitted)) return $"filesystem {BatchIds.Show(FileSystemOrName(submitted))}, not {BatchIds.Show(FileSystemOrName(existing))}";
         if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
         if ((existing.PerDisc is null) != (submitted.PerDisc is null) || existing.PerDisc is { } pa && !pa.SameAs(submitted.PerDisc!))
             return "another perDisc section";
@@ -171,6 +174,10 @@ public static class BatchLogic
         if (!(a.MediaRules?.SameAs(b.MediaRules) ?? b.MediaRules is null)) return $"media rules '{b.MediaRules}', not '{a.MediaRules}'";
         return null;
     }
+
+    // A folder spec without the field was staged as joliet (BatchFileSystem.Legacy): the same job as one that says so.
+    private static string? FileSystemOrName(BatchSpec spec) =>
+        spec.Source == SourceKind.Folder ? spec.FileSystem ?? FileSystemNames.Name(BatchFileSystem.Legacy) : spec.FileSystem;
 
     /// <summary>Folds <paramref name="e"/> into <paramref name="state"/>.</summary>
     public static BatchState Apply(BatchState state, IBatchEvent e) => Fold(state, e) with { Version = state.Version + 1 };

@@ -34,7 +34,8 @@ public static class ImageStager
     public static string StashFolder(string stashDirectory, string batchId) => StashFolders.Folder(stashDirectory, batchId);
 
     /// <summary>
-    /// Stages <paramref name="spec"/>: a folder becomes an ISO 9660 + Joliet image (its creation time is the batch's
+    /// Stages <paramref name="spec"/>: a folder becomes an image of the batch's file systems (<see cref="BatchFileSystem.Of"/>:
+    /// ISO 9660 + Joliet, the UDF bridge, UDF 2.50 or DVD-Video; its creation time is the batch's
     /// submission time, so staging the same unchanged folder again gives the same bytes); WAV files become a BIN/CUE;
     /// an image file is used where it is. Writes to a temporary name first: a crash never leaves a half stash that
     /// looks complete. The content is not hashed here (<see cref="Hash"/> does, later): an image is readable, and
@@ -54,10 +55,13 @@ public static class ImageStager
             case SourceKind.Folder:
             {
                 var media = ParseMedia(spec.Media, MediaKind.Dvd);
+                var fileSystems = BatchFileSystem.Of(spec); // null (a batch recorded before the field): joliet, as it was staged then
+                FileSystemNames.CheckFits(fileSystems, media, $"batch {BatchIds.Show(spec.BatchId)}");
                 var staging = new JolietStaging(media)
                 {
                     LinkRoots = linkRoots,
                     Properties = new JolietProperties(VolumeName: spec.Volume ?? "DUPLICATOR", CreationTime: submittedAt),
+                    FileSystems = fileSystems,
                 };
                 staging.AddData(spec.Paths.Single(), overwrite: false, cancellationToken: cancellationToken);
                 foreach (var f in spec.PerDisc?.Files ?? [])

@@ -4,7 +4,9 @@ using Duplicator.Host.Configuration;
 using Duplicator.Host.Control;
 using Duplicator.Host.Jobs;
 using Duplicator.Host.Serving;
+using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Imapi;
+using Duplicator.Mastering.Media;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -32,12 +34,13 @@ internal static class BurnCommand
         var volume = new Option<string?>("--volume") { Description = "volume name of a folder image" };
         var media = new Option<string?>("--media") { Description = "cd74, cd80, dvd, dvd-dl, bd25, bd50" };
         var perDisc = new Option<string?>("--per-disc") { Description = "a JSON file holding a job's perDisc section: serial-numbered discs (docs/jobs.md)" };
-        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media, perDisc };
+        var fileSystem = new Option<string?>("--filesystem") { Description = "a folder's file systems: joliet, udf-bridge, udf, dvd-video (default: joliet for CD, udf-bridge for DVD, udf for BD)" };
+        var cmd = new Command("burn", "burn N good copies of an image on the tower") { config, image, folder, audio, copies, verify, drives, wait, id, volume, media, perDisc, fileSystem };
         cmd.SetAction(parse => Cli.Run(ct =>
         {
             // The command line first (its mistakes are usage errors), then the config.
             var job = JobJson(parse.GetValue(id), parse.GetValue(image), parse.GetValue(folder), parse.GetValue(audio) ?? [], parse.GetValue(copies),
-                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media), parse.GetValue(perDisc));
+                parse.GetValue(verify), parse.GetValue(drives), parse.GetValue(volume), parse.GetValue(media), parse.GetValue(perDisc), parse.GetValue(fileSystem));
             var tower = ConfigLoader.Load(parse.GetValue(config)!);
             using var client = new ControlClient(tower.Control.Listen, tower.Control.Token);
             if (client.IsRunningAsync(ct).GetAwaiter().GetResult())
@@ -54,7 +57,7 @@ internal static class BurnCommand
 
     /// <summary>The job document for the command line (paths made absolute against the working directory).</summary>
     internal static string JobJson(string? id, string? image, string? folder, string[] audio, int copies, bool? verify, string? drives, string? volume, string? media,
-        string? perDisc = null)
+        string? perDisc = null, string? fileSystem = null)
     {
         int sources = (image is null ? 0 : 1) + (folder is null ? 0 : 1) + (audio.Length == 0 ? 0 : 1);
         if (sources != 1)
@@ -72,7 +75,22 @@ internal static class BurnCommand
         if (volume != null) doc["volume"] = volume;
         if (media != null) doc["media"] = media;
         if (perDisc != null) doc["perDisc"] = PerDiscFile.Read(Cli.PathArgument(perDisc, "--per-disc"));
+        if (fileSystem != null) doc["filesystem"] = CheckFileSystem(fileSystem, folder != null, media);
         return JsonSerializer.Serialize(doc);
+    }
+
+    // Mistakes of the command line itself are usage errors (exit 2), as with master's --filesystem; the job parser checks again.
+    private static string CheckFileSystem(string text, bool folder, string? media)
+    {
+        if (!FileSystemNames.TryParse(text, out var fs))
+            throw new UsageException($"--filesystem {text}: not one of {FileSystemNames.Listed}");
+        if (!folder)
+            throw new UsageException($"--filesystem {text}: only with --folder (an image is burned as it is, audio is Red Book)");
+        var kind = MediaKind.Dvd; // what a folder is staged for without --media
+        if (media != null && MediaCapacity.TryParse(media, out var given)) kind = given; // a bad --media is the job parser's to name
+        if (FileSystemNames.Refusal(fs, kind) is { } why)
+            throw new UsageException($"--filesystem {text} with --media {MediaCapacity.Name(kind)}: {why}");
+        return text;
     }
 
     internal static int InProcess(TowerConfig config, string job, CancellationToken ct)

@@ -64,21 +64,16 @@ internal static class MasterCommand
         return cmd;
     }
 
-    /// <summary>The --filesystem value, or the medium's default: Joliet for CD, the UDF bridge for DVD, UDF 2.50 for BD.</summary>
-    internal static DataFileSystems ParseFileSystem(string? text, MediaKind media) => text switch
+    /// <summary>The --filesystem value, or the medium's default (<see cref="FileSystemNames.DefaultFor"/>); one the medium cannot carry is a usage error.</summary>
+    internal static DataFileSystems ParseFileSystem(string? text, MediaKind media)
     {
-        null => media switch
-        {
-            MediaKind.Cd74 or MediaKind.Cd80 => DataFileSystems.Joliet,
-            MediaKind.Bd25 or MediaKind.Bd50 => DataFileSystems.Udf,
-            _ => DataFileSystems.UdfBridge,
-        },
-        "joliet" => DataFileSystems.Joliet,
-        "udf-bridge" => DataFileSystems.UdfBridge,
-        "udf" => DataFileSystems.Udf,
-        "dvd-video" => DataFileSystems.DvdVideo,
-        _ => throw new UsageException($"--filesystem {text}: not one of joliet, udf-bridge, udf, dvd-video"),
-    };
+        var fileSystems = text is null ? FileSystemNames.DefaultFor(media)
+            : FileSystemNames.TryParse(text, out var fs) ? fs
+            : throw new UsageException($"--filesystem {text}: not one of {FileSystemNames.Listed}");
+        if (FileSystemNames.Refusal(fileSystems, media) is { } why)
+            throw new UsageException($"--filesystem {FileSystemNames.Name(fileSystems)} with --media {MediaCapacity.Name(media)}: {why}");
+        return fileSystems;
+    }
 }
 
 /// <summary>

@@ -12,9 +12,10 @@ namespace Duplicator.Host.Control;
 /// <param name="Remaining">Good discs still to make.</param>
 /// <param name="EtaSeconds">Estimated seconds to the end, or null when unknown.</param>
 /// <param name="Reason">Why a finished batch ended (e.g. "3 discs failed, the threshold is 3"), or null while it runs.</param>
+/// <param name="FileSystem">A folder batch's file systems (joliet, udf-bridge, udf, dvd-video); null for an image or audio batch.</param>
 /// <param name="Priority">0 (lowest) to 9 (highest), 4 by default.</param>
 public sealed record BatchView(string Id, string State, string Source, int Copies, int Good, int Bad, int Remaining, double? EtaSeconds, string? Reason = null,
-    int Priority = 4)
+    int Priority = 4, string? FileSystem = null)
 {
     /// <summary>True once completed, failed or cancelled.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

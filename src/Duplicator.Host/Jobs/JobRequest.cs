@@ -39,6 +39,8 @@ public enum JobSourceKind
 /// <param name="FailedDiscThreshold">Stop the batch after this many failed discs (0 = never).</param>
 /// <param name="AudioMode">Audio only: track-at-once (job file "tao", the default) or disc-at-once ("dao").</param>
 /// <param name="Priority">0 (lowest) to 9 (highest); null: 4. Only in <c>duplicator.job/2</c> documents.</param>
+/// <param name="FileSystem">Folder only: joliet, udf-bridge, udf or dvd-video (job file "filesystem"); null: the medium's default
+/// (joliet for CD, udf-bridge for DVD, udf for BD).</param>
 public sealed record JobRequest(
     string? Id,
     JobSourceKind Source,
@@ -52,7 +54,8 @@ public sealed record JobRequest(
     bool? RejectIfNotBlank,
     int? FailedDiscThreshold,
     Duplicator.Drivers.Imapi.AudioWriteMode? AudioMode = null,
-    int? Priority = null)
+    int? Priority = null,
+    Duplicator.Mastering.Data.DataFileSystems? FileSystem = null)
 {
     /// <summary>duplicator.job/2: which discs are verified and how (null: <see cref="Verify"/> alone, every disc in full or none).</summary>
     public Duplicator.Actors.Batches.VerifyPolicy? VerifyPolicy { get; init; }

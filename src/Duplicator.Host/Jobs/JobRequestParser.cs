@@ -61,7 +61,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc", "filesystem",
         "accept", // duplicator.job/2 (JobRequestParser.Policies.cs)
     };
 
@@ -268,6 +268,8 @@ public static partial class JobRequestParser
         else if (audioMode != null && kind is not (JobSourceKind.Audio or JobSourceKind.Cue))
             problems.Add("audioMode: only for audio jobs");
 
+        var fileSystem = FileSystem(Str("filesystem", ShowChars), kind, media, problems.Add);
+
         for (int i = 0; i < drives.Count; i++)
             if (!DriveId().IsMatch(drives[i]))
                 problems.Add($"drives[{i}]: '{Show(drives[i])}' is not a drive id (1-32 letters, digits, '-' or '_')");
@@ -283,7 +285,8 @@ public static partial class JobRequestParser
             id, kind, paths, copies, volume, media, verify, Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
-            v2 ? Int("priority", 0, MaxPriority) : null)
+            v2 ? Int("priority", 0, MaxPriority) : null,
+            fileSystem)
             { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
@@ -342,6 +345,31 @@ public static partial class JobRequestParser
                 problems.Add($"{key}: {e.ImapiName}: {Show(e.Message, 600)}");
             }
         }
+    }
+
+    /// <summary>
+    /// The "filesystem" key: one of <see cref="FileSystemNames.All"/>, for folder jobs only, and one the medium can carry
+    /// (no dvd-video on CD or BD; a job without media is staged for dvd).
+    /// </summary>
+    private static DataFileSystems? FileSystem(string? text, JobSourceKind kind, MediaKind? media, Action<string> problem)
+    {
+        if (text is null) return null;
+        if (!FileSystemNames.TryParse(text, out var fs))
+        {
+            problem($"filesystem: '{Show(text)}' is not one of {FileSystemNames.Listed}");
+            return null;
+        }
+        if (kind != JobSourceKind.Folder)
+        {
+            problem("filesystem: only for folder jobs (an image is burned as it is, audio is Red Book)");
+            return null;
+        }
+        if (FileSystemNames.Refusal(fs, media ?? MediaKind.Dvd) is { } why)
+        {
+            problem($"filesystem: {why}");
+            return null;
+        }
+        return fs;
     }
 
     /// <summary>Problems as listed: the first <see cref="MaxProblems"/>, then how many more there were.</summary>

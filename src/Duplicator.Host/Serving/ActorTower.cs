@@ -6,6 +6,7 @@ using Duplicator.Actors.Supervision;
 using Duplicator.Host.Configuration;
 using Duplicator.Host.Control;
 using Duplicator.Host.Jobs;
+using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Media;
 
 namespace Duplicator.Host.Serving;
@@ -83,7 +84,11 @@ public sealed class ActorTower : ITower, IJobSink
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority,
-        request.PerDisc);
+        PerDisc: request.PerDisc,
+        // Always recorded for a folder (the medium's default when the job names none): a spec without it means joliet.
+        FileSystem: request.Source == JobSourceKind.Folder
+            ? FileSystemNames.Name(request.FileSystem ?? FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd))
+            : null);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
@@ -217,6 +222,7 @@ public sealed class ActorTower : ITower, IJobSink
             eta = Math.Round(perDisc * (1 + Math.Ceiling(toStart / (double)burning.Length)), 1);
         }
         return new BatchView(b.Id, state, spec is null ? "" : $"{spec.Source.ToString().ToLowerInvariant()} {string.Join(" ", spec.Paths)}",
-            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason, spec?.Priority ?? BatchSpec.DefaultPriority);
+            spec?.Copies ?? 0, b.Good, b.Failed + b.Interrupted, b.Remaining, eta, b.Reason, spec?.Priority ?? BatchSpec.DefaultPriority,
+            spec is { Source: SourceKind.Folder } ? spec.FileSystem ?? FileSystemNames.Name(BatchFileSystem.Legacy) : null);
     }
 }

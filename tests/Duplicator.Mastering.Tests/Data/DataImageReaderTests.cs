@@ -124,6 +124,29 @@ public sealed class DataImageReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_folder_or_extensionless_name_never_ends_in_the_space_or_dot_the_cut_landed_on()
+    {
+        var folder = new string('f', 63) + " rest of a long folder name";   // the cut at 64 ends on the space
+        var file = new string('g', 63) + "." + new string('x', 30);          // ends on the dot: 31 units after it are no extension
+        _src.Text(folder + "/inner.txt", "1");
+        _src.Text(file, "2");
+        var iso = Master(_src.Root, new JolietProperties(LongNames: JolietNamePolicy.Truncate));
+        var x = Directory.CreateTempSubdirectory("dup-x-").FullName;
+        try
+        {
+            Assert.Equal(0, IsoReaders.Extract("xorriso", iso, x).ExitCode);
+            var names = Directory.GetFileSystemEntries(x).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal([new string('f', 63), new string('g', 63)], names);
+            Assert.Equal("1", File.ReadAllText(Path.Combine(x, new string('f', 63), "inner.txt")));
+            Assert.Equal("2", File.ReadAllText(Path.Combine(x, new string('g', 63))));
+        }
+        finally
+        {
+            Directory.Delete(x, true);
+        }
+    }
+
+    [Fact]
     public void Overlaid_folders_extract_as_their_union()
     {
         using var second = new TempTree();

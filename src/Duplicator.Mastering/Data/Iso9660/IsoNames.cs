@@ -149,7 +149,7 @@ internal static class IsoNames
             string stem = clean, ext = "";
             int dot = clean.LastIndexOf('.');
             if (!isDir && dot > 0 && clean.Length - dot <= MaxJolietExtUnits + 1) { stem = clean[..dot]; ext = clean[dot..]; }
-            string candidate = CutUnits(stem, max - ext.Length) + ext;
+            string candidate = CutName(stem, max - ext.Length, ext.Length == 0) + ext;
             for (int n = 1; !taken.Add(candidate); n++)
             {
                 var suffix = "~" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -158,6 +158,16 @@ internal static class IsoNames
             result[i] = candidate;
         }
         return result;
+
+        // A cut that ends the name (a folder, a file without extension) drops the spaces and dots it ends in:
+        // Windows cannot open a name ending in either, and the cut made that ending, not the source.
+        static string CutName(string stem, int units, bool endsName)
+        {
+            var cut = CutUnits(stem, units);
+            if (!endsName || cut.Length == stem.Length) return cut;
+            var trimmed = cut.TrimEnd(' ', '.');
+            return trimmed.Length > 0 ? trimmed : cut;
+        }
 
         static string Clean(string s)
         {
