@@ -74,6 +74,9 @@ public static class BatchLogic
                 {
                     if (s.Spec.Source != SourceKind.Folder) return BatchDecision.Refuse($"perDisc: per-disc files are mastered into a folder's image, not a {s.Spec.Source.ToString().ToLowerInvariant()} source");
                     if (PerDiscLogic.Refusal(perDisc, s.Spec.Copies, s.Spec.BatchId) is { } bad) return BatchDecision.Refuse(bad);
+                    // Per-disc sectors are laid out for ISO 9660 + Joliet only (docs/jobs.md says what UDF would need).
+                    if (s.Spec.FileSystem is { } fs && fs != "joliet")
+                        return BatchDecision.Refuse($"perDisc: per-disc files are written on joliet discs only, not filesystem '{fs}'");
                 }
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:

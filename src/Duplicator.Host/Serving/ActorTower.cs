@@ -85,9 +85,10 @@ public sealed class ActorTower : ITower, IJobSink
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority,
         PerDisc: request.PerDisc,
-        // Always recorded for a folder (the medium's default when the job names none): a spec without it means joliet.
+        // Always recorded for a folder (the medium's default when the job names none, joliet for per-disc files, which
+        // are laid out for it alone): a spec without it means joliet.
         FileSystem: request.Source == JobSourceKind.Folder
-            ? FileSystemNames.Name(request.FileSystem ?? FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd))
+            ? FileSystemNames.Name(request.FileSystem ?? (request.PerDisc != null ? DataFileSystems.Joliet : FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd)))
             : null);
 
     /// <inheritdoc />

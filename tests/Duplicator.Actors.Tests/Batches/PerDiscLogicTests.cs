@@ -119,6 +119,19 @@ public sealed class PerDiscLogicTests
         Assert.IsType<BatchFinished>(events[^1]);
     }
 
+    [Theory]
+    [InlineData("udf-bridge")]
+    [InlineData("udf")]
+    [InlineData("dvd-video")]
+    public void Per_disc_files_on_a_file_system_other_than_joliet_are_refused_at_submission_naming_it(string fileSystem)
+    {
+        var d = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = fileSystem }, At));
+
+        Assert.Equal($"perDisc: per-disc files are written on joliet discs only, not filesystem '{fileSystem}'", d.Refused);
+        Assert.Empty(d.Events);
+        Assert.Null(BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = "joliet" }, At)).Refused);
+    }
+
     [Fact]
     public void A_different_per_disc_section_under_the_same_id_is_another_job_and_the_date_alone_is_not()
     {
