@@ -65,11 +65,16 @@ internal sealed class BatchActor : ReceivePersistentActor
             return;
         }
         int left = decision.Events.Length;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(decision.Events, e =>
         {
             _state = BatchLogic.Apply(_state, e);
             if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(_state);
-            if (--left == 0) sender.Tell(new Batch.Accepted(_state, decision.Events.Length));
+            if (--left == 0)
+            {
+                LedgerMetrics.Written(started);
+                sender.Tell(new Batch.Accepted(_state, decision.Events.Length));
+            }
         });
     }
 }

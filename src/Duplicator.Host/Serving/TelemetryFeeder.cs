@@ -28,6 +28,7 @@ internal sealed class TelemetryFeeder : ReceiveActor, IWithTimers
         {
             if (e.Event == "BlockProgress") telemetry.OnBlocks(e.DriveId, e.BatchId, e.Disc, e.Completed);
         });
+        Receive<Duplicator.Actors.Drives.DriveHistory.DiscRecorded>(d => telemetry.OnDiscRecorded(d.DriveId, d.Underruns));
         Receive<SampleTick>(_ => telemetry.Sample());
     }
 
@@ -36,6 +37,7 @@ internal sealed class TelemetryFeeder : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(Tower.DriveChanged));
         Context.System.EventStream.Subscribe(Self, typeof(Tower.BatchChanged));
         Context.System.EventStream.Subscribe(Self, typeof(Recorder.ImapiEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(Duplicator.Actors.Drives.DriveHistory.DiscRecorded));
         Timers.StartPeriodicTimer("sample", SampleTick.Instance, TimeSpan.FromSeconds(TowerTelemetry.SampleSeconds));
     }
 }

@@ -37,6 +37,7 @@ public sealed class TowerTelemetry : ITowerFeed, IDisposable
     private readonly object _gate = new();
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _written;
+    private readonly Counter<long> _underruns;
     private readonly Dictionary<string, Tower.DriveStatus> _drives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchCounts> _batches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _blockSize = new(StringComparer.Ordinal);
@@ -53,6 +54,7 @@ public sealed class TowerTelemetry : ITowerFeed, IDisposable
     public TowerTelemetry()
     {
         _written = _meter.CreateCounter<long>("duplicator.drive.written", "By", "Bytes a drive wrote to discs (blocks reported written x block size)");
+        _underruns = _meter.CreateCounter<long>("duplicator.drive.underruns", null, "Buffer underruns while writing, on drives that count them, added when each disc ends");
         _meter.CreateObservableCounter("duplicator.drive.discs", ObserveDiscs, null, "Discs a drive finished since the host started, by result (good, bad)");
         _meter.CreateObservableGauge("duplicator.drive.state", ObserveStates, null, "1 for the state a drive is in, 0 for the others");
         _meter.CreateObservableGauge("duplicator.drive.rate", ObserveRates, "By/s", "A drive's current write (or verify) rate");
@@ -100,6 +102,10 @@ public sealed class TowerTelemetry : ITowerFeed, IDisposable
         }
         Notify();
     }
+
+    /// <summary>A drive finished a disc (the drive history's fact): its underruns are counted (0 where the drive counts none, so the series exists).</summary>
+    public void OnDiscRecorded(string drive, long? underruns) =>
+        _underruns.Add(underruns ?? 0, new KeyValuePair<string, object?>("drive", drive));
 
     /// <summary>A drive reported blocks written: the bytes since its last report are counted.</summary>
     public void OnBlocks(string drive, string batch, int disc, long completedBlocks)

@@ -6,7 +6,7 @@ using OpenTelemetry.Metrics;
 namespace Duplicator.Host.WebConsole;
 
 /// <summary>
-/// OpenTelemetry metrics of the tower (<see cref="TowerTelemetry"/>'s meter) exported for Prometheus at
+/// OpenTelemetry metrics of the tower (<see cref="TowerTelemetry"/>'s meter and the ledger's, <see cref="Duplicator.Actors.Batches.LedgerMetrics"/>) exported for Prometheus at
 /// <c>GET /metrics</c> on the control API's address, behind its token like every other request. See docs/metrics.md.
 /// </summary>
 public static class MetricsEndpoint
@@ -16,7 +16,7 @@ public static class MetricsEndpoint
 
     /// <summary>Registers the meter provider with the Prometheus exporter.</summary>
     public static void AddTowerMetrics(this WebApplicationBuilder builder) =>
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(TowerTelemetry.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(TowerTelemetry.MeterName, Duplicator.Actors.Batches.LedgerMetrics.MeterName).AddPrometheusExporter());
 
     /// <summary>Maps the scrape endpoint.</summary>
     public static void MapTowerMetrics(this WebApplication app) => app.MapPrometheusScrapingEndpoint(Path);

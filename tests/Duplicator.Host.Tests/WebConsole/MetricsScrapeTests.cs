@@ -100,6 +100,15 @@ public sealed partial class MetricsScrapeTests
         // Every drive is in exactly one state.
         foreach (var drive in new[] { "drive-1", "drive-2" })
             Assert.Equal(1, Value(end, "duplicator_drive_state", ("drive", drive)));
+
+        // Underruns per drive: the same count the drive history keeps (the emulated drive counts them).
+        var history = (await client.DrivesAsync(CancellationToken.None)).ToDictionary(d => d.Id, d => d.History);
+        foreach (var drive in new[] { "drive-1", "drive-2" })
+            Assert.Equal(history[drive]?.Underruns ?? 0, Value(end, "duplicator_drive_underruns_total", ("drive", drive)));
+        Assert.Contains(end, x => x.Name == "duplicator_drive_underruns_total");
+        // Ledger writes: at least one timed write per disc the ledger recorded (started, then completed or failed), each took time.
+        Assert.True(Value(end, "duplicator_ledger_write_seconds_count") >= 2 * batch.Discs.Count, $"ledger writes {Value(end, "duplicator_ledger_write_seconds_count")} for {batch.Discs.Count} discs");
+        Assert.True(Value(end, "duplicator_ledger_write_seconds_sum") > 0);
     }
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>[-+0-9.eE]+|NaN|[+-]Inf)(\s+\d+)?$")]
