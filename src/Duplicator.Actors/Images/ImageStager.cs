@@ -22,7 +22,24 @@ namespace Duplicator.Actors.Images;
 /// <param name="ContentSha256">Upper-case hex SHA-256 of the content; null while it is being computed.</param>
 /// <param name="PerDisc">Where each disc of a per-disc batch gets its own sectors; null for a batch of identical discs.</param>
 public sealed record StagedImage(string BatchId, string StashPath, int SectorSize, long SectorCount, ImmutableArray<TrackInfo> Tracks, string? ContentSha256,
-    Mastering.Data.PerDisc.PerDiscPlan? PerDisc = null);
+    Mastering.Data.PerDisc.PerDiscPlan? PerDisc = null)
+{
+    /// <summary>Album CD-TEXT title of an audio image (a copy keeps its master's), or null.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>Album CD-TEXT performer of an audio image, or null.</summary>
+    public string? Performer { get; init; }
+
+    /// <summary>Media catalog number of an audio image (13 digits), or null.</summary>
+    public string? Catalog { get; init; }
+
+    /// <summary>The staged image at <paramref name="path"/> as <paramref name="image"/> (opened from it) describes it, not yet hashed.</summary>
+    public static StagedImage Of(string batchId, string path, IDiscImage image) =>
+        new(batchId, path, image.SectorSize, image.SectorCount, [.. image.Tracks], null)
+        {
+            Title = image.Title, Performer = image.Performer, Catalog = image.Catalog,
+        };
+}
 
 /// <summary>
 /// Stages a batch's source into the stash through Mastering, and checks a stash left by an earlier run. Not an
@@ -128,7 +145,7 @@ public static class ImageStager
     private static StagedImage Unhashed(string batchId, string path)
     {
         var image = Open(path);
-        return new StagedImage(batchId, path, image.SectorSize, image.SectorCount, [.. image.Tracks], null);
+        return StagedImage.Of(batchId, path, image);
     }
 
     /// <summary>SHA-256 of what a verifying recorder reads back: every sector of data, the tracks (no gaps) of audio.</summary>

@@ -132,7 +132,7 @@ internal sealed class MasterStager : ReceiveActor, IWithTimers
             {
                 // Readable now; the staging actor hashes it while the first wave streams, as for any staged image.
                 var opened = ImageStager.Open(r.Result.ImagePath);
-                Context.Parent.Tell(new JobStaging.Ready(new StagedImage(_spec.BatchId, r.Result.ImagePath, opened.SectorSize, opened.SectorCount, [.. opened.Tracks], null)));
+                Context.Parent.Tell(new JobStaging.Ready(StagedImage.Of(_spec.BatchId, r.Result.ImagePath, opened)));
             }
             catch (Exception e) when (e is IOException or ImapiException)
             {

@@ -55,6 +55,11 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
     public long SectorCount => _image.SectorCount;
     public IReadOnlyList<TrackInfo> Tracks => _image.Tracks;
 
+    // Album CD-TEXT and the catalog travel with the staged image, so a disc-at-once copy writes its master's.
+    public string? Title => _image.Title;
+    public string? Performer => _image.Performer;
+    public string? Catalog => _image.Catalog;
+
     /// <summary>The content hash; blocks (on the drive thread) until the staging has computed it, or fails with the burn.</summary>
     public byte[] ContentSha256
     {

@@ -116,4 +116,21 @@ public sealed class ImageStagerTests : IDisposable
         File.Delete(image);
         Assert.Equal(2048, ImageStager.Stage(Folder(src), At, stash, default).SectorSize); // no roots (duplicator master, in-process burn): followed
     }
+
+    [Fact]
+    public void An_audio_image_keeps_its_album_text_and_catalog_through_to_what_a_recorder_burns()
+    {
+        // A BIN/CUE as a copy job's master read leaves it: album CD-TEXT and the catalog number on the sheet.
+        var bin = Path.Combine(_dir, "image.bin");
+        File.WriteAllBytes(bin, new byte[2352 * 300]);
+        var cue = Path.Combine(_dir, "image.cue");
+        File.WriteAllText(cue, "CATALOG 4006381333931\nTITLE \"The Album\"\nPERFORMER \"The Band\"\nFILE \"image.bin\" BINARY\n  TRACK 01 AUDIO\n    TITLE \"One\"\n    INDEX 01 00:00:00\n");
+
+        var staged = ImageStager.Describe("a1", cue, default);
+        Mastering.Images.IDiscImage burned = new Duplicator.Actors.Recorders.FanOutImage(staged, _ => { }, CancellationToken.None);
+
+        Assert.Equal(("The Album", "The Band", "4006381333931"), (staged.Title, staged.Performer, staged.Catalog));
+        Assert.Equal(("The Album", "The Band", "4006381333931"), (burned.Title, burned.Performer, burned.Catalog));
+        Assert.Equal("One", Assert.Single(burned.Tracks).Title);
+    }
 }
