@@ -257,4 +257,67 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         Assert.All(done.Good.Values, h => Assert.Equal(songs.ImageSha256, h)); // each copy's READ CD of every track equals it
         Assert.EndsWith("image.cue", done.StashPath);
     }
+
+    [Fact]
+    public async Task Copy_of_an_audio_master_with_pregaps_isrcs_a_catalog_and_cd_text_burned_disc_at_once_keeps_them_all()
+    {
+        // The master as a pressing plant's sheet describes it: a silent 1 s PREGAP before track 2, a recorded 2 s
+        // pregap (INDEX 00) before track 3, an INDEX 02, ISRCs, a catalog number, album and track CD-TEXT.
+        var bin = Path.Combine(_fx.Dir, "master.bin");
+        var pcm = new byte[1700 * 2352];
+        new Random(13).NextBytes(pcm);
+        File.WriteAllBytes(bin, pcm);
+        var cue = Path.Combine(_fx.Dir, "master.cue");
+        File.WriteAllText(cue, """
+            CATALOG 4006381333931
+            TITLE "The Album"
+            PERFORMER "The Band"
+            FILE "master.bin" BINARY
+              TRACK 01 AUDIO
+                TITLE "One"
+                PERFORMER "Singer A"
+                ISRC DEA120000001
+                INDEX 01 00:00:00
+                INDEX 02 00:04:00
+              TRACK 02 AUDIO
+                TITLE "Two"
+                ISRC DEA120000002
+                PREGAP 00:01:00
+                INDEX 01 00:08:00
+              TRACK 03 AUDIO
+                TITLE "Three"
+                ISRC DEA120000003
+                INDEX 00 00:14:00
+                INDEX 01 00:16:00
+            """);
+        var drives = new[] { Drive("m", $"emulated:cd-r?dir={Discs}&name=m&load={cue}"), Drive("c1", $"emulated:cd-r?dir={Discs}&name=c1") };
+        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower");
+        var spec = new BatchSpec("cd-dao", SourceKind.Master, ["m"], 1, new BatchOptions(true, 0, 0, true, ["c1"], DiscAtOnce: true));
+
+        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
+        var done = await TowerFixture.UntilFinished(tower, "cd-dao", Long);
+
+        Assert.True(done.Status == BatchStatus.Completed, done.Reason);
+        var copy = Directory.GetFiles(Path.Combine(Discs, "c1"), "disc-*.bin").Single();
+        var master = Layout($"emulated:cd-r?dir={Path.Combine(_fx.Dir, "check")}&name=master&load={cue}");
+        var burned = Layout($"emulated:cd-r?dir={Path.Combine(_fx.Dir, "check")}&name=copy&load={copy}");
+        Assert.Equal("4006381333931", master.Catalog);
+        Assert.Equal(("The Album", "The Band"), (master.CdText?.Title, master.CdText?.Performer));
+        Assert.Equal(["DEA120000001", "DEA120000002", "DEA120000003"], master.Tracks.Select(t => t.Isrc));
+        // The copy: the same TOC, pregaps, index points, codes and text as the master.
+        Assert.Equal(Describe(master), Describe(burned));
+        Assert.Equal((master.Catalog, master.CdText?.Title, master.CdText?.Performer), (burned.Catalog, burned.CdText?.Title, burned.CdText?.Performer));
+    }
+
+    private static Duplicator.Drivers.Reading.AudioDiscLayout Layout(string url)
+    {
+        using var drive = RecorderLocator.Open(url);
+        return Duplicator.Drivers.Reading.AudioDiscReader.ReadLayout(drive.Device);
+    }
+
+    private static string[] Describe(Duplicator.Drivers.Reading.AudioDiscLayout layout) =>
+    [
+        $"lead-out {layout.LeadOut}",
+        .. layout.Tracks.Select(t => $"{t.Track}: start {t.Start} blocks {t.Blocks} pregap {t.Pregap} indexes [{string.Join(",", t.Indexes ?? [])}] isrc {t.Isrc} title {t.Title} performer {t.Performer}"),
+    ];
 }
