@@ -122,9 +122,11 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
 /// always record it. Not written when null, so such a spec persists exactly as before.</param>
 /// <param name="Priority">0 (lowest) to 9 (highest), <see cref="DefaultPriority"/> when not given (and in ledgers written before it).</param>
 /// <param name="PerDisc">Serial-numbered discs: per-disc files and values (a folder source only); null: every disc is the image.</param>
+/// <param name="AudioInfo">An audio batch's CD-TEXT, catalog number and ISRCs (absent: none, as before it existed).</param>
 public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray<string> Paths, int Copies, BatchOptions Options, string? Volume = null, string? Media = null,
     int Priority = BatchSpec.DefaultPriority, PerDiscSpec? PerDisc = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FileSystem = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AudioInfoSpec? AudioInfo = null)
 {
     /// <summary>The priority of a batch that names none.</summary>
     public const int DefaultPriority = 4;

@@ -67,6 +67,7 @@ public static class BatchLogic
                 if (BatchIds.Refusal(s.Spec.BatchId) is { } badId) return BatchDecision.Refuse(badId);
                 if (s.Spec.Copies < 1) return BatchDecision.Refuse($"copies {s.Spec.Copies}: at least 1");
                 if (BatchFileSystem.Refusal(s.Spec) is { } badFileSystem) return BatchDecision.Refuse(badFileSystem);
+                if (AudioInfoSpec.Refusal(s.Spec) is { } badAudioInfo) return BatchDecision.Refuse(badAudioInfo);
                 if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
                 if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
                     return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
@@ -165,6 +166,8 @@ public static class BatchLogic
         if (existing.Copies != submitted.Copies) return $"copies {submitted.Copies}, not {existing.Copies}";
         if (existing.Volume != submitted.Volume) return $"volume '{submitted.Volume}', not '{existing.Volume}'";
         if (existing.Media != submitted.Media) return $"media {submitted.Media ?? "(default)"}, not {existing.Media ?? "(default)"}";
+        if ((existing.AudioInfo is null) != (submitted.AudioInfo is null) || existing.AudioInfo is { } ai && !ai.SameAs(submitted.AudioInfo))
+            return "another audioInfo section";
         if (FileSystemOrName(existing) != FileSystemOrName(submitted)) return $"filesystem {BatchIds.Show(FileSystemOrName(submitted))}, not {BatchIds.Show(FileSystemOrName(existing))}";
         if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
         if ((existing.PerDisc is null) != (submitted.PerDisc is null) || existing.PerDisc is { } pa && !pa.SameAs(submitted.PerDisc!))

@@ -99,8 +99,10 @@ public static class ImageStager
                 Directory.CreateDirectory(work);
                 using (var staging = new RedbookStaging(media, work))
                 {
-                    foreach (var wav in spec.Paths)
-                        AudioImport.AddWav(staging, wav, cancellationToken: cancellationToken);
+                    if (spec.AudioInfo is { } info)
+                        (staging.Title, staging.Performer, staging.Catalog) = (info.Title, info.Performer, info.Catalog);
+                    for (int i = 0; i < spec.Paths.Length; i++)
+                        AudioImport.AddWav(staging, spec.Paths[i], spec.AudioInfo?.Track(i), cancellationToken: cancellationToken);
                     var disc = staging.Build();
                     var tmpCue = Path.Combine(work, "image.cue");
                     BinCueWriter.Write(disc, tmpCue, cancellationToken);

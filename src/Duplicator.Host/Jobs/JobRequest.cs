@@ -65,4 +65,7 @@ public sealed record JobRequest(
 
     /// <summary>Serial-numbered discs (the job's <c>perDisc</c> section, its CSV embedded); null: every disc is the image.</summary>
     public Duplicator.Actors.Batches.PerDiscSpec? PerDisc { get; init; }
+
+    /// <summary>An audio job's CD-TEXT, catalog number and ISRCs (the <c>audioInfo</c> key); null: none.</summary>
+    public Duplicator.Actors.Batches.AudioInfoSpec? AudioInfo { get; init; }
 }

@@ -61,7 +61,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> Keys = new(StringComparer.Ordinal)
     {
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
-        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc", "filesystem",
+        "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc", "filesystem", "audioInfo",
         "accept", // duplicator.job/2 (JobRequestParser.Policies.cs)
     };
 
@@ -281,13 +281,15 @@ public static partial class JobRequestParser
         if (root.TryGetProperty("perDisc", out var perDiscValue) && perDiscValue.ValueKind != JsonValueKind.Null)
             perDisc = PerDiscSection.Read(perDiscValue, p => CheckPath("perDisc.values", p, mustBeDirectory: false), kind, copies, id, problems.Add);
 
+        var audioInfo = ReadAudioInfo(root, kind, problems.Add);
+
         var request = new JobRequest(
             id, kind, paths, copies, volume, media, verify, Int("speed", 0, 64),
             drives, Bool("rejectIfNotBlank"), Int("failedDiscThreshold", 0, 1_000_000),
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
             v2 ? Int("priority", 0, MaxPriority) : null,
             fileSystem)
-            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc };
+            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc, AudioInfo = audioInfo };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

@@ -85,6 +85,7 @@ public sealed class ActorTower : ITower, IJobSink
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority,
         PerDisc: request.PerDisc,
+        AudioInfo: request.AudioInfo,
         // Always recorded for a folder (the medium's default when the job names none, joliet for per-disc files, which
         // are laid out for it alone): a spec without it means joliet.
         FileSystem: request.Source == JobSourceKind.Folder

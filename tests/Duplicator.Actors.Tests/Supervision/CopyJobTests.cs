@@ -320,4 +320,27 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         $"lead-out {layout.LeadOut}",
         .. layout.Tracks.Select(t => $"{t.Track}: start {t.Start} blocks {t.Blocks} pregap {t.Pregap} indexes [{string.Join(",", t.Indexes ?? [])}] isrc {t.Isrc} title {t.Title} performer {t.Performer}"),
     ];
+
+    [Fact]
+    public async Task A_wav_batch_with_audio_info_burns_its_cd_text_catalog_and_isrcs_disc_at_once()
+    {
+        var wavs = new[] { (5, 1), (4, 2) }.Select(w => EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, $"a{w.Item2}.wav"), 44100 * w.Item1, w.Item2)).ToArray();
+        var tower = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Fast(_fx.Stash)), "tower");
+        var info = new AudioInfoSpec("Live Album", "The Band", "4006381333931",
+            [new AudioTrackText("Opening", "Singer A", "DEA120000011"), new AudioTrackText("Closing", "Singer B", "DEA120000012")]);
+        var spec = new BatchSpec("text", SourceKind.Audio, [.. wavs], 1, new BatchOptions(true, 0, 0, true, [], DiscAtOnce: true), Media: "cd80", AudioInfo: info);
+
+        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
+        var done = await TowerFixture.UntilFinished(tower, "text", Long);
+
+        Assert.True(done.Status == BatchStatus.Completed, done.Reason);
+        var disc = Layout($"emulated:cd-r?dir={Path.Combine(_fx.Dir, "check")}&name=read&load={Directory.GetFiles(Path.Combine(Discs, "w"), "disc-*.bin").Single()}");
+        Assert.Equal("4006381333931", disc.Catalog);
+        Assert.Equal(("Live Album", "The Band"), (disc.CdText?.Title, disc.CdText?.Performer));
+        Assert.Equal([("Opening", "Singer A", "DEA120000011"), ("Closing", "Singer B", "DEA120000012")], disc.Tracks.Select(t => (t.Title, t.Performer, t.Isrc)));
+        // Submitted again, the same section is the same job; another is refused.
+        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec with { AudioInfo = info with { Tracks = [.. info.Tracks] } }), Long));
+        var other = await tower.Ask<object>(new Tower.Submit(spec with { AudioInfo = info with { Title = "Another" } }), Long);
+        Assert.Contains("another audioInfo section", Assert.IsType<Tower.Rejected>(other).Reason);
+    }
 }
