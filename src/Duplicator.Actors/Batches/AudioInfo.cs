@@ -61,6 +61,6 @@ public sealed record AudioInfoSpec(string? Title, string? Performer, string? Cat
     public AudioTrackInfo? Track(int index) =>
         !Tracks.IsDefault && index < Tracks.Length && Tracks[index] is var t ? new AudioTrackInfo(t.Title, t.Performer, t.Isrc) : null;
 
-    private static bool IsIsrc(string s) =>
-        s.Length == 12 && s[..2].All(char.IsAsciiLetterUpper) && s[2..5].All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c)) && s[5..].All(char.IsAsciiDigit);
+    // The staging's rule, and a country code of letters (ISO 3901), which a job is held to before anything is staged.
+    private static bool IsIsrc(string s) => RedbookStaging.IsIsrc(s) && s[..2].All(char.IsAsciiLetterUpper);
 }

@@ -117,7 +117,7 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
                     t.TryGetProperty("pregapStart", out var pg) ? pg.GetInt64() : null,
                     t.TryGetProperty("indexes", out var ix) ? [.. ix.EnumerateArray().Select(x => x.GetInt64())] : null,
                     t.TryGetProperty("isrc", out var isrc) ? isrc.GetString() : null);
-                if (track.Isrc is { } code && !IsIsrc(code))
+                if (track.Isrc is { } code && !RedbookStaging.IsIsrc(code))
                 {
                     throw Bad($"load '{image}': track {track.Number} of {sidecar} has ISRC '{code}', not 12 characters CCOOOYYNNNNN");
                 }
@@ -214,7 +214,7 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
         for (var i = 0; i < cue.Tracks.Count; i++)
         {
             var t = cue.Tracks[i];
-            if (t.Isrc is { } isrc && !IsIsrc(isrc))
+            if (t.Isrc is { } isrc && !RedbookStaging.IsIsrc(isrc))
             {
                 throw Bad($"load '{cuePath}': track {t.Number} has ISRC '{isrc}', not 12 characters CCOOOYYNNNNN");
             }
@@ -246,8 +246,6 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
         return new EmulatedMaster(cue.BinPath, tracks, 1, MediaCapacity.AudioBlockSize, cue.Catalog, cdText, cue);
     }
 
-    private static bool IsIsrc(string s) =>
-        s.Length == 12 && s[..5].All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c)) && s[5..].All(char.IsAsciiDigit);
 
     private static ImapiException Bad(string message) => new(ImapiError.InvalidInput, message);
 }

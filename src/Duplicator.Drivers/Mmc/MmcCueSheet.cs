@@ -93,7 +93,7 @@ public sealed class MmcCueSheet
         {
             if (t.StartSector < previousEnd || t.Length <= 0)
                 throw new ImapiException(ImapiError.InvalidImage, $"track {t.Number} starts at image sector {t.StartSector} with {t.Length} blocks, overlapping the previous track (ends at {previousEnd})");
-            if (t.Isrc is { } isrc && !IsIsrc(isrc))
+            if (t.Isrc is { } isrc && !Duplicator.Mastering.Audio.RedbookStaging.IsIsrc(isrc))
                 throw new ImapiException(ImapiError.InvalidInput, $"track {t.Number}: ISRC '{isrc}' must be 12 characters CCOOOYYNNNNN (5 letters or digits, 7 digits)");
             if (t.Indexes is { Count: > 0 } x && (x.Count > 98 || x.Where((v, i) => v <= 0 || v >= t.Length || (i > 0 && v <= x[i - 1])).Any()))
                 throw new ImapiException(ImapiError.InvalidImage, $"track {t.Number}: index points [{string.Join(", ", x)}] must be at most 98 increasing offsets inside its {t.Length} blocks");
@@ -181,6 +181,4 @@ public sealed class MmcCueSheet
         for (int i = 0; i < text.Length; i++) e[2 + i] = (byte)text[i];
     }
 
-    private static bool IsIsrc(string s) =>
-        s.Length == 12 && s[..5].All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c)) && s[5..].All(char.IsAsciiDigit);
 }

@@ -257,6 +257,10 @@ public sealed class RedbookStaging : IDisposable
     /// <summary>Deletes the stash.</summary>
     public void Dispose() => _stash.Dispose();
 
-    private static bool IsIsrc(string s) =>
+    /// <summary>
+    /// Whether <paramref name="s"/> has the form of an ISRC as the Q sub-channel carries it: 12 characters, CCOOO
+    /// (digits or upper-case letters) then YYNNNNN (digits). The one rule staging, cue sheets and the emulator use.
+    /// </summary>
+    public static bool IsIsrc(string s) =>
         s.Length == 12 && s[..5].All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterUpper(c)) && s[5..].All(char.IsAsciiDigit);
 }
