@@ -116,7 +116,13 @@ public static partial class Cdb
     /// MMC-6 6.18 READ CD of CD-DA: expected sector type 001b in byte 1 bits 2-4, LBA 2-5, transfer length
     /// 6-8 (24-bit), byte 9 = 10h (user data: the 2352 bytes of an audio block), no sub-channel.
     /// </summary>
-    public static int ReadCdAudio(Span<byte> c, long lba, int blocks)
+    public static int ReadCdAudio(Span<byte> c, long lba, int blocks) => ReadCdDa(c, lba, blocks, 0x10, 0);
+
+    /// <summary>
+    /// MMC-6 6.18 READ CD of CD-DA (expected sector type 001b in byte 1 bits 2-4), LBA 2-5, transfer length 6-8
+    /// (24-bit), byte 9 what of the main channel is returned, byte 10 the sub-channel selection.
+    /// </summary>
+    internal static int ReadCdDa(Span<byte> c, long lba, int blocks, byte mainChannel, byte subchannel)
     {
         Init(c, 0xBE, 12);
         c[1] = 1 << 2;
@@ -124,7 +130,8 @@ public static partial class Cdb
         c[6] = (byte)(blocks >> 16);
         c[7] = (byte)(blocks >> 8);
         c[8] = (byte)blocks;
-        c[9] = 0x10;
+        c[9] = mainChannel;
+        c[10] = subchannel;
         return 12;
     }
 

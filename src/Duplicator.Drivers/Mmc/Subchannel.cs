@@ -13,18 +13,7 @@ public static partial class Cdb
     /// MMC-6 6.19 READ CD of CD-DA blocks (expected sector type 001b) returning only the formatted Q sub-channel
     /// (byte 9 = 00h: no user data; byte 10 = 010b), 16 bytes a block.
     /// </summary>
-    public static int ReadCdQ(Span<byte> c, long lba, int blocks)
-    {
-        Init(c, 0xBE, 12);
-        c[1] = 1 << 2;
-        BinaryPrimitives.WriteInt32BigEndian(c[2..], checked((int)lba));
-        c[6] = (byte)(blocks >> 16);
-        c[7] = (byte)(blocks >> 8);
-        c[8] = (byte)blocks;
-        c[9] = 0x00;
-        c[10] = ReadCdSubchannelQ;
-        return 12;
-    }
+    public static int ReadCdQ(Span<byte> c, long lba, int blocks) => ReadCdDa(c, lba, blocks, 0x00, ReadCdSubchannelQ);
 
     /// <summary>
     /// MMC-6 6.25 READ SUB-CHANNEL: SUBQ (byte 2 bit 6) set, sub-channel parameter list code in byte 3 (02h media

@@ -168,17 +168,7 @@ public sealed class RedbookStaging : IDisposable
         int room = _openInfo.PregapBlocks - (_tracks.Count == 0 ? GapBlocks : 0) - _openPregapStored;
         if (n > room)
             throw new ImapiException(ImapiError.InvalidInput, $"track {_tracks.Count + 1}: {n} pregap blocks do not fit the {room} left of its {_openInfo.PregapBlocks}-block pregap{(_tracks.Count == 0 ? " (the first 150 are before LBA 0)" : "")}");
-        long before = _stash.Length;
-        try
-        {
-            _stash.Position = before;
-            _stash.Write(blocks);
-        }
-        catch (IOException e)
-        {
-            _stash.SetLength(before);
-            throw new ImapiException(ImapiError.NotEnoughDiskForStash, $"{_stashPath}: writing the audio stash failed ({e.Message})", e);
-        }
+        AppendToStash(blocks);
         _openPregapStored += n;
     }
 
@@ -196,17 +186,7 @@ public sealed class RedbookStaging : IDisposable
             throw new ImapiException(ImapiError.DiscFull, $"{n} more blocks do not fit: {UsedAudioBlocks} of {TotalAudioBlocks} used, {AvailableAudioTrackBlocks} left");
         if (cancellationToken.IsCancellationRequested || progress?.QueryCancel() == true)
             throw new ImapiException(ImapiError.UserAbort, "AddAudioTrackBlocks was cancelled; nothing was added");
-        long before = _stash.Length;
-        try
-        {
-            _stash.Position = before;
-            _stash.Write(blocks);
-        }
-        catch (IOException e)
-        {
-            _stash.SetLength(before);
-            throw new ImapiException(ImapiError.NotEnoughDiskForStash, $"{_stashPath}: writing the audio stash failed ({e.Message})", e);
-        }
+        AppendToStash(blocks);
         _openBlocks += n;
         progress?.NotifyAddProgress(UsedAudioBlocks, TotalAudioBlocks);
     }
@@ -252,6 +232,22 @@ public sealed class RedbookStaging : IDisposable
         if (_tracks.Count == 0) throw new ImapiException(ImapiError.InvalidImage, "no audio track is staged");
         _stash.Flush();
         return new AudioDisc(_stashPath, _stash.Length, _tracks.ToList(), Title, Performer, Catalog);
+    }
+
+    // All or nothing: a failed write is cut off again, so the stash stays what the tracks say.
+    private void AppendToStash(ReadOnlySpan<byte> blocks)
+    {
+        long before = _stash.Length;
+        try
+        {
+            _stash.Position = before;
+            _stash.Write(blocks);
+        }
+        catch (IOException e)
+        {
+            _stash.SetLength(before);
+            throw new ImapiException(ImapiError.NotEnoughDiskForStash, $"{_stashPath}: writing the audio stash failed ({e.Message})", e);
+        }
     }
 
     /// <summary>Deletes the stash.</summary>
