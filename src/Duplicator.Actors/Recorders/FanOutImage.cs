@@ -14,8 +14,10 @@ namespace Duplicator.Actors.Recorders;
 /// content hash comes from the staging (<see cref="SetContentSha256"/>; reading it waits until it is known), so
 /// verification never rereads the image.
 /// A per-disc burn's patches are copied over the drive's own buffer after each read (the shared chunks are never
-/// written), and its content hash is then the disc's own: computed from the bytes as they are handed to the drive,
-/// known once every sector has been read.
+/// written), and its content hash is then the disc's own: the SHA-256 of the bytes as they are handed to the drive,
+/// computed on a thread of its own (<see cref="AsWrittenHash"/>) from the same chunks and patches, so the drive thread
+/// never waits for it between WRITEs; a chunk is reported consumed once both have passed it. Known once every sector
+/// has been read and hashed.
 /// </summary>
 internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drivers.Burning.IRereadableImage
 {
@@ -33,23 +35,38 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
     private volatile bool _completed;
     private Staging.Chunk? _current;
     private Staging.ReadOn? _alone; // set while no chunks come: read the stash
-    private byte[]? _own;
+    private readonly byte[]?[] _own = new byte[]?[2]; // reading alone: two buffers, so the hash may still read one while the drive fills the other
+    private readonly long[] _ownSeq = new long[2]; // the hash item that last used each
+    private int _ownNext;
+    private int _currentOwn = -1; // which of them the current chunk is in, or -1 (a wave's chunk)
+    private Staging.Chunk? _hashChunk; // the chunk the next hash item comes from ...
+    private long _hashFrom;            // ... and the sector the drive began reading it at
     private long _position;
     private readonly IReadOnlyList<Mastering.Data.PerDisc.SectorPatch>? _patches;
-    private readonly System.Security.Cryptography.IncrementalHash? _discHash; // the per-disc content hash, as written
+    private readonly AsWrittenHash? _discHash; // the per-disc content hash, as written, on its own thread
     private byte[]? _discSha;
     private bool _discHashBroken; // sectors were skipped: the hash as written is not the disc's
 
+    /// <param name="image">The staged image.</param>
+    /// <param name="consumed">Told each chunk's index once the drive (and a per-disc hash) is done with it.</param>
+    /// <param name="cancellation">The burn's.</param>
+    /// <param name="patches">A per-disc burn's own sectors; the content hash is then the disc's own.</param>
+    /// <param name="name">Names the per-disc hash's thread (the drive's id).</param>
+    /// <param name="hashing">Tests only: sees every span the per-disc hash takes, on its thread.</param>
     public FanOutImage(StagedImage image, Action<long> consumed, CancellationToken cancellation,
-        IReadOnlyList<Mastering.Data.PerDisc.SectorPatch>? patches = null)
+        IReadOnlyList<Mastering.Data.PerDisc.SectorPatch>? patches = null, string? name = null,
+        Action<ReadOnlyMemory<byte>>? hashing = null)
     {
         _image = image;
         _consumed = consumed;
         _cancellation = cancellation;
         _patches = patches;
-        if (patches is not null) _discHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        if (patches is not null) _discHash = new AsWrittenHash($"hash_{name ?? "disc"}", patches, image.SectorSize, consumed, hashing);
         else if (image.ContentSha256 is { } sha) SetContentSha256(sha);
     }
+
+    /// <summary>The burn is over (written, failed or cancelled): a per-disc hash's thread ends.</summary>
+    public void Close() => _discHash?.Dispose();
 
     public int SectorSize => _image.SectorSize;
     public long SectorCount => _image.SectorCount;
@@ -88,8 +105,17 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         if (_discSha is { } done) return done;
         if (_discHashBroken || Position != SectorCount)
             throw new InvalidOperationException($"the disc's own hash is known once every sector is written in order (at sector {Position} of {SectorCount})");
-        _discSha = _discHash!.GetHashAndReset();
-        _discHash.Dispose();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
+        try
+        {
+            _discSha = _discHash!.Finish(linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw _cancellation.IsCancellationRequested
+                ? new ImapiException(ImapiError.UserAbort, "cancelled while the disc's own hash was being finished")
+                : Failure();
+        }
         return _discSha;
     }
 
@@ -160,6 +186,11 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         {
             var chunk = CurrentChunk();
             long chunkEnd = chunk.FirstSector + chunk.Sectors;
+            if (!ReferenceEquals(chunk, _hashChunk))
+            {
+                _hashChunk = chunk;
+                _hashFrom = _position;
+            }
             if (firstSector > _position)
             {
                 _discHashBroken = true;
@@ -170,12 +201,8 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
                 int sectors = (int)Math.Min(chunkEnd - _position, (destination.Length - filled) / size);
                 var into = destination.Slice(filled, sectors * size);
                 chunk.Data.Span.Slice((int)(_position - chunk.FirstSector) * size, sectors * size).CopyTo(into);
-                if (_patches is not null)
-                {
-                    // Into the drive's buffer, never the shared chunk: every other member reads the same memory.
-                    Mastering.Data.PerDisc.PatchedImage.Overlay(_patches, _position, into, size);
-                    _discHash!.AppendData(into);
-                }
+                // Into the drive's buffer, never the shared chunk: every other member reads the same memory.
+                if (_patches is not null) Mastering.Data.PerDisc.PatchedImage.Overlay(_patches, _position, into, size);
                 filled += sectors * size;
                 firstSector += sectors;
                 Interlocked.Add(ref _position, sectors);
@@ -183,7 +210,17 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
             if (_position == chunkEnd)
             {
                 _current = null;
-                _consumed(chunk.Index); // after the last copy: the wave may reuse the memory from here on
+                if (_discHash is null) _consumed(chunk.Index); // after the last copy: the wave may reuse the memory from here on
+                else
+                {
+                    // The hash reads the chunk after us and reports it consumed; gaps leave nothing to hash (the
+                    // hash as written is not the disc's then anyway).
+                    var read = _discHashBroken ? ReadOnlyMemory<byte>.Empty
+                        : chunk.Data.Slice((int)(_hashFrom - chunk.FirstSector) * size, (int)(chunkEnd - _hashFrom) * size);
+                    long seq = _discHash.Append(read, _hashFrom, chunk.Index);
+                    if (_currentOwn >= 0) _ownSeq[_currentOwn] = seq;
+                }
+                _hashChunk = null;
             }
         }
     }
@@ -208,6 +245,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
                         if (item is Staging.Chunk mine && mine.FirstSector + mine.Sectors > _position)
                         {
                             _alone = null;
+                            _currentOwn = -1;
                             return _current = mine;
                         }
                     }
@@ -225,6 +263,7 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
                     case Staging.Chunk ch when ch.FirstSector > _position:
                         throw new InvalidOperationException($"the wave sent sectors from {ch.FirstSector}, the drive is at {_position}");
                     case Staging.Chunk ch:
+                        _currentOwn = -1;
                         return _current = ch;
                 }
             }
@@ -249,8 +288,16 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         long index = _position / alone.ChunkSectors;
         long first = index * alone.ChunkSectors;
         int sectors = (int)Math.Min(alone.ChunkSectors, SectorCount - first);
-        _own ??= GC.AllocateUninitializedArray<byte>(alone.ChunkSectors * SectorSize);
-        var memory = _own.AsMemory(0, sectors * SectorSize);
+        int k = _ownNext;
+        _ownNext = _discHash is null ? 0 : 1 - k; // one buffer does without a hash reading behind the drive
+        if (_discHash is not null && _ownSeq[k] > 0)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
+            _discHash.WaitDone(_ownSeq[k], linked.Token); // the hash may still be reading what was there
+        }
+        var own = _own[k] ??= GC.AllocateUninitializedArray<byte>(alone.ChunkSectors * SectorSize);
+        _currentOwn = k;
+        var memory = own.AsMemory(0, sectors * SectorSize);
         alone.Stash.Read(first, memory.Span);
         return new Staging.Chunk(alone.Wave, index, first, sectors, memory);
     }

@@ -292,7 +292,7 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
         var id = Guid.NewGuid();
         var self = Self;
         var wave = new WaveRef();
-        var image = new FanOutImage(job.Image, index => wave.Ref?.Tell(new Staging.Consumed(index), self), cancel.Token, job.PerDisc?.Patches);
+        var image = new FanOutImage(job.Image, index => wave.Ref?.Tell(new Staging.Consumed(index), self), cancel.Token, job.PerDisc?.Patches, _driveId);
         var burn = new BurnState(id, job, image, cancel, DriveState.Checking, 0, job.Image.SectorCount, DateTime.UtcNow, null, null);
         Become(Burning);
         Enter(burn);
@@ -329,6 +329,10 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
                     // the failure already reported says more than the eject's
                 }
                 self.Tell(new BurnFailed(id, e, Underruns()));
+            }
+            finally
+            {
+                image.Close(); // a per-disc hash's thread ends with the burn
             }
         });
     }
