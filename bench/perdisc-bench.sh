@@ -34,8 +34,8 @@ run() { # label args...
   local label=$1; shift
   echo "run $i $label: load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date -u '+%H:%M:%S UTC')" | tee -a "$log"
   local out; out=$(bench --label "$label" "$@" 2>&1 || true)
-  echo "$out" | grep -E '^(RESULT|SUMMARY)' | sed "s/^/run $i /" | tee -a "$log"
-  echo "$out" | { grep -E '^(CPU|PERDISC)' || true; } | sed "s/^/run $i $label /" >> "$log"
+  echo "$out" | grep -E '^(RESULT|SUMMARY|PERDISC)' | sed "s/^/run $i /" | tee -a "$log"
+  echo "$out" | { grep -E '^CPU' || true; } | sed "s/^/run $i $label /" >> "$log"
   echo "$out" | { grep -E '^DISC' || true; } | sed "s/^/run $i $label /" >> "$log"
   rm -rf "$scratch/discs"
 }

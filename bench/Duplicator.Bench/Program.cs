@@ -165,6 +165,7 @@ var cpuSubmit = process.TotalProcessorTime;
 long allocSubmit = GC.GetTotalAllocatedBytes(precise: true);
 int[] gcSubmit = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 long rcharSubmit = Metrics.ProcIo("rchar");
+var hashedSubmit = (Bytes: Duplicator.Actors.Recorders.PerDiscHashCounters.HashedBytes, Time: Duplicator.Actors.Recorders.PerDiscHashCounters.Hashing);
 long submitTicks = Stopwatch.GetTimestamp();
 metrics.SubmitTicks = submitTicks;
 using var sampler = opt.Has("cpu-sample") ? new ThreadCpuSampler(submitTicks) : null;
@@ -189,6 +190,7 @@ long peakRss = Metrics.ProcStatusKb("VmHWM");
 await Task.Delay(300); // a wave publishes WaveFinished when its last member took the last chunk: let any late one arrive
 long rcharRead = Metrics.ProcIo("rchar") - rcharSubmit;
 
+var hashedEnd = (Bytes: Duplicator.Actors.Recorders.PerDiscHashCounters.HashedBytes, Time: Duplicator.Actors.Recorders.PerDiscHashCounters.Hashing);
 var discs = metrics.Discs.OrderBy(d => d.StartTicks).ToArray();
 var good = discs.Where(d => !d.Failed).ToArray();
 long firstWrite = discs.Min(d => d.StartTicks);
@@ -212,6 +214,16 @@ Console.WriteLine(string.Join(' ',
     $"cpu_s={F(cpuWindow)} cpu_s_per_GB={F(cpuWindow / (delivered / 1e9), 3)} cpu_staging_s={F(cpuStaging)}",
     $"peak_rss_MB={F(peakRss / 1024.0, 0)} rss_before_submit_MB={F(baseRss / 1024.0, 0)}",
     $"alloc_MB={F((allocEnd - allocSubmit) / 1048576.0, 0)} gc={gcEnd[0] - gcSubmit[0]}/{gcEnd[1] - gcSubmit[1]}/{gcEnd[2] - gcSubmit[2]}"));
+if (perDiscFiles > 0)
+{
+    // Where a per-disc burn's extra work goes (the hash threads, AsWrittenHash): process-wide, since the process started.
+    var hashTime = hashedEnd.Time - hashedSubmit.Time;
+    long hashed = hashedEnd.Bytes - hashedSubmit.Bytes;
+    var waits = Duplicator.Actors.Recorders.PerDiscHashCounters.BufferWaits;
+    Console.WriteLine($"PERDISC hashed_GB={F(hashed / 1e9, 3)} hash_thread_s={F(hashTime.TotalSeconds)} hash_GBps_per_thread={F(hashed / 1e9 / Math.Max(1e-9, hashTime.TotalSeconds))}" +
+        $" hash_max_lag_chunks={Duplicator.Actors.Recorders.PerDiscHashCounters.MaxLagChunks} drive_waits_for_hash_buffer={waits.Count} drive_waits_for_hash_buffer_s={F(waits.Total.TotalSeconds, 3)}" +
+        $" drive_waits_for_hash_at_end_s={F(Duplicator.Actors.Recorders.PerDiscHashCounters.FinishWaits.TotalSeconds, 3)}");
+}
 
 if (opt.Has("dump-commands")) metrics.DumpCommands(opt.Get("dump-commands", "commands.csv"));
 if (opt.Has("timeline")) metrics.PrintTimelines(Stopwatch.GetElapsedTime(submitTicks, finishedTicks).TotalSeconds, imageBytes);

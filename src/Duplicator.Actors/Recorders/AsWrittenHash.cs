@@ -71,6 +71,7 @@ internal sealed class AsWrittenHash : IDisposable
             if (data.Length > 0) _expected = firstSector + data.Length / _sectorSize;
             var item = new Item(data, firstSector, chunk, ++_queued);
             _items.Enqueue(item);
+            PerDiscHashCounters.Lag(_items.Count);
             Monitor.PulseAll(_gate);
             return item.Seq;
         }
@@ -139,7 +140,9 @@ internal sealed class AsWrittenHash : IDisposable
                 }
                 try
                 {
+                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
                     Hash(item.Data, item.FirstSector);
+                    PerDiscHashCounters.Hashed(item.Data.Length, System.Diagnostics.Stopwatch.GetTimestamp() - started);
                     if (item.Chunk >= 0) _consumed(item.Chunk);
                 }
                 catch (Exception e)

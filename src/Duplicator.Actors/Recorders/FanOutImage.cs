@@ -108,7 +108,9 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
         try
         {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             _discSha = _discHash!.Finish(linked.Token);
+            PerDiscHashCounters.FinishWait(System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
         catch (OperationCanceledException)
         {
@@ -293,7 +295,9 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
         if (_discHash is not null && _ownSeq[k] > 0)
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _failed.Token);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             _discHash.WaitDone(_ownSeq[k], linked.Token); // the hash may still be reading what was there
+            PerDiscHashCounters.BufferWait(System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
         var own = _own[k] ??= GC.AllocateUninitializedArray<byte>(alone.ChunkSectors * SectorSize);
         _currentOwn = k;
