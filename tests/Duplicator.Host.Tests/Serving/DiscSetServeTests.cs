@@ -121,6 +121,23 @@ public sealed class DiscSetServeTests
             }
             Assert.Equal(shaOf(Path.Combine(folder, $"{name}.bin")), shaOf(payload));
         }
+
+        // A set job file in the hot folder works like any job: accepted, then done with its set, the result naming it.
+        var hotJob = JsonSerializer.Serialize(new { schema = "duplicator.job/2", set = new { count = 1, images = new object[] { new { image = isoB }, new { image = isoA } } } });
+        File.WriteAllText(Path.Combine(tower.HotFolder, ".pair.tmp"), hotJob);
+        File.Move(Path.Combine(tower.HotFolder, ".pair.tmp"), Path.Combine(tower.HotFolder, "pair.job"));
+        var deadline = DateTime.UtcNow + Long;
+        while (!File.Exists(Path.Combine(tower.HotFolder, "pair.job.done")))
+        {
+            if (File.Exists(Path.Combine(tower.HotFolder, "pair.job.failed")))
+                Assert.Fail("the hot-folder set job failed: " + File.ReadAllText(Path.Combine(tower.HotFolder, "pair.result.json")));
+            Assert.True(DateTime.UtcNow < deadline, "the hot-folder set job did not finish: " + string.Join(", ", Directory.GetFiles(tower.HotFolder)));
+            await Task.Delay(100);
+        }
+        var pair = await again.SetAsync("hot-pair", CancellationToken.None);
+        Assert.Equal(("completed", 1, 2), (pair.Set.State, pair.Set.Complete, pair.Set.Images));
+        Assert.Equal([shaOf(isoB), shaOf(isoA)], pair.Sets.Single().Discs.Select(d => d.Sha256));
+        Assert.Contains("\"batchId\": \"hot-pair\"", File.ReadAllText(Path.Combine(tower.HotFolder, "pair.result.json")));
     }
 
     private static string StatusTable(IReadOnlyList<SetSummaryView> sets) => Duplicator.Host.Commands.StatusCommand.Table([], [], sets);
