@@ -120,6 +120,18 @@ public sealed class DiscSetsTests
     }
 
     [Fact]
+    public void A_set_some_of_whose_members_exist_is_refused_one_all_of_whose_exist_is_asked_again()
+    {
+        var members = new[] { Member("s", 1, 2), Member("s", 2, 2) };
+        var one = TowerLogic.Apply(TowerRegistry.Empty, new BatchRegistered("s~1", T0));
+        var partial = Assert.IsType<TowerSets.Plan.Refuse>(TowerSets.Check(members, one, TowerDrives.Empty, T0));
+        Assert.Contains("batch(es) 's~1' exist but not every member", partial.Reason);
+        var both = TowerLogic.Apply(one, new BatchRegistered("s~2", T0));
+        Assert.IsType<TowerSets.Plan.Again>(TowerSets.Check(members, both, TowerDrives.Empty, T0));
+        Assert.IsType<TowerSets.Plan.Register>(TowerSets.Check(members, TowerRegistry.Empty, TowerDrives.Empty, T0));
+    }
+
+    [Fact]
     public void A_set_registers_all_its_members_in_one_decision_or_none()
     {
         var r = TowerLogic.Decide(TowerRegistry.Empty, new RegisterBatches(["s~1", "s~2", "s~3"], T0)).Events.Aggregate(TowerRegistry.Empty, TowerLogic.Apply);
