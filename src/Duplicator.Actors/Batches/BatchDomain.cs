@@ -133,6 +133,10 @@ public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray
 
     /// <summary>The highest priority (0 is the lowest).</summary>
     public const int MaxPriority = 9;
+
+    /// <summary>The disc set this batch is one image of (<see cref="DiscSets"/>); null for an ordinary batch, and then not written, so such a spec persists as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SetMember? Set { get; init; }
 }
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
@@ -206,6 +210,11 @@ public sealed record DiscEntry(int Disc, string Drive, DiscState State, string? 
 
     /// <summary>It failed its verification.</summary>
     public bool VerifyFailed { get; init; }
+
+    /// <summary>For a good disc: the ledger's version when it completed (its place in completion order, what a disc set
+    /// counts by); null while not good and in ledgers before it was kept, and then not written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Completed { get; init; }
 }
 
 /// <summary>Where a batch stands.</summary>

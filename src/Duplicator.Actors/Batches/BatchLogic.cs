@@ -172,6 +172,7 @@ public static class BatchLogic
         if (existing.Priority != submitted.Priority) return $"priority {submitted.Priority}, not {existing.Priority}";
         if ((existing.PerDisc is null) != (submitted.PerDisc is null) || existing.PerDisc is { } pa && !pa.SameAs(submitted.PerDisc!))
             return "another perDisc section";
+        if (existing.Set != submitted.Set) return $"set {submitted.Set?.ToString() ?? "(none)"}, not {existing.Set?.ToString() ?? "(none)"}";
         var (a, b) = (existing.Options, submitted.Options);
         if (a.Verify != b.Verify || a.Speed != b.Speed || a.FailedDiscThreshold != b.FailedDiscThreshold || a.RejectIfNotBlank != b.RejectIfNotBlank
             || a.DiscAtOnce != b.DiscAtOnce || !a.Drives.SequenceEqual(b.Drives))
@@ -200,7 +201,7 @@ public static class BatchLogic
         DiscCompleted d => state with
         {
             InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
-            Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Completed, Sha256 = d.Sha256 }),
+            Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Completed, Sha256 = d.Sha256, Completed = state.Version + 1 }),
         },
         DiscFailed { Interrupted: true } d => state with
         {

@@ -12,6 +12,12 @@ namespace Duplicator.Actors.Supervision;
 public sealed record BatchDemand(string BatchId, int Needed, ImmutableArray<string> Drives, ImmutableHashSet<string> Burning,
     int Priority = Batches.BatchSpec.DefaultPriority, TimeSpan Waited = default)
 {
+    /// <summary>The disc set this batch is an image of (<see cref="Batches.DiscSets"/>), or null.</summary>
+    public string? Set { get; init; }
+
+    /// <summary>Its good discs plus those in flight and being assigned: among the members of one set, the one with fewest goes first.</summary>
+    public int Made { get; init; }
+
     /// <summary>Whether <paramref name="driveId"/> may take a disc of this batch now.</summary>
     public bool Accepts(string driveId) => Needed > 0 && (Drives.IsDefaultOrEmpty || Drives.Contains(driveId)) && !Burning.Contains(driveId);
 }
@@ -48,10 +54,25 @@ public sealed class OldestBatchFirst : IDispatchStrategy
         {
             int i = demand.FindIndex(b => b.Accepts(drive));
             if (i < 0) continue;
+            i = SetMemberFor(demand, i, drive);
             var b = demand[i];
             result.Add(new DiscAssignment(drive, b.BatchId));
-            demand[i] = b with { Needed = b.Needed - 1, Burning = b.Burning.Add(drive) };
+            demand[i] = b with { Needed = b.Needed - 1, Burning = b.Burning.Add(drive), Made = b.Made + 1 };
         }
         return result.ToImmutable();
+    }
+
+    /// <summary>
+    /// When the chosen batch is a member of a disc set, the member of that set that accepts the drive and has made the
+    /// fewest discs (the first such in order among equals), so drives burn the set's different images at the same time
+    /// and its sets fill evenly; otherwise <paramref name="chosen"/>.
+    /// </summary>
+    public static int SetMemberFor(IReadOnlyList<BatchDemand> demand, int chosen, string drive)
+    {
+        if (demand[chosen].Set is not { } set) return chosen;
+        int best = chosen;
+        for (int j = 0; j < demand.Count; j++)
+            if (demand[j].Set == set && demand[j].Accepts(drive) && demand[j].Made < demand[best].Made) best = j;
+        return best;
     }
 }

@@ -18,7 +18,7 @@ namespace Duplicator.Actors.Supervision;
 /// <see cref="Loading"/> (the open batches' ledgers; everything else waits in the stash, so nobody sees a batch
 /// before its ledger answered), <see cref="Running"/>.
 /// </summary>
-internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
+internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
 {
     private sealed record Redispatch
     {
@@ -123,10 +123,12 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             AskLedger(b.BatchId, "complete", new CompleteDisc(b.Disc, b.DriveId, b.Sha256));
         });
         Command<Recorder.DiscFailed>(OnDiscFailed);
+        Command<Tower.SubmitSet>(OnSubmitSet);
+        Command<SetAnswered>(OnSetAnswered);
         Command<Tower.Cancel>(c =>
         {
             bool live = _batches.Get(c.BatchId) != null;
-            if (live) AskLedger(c.BatchId, "cancel", new CancelBatch(c.Reason));
+            foreach (var id in TowerSets.CancelTargets(c.BatchId, _batches)) AskLedger(id, "cancel", new CancelBatch(c.Reason)); // a set member: the whole set
             Sender.Tell(new Tower.Done(live || Registry.Find(c.BatchId) != null)); // a finished batch stays as it ended
         });
         Command<Tower.ClearQuarantine>(OnClearQuarantine);
@@ -171,6 +173,7 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
         var (spec, sender, at) = (submit.Spec, Sender, DateTimeOffset.UtcNow);
         if (_batches.Get(spec.BatchId) is { } existing) _ledgers.Resubmit(existing.Ledger, spec, sender);
         else if (Registry.Find(spec.BatchId) is { IsOpen: false } closed) _ledgers.ReadClosed(spec.BatchId, closed.At, sender, asSubmit: true);
+        else if (spec.Set != null) sender.Tell(new Tower.Rejected($"batch {BatchIds.Show(spec.BatchId)} is a member of disc set {BatchIds.Show(spec.Set.SetId)}: a set is submitted whole"));
         else if (TowerBatches.Refuse(spec, _drives, at) is { } why) sender.Tell(new Tower.Rejected(why));
         else
         {

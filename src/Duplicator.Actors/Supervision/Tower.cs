@@ -59,7 +59,17 @@ public static class Tower
     /// <summary>The request was refused; nothing was created.</summary>
     public sealed record Rejected(string Reason) : SubmitReply;
 
-    /// <summary>Cancel a batch. Answer: <see cref="Done"/>.</summary>
+    /// <summary>
+    /// Submit a disc set job (<see cref="DiscSets"/>): its member batches, member k being <c>SET~k</c> with
+    /// <see cref="BatchSpec.Set"/> naming the set. Every member is checked before anything is written, and all are
+    /// registered in one write. Answer: <see cref="SetSubmitted"/> or <see cref="Rejected"/> (nothing created).
+    /// </summary>
+    public sealed record SubmitSet(ImmutableArray<BatchSpec> Members);
+
+    /// <summary>The set exists (<paramref name="Created"/> false when it already did); <paramref name="Members"/> are its members' states as their ledgers answered.</summary>
+    public sealed record SetSubmitted(string SetId, bool Created, ImmutableArray<BatchState> Members) : SubmitReply;
+
+    /// <summary>Cancel a batch; a member of a disc set cancels its whole set. Answer: <see cref="Done"/>.</summary>
     public sealed record Cancel(string BatchId, string Reason);
 
     /// <summary>Put a quarantined drive back in service. Answer: <see cref="Done"/>.</summary>

@@ -67,7 +67,7 @@ internal sealed record TowerBatches(ImmutableDictionary<string, BatchSlot> Slots
         .. registry.Batches.Where(r => !registry.IsPaused(r.BatchId)).Select(r => Get(r.BatchId)).OfType<BatchSlot>()
             .Where(b => b is { Image: not null, State: { Status: BatchStatus.Running, Spec: not null } })
             .Select(b => new BatchDemand(b.Id, JobRules.Open(b.State) - b.Pending, JobRules.Drives(b.State), [.. b.State.InFlight.Values],
-                b.State.Spec!.Priority, now - b.At))
+                b.State.Spec!.Priority, now - b.At) { Set = b.State.Spec.Set?.SetId, Made = b.State.Good.Count + b.State.InFlight.Count + b.Pending })
             .Where(d => d.Needed > 0),
     ];
 }

@@ -105,7 +105,7 @@ public static class TowerLogic
         QuarantineDrive q => TowerDecision.Accept(new DriveQuarantined(q.DriveId, q.Reason, q.At)),
         ClearDriveQuarantine c when !registry.Quarantined.ContainsKey(c.DriveId) => TowerDecision.Accept(),
         ClearDriveQuarantine c => TowerDecision.Accept(new QuarantineCleared(c.DriveId, c.At)),
-        _ => TowerControl.Decide(registry, command) ?? TowerDecision.Refuse($"unknown command {command.GetType().Name}"),
+        _ => TowerControl.Decide(registry, command) ?? TowerSets.Decide(registry, command) ?? TowerDecision.Refuse($"unknown command {command.GetType().Name}"),
     };
 
     /// <summary>Folds <paramref name="e"/> into <paramref name="registry"/>.</summary>

@@ -22,18 +22,19 @@ internal static class StatusCommand
                 throw new ImapiException(ImapiError.DeviceNotAccessible, $"no duplicator host answers at {tower.Control.Listen} (start one with: duplicator serve)");
             var drives = client.DrivesAsync(ct).GetAwaiter().GetResult();
             var batches = client.BatchesAsync(ct).GetAwaiter().GetResult();
-            Console.Write(parse.GetValue(json) ? Json(drives, batches) : Table(drives, batches));
+            var sets = client.SetsAsync(ct).GetAwaiter().GetResult();
+            Console.Write(parse.GetValue(json) ? Json(drives, batches, sets) : Table(drives, batches, sets));
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
-    internal static string Json(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches) =>
-        JsonSerializer.Serialize(new { drives, batches }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + Environment.NewLine;
+    internal static string Json(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches, IReadOnlyList<SetSummaryView>? sets = null) =>
+        JsonSerializer.Serialize(sets is { Count: > 0 } ? new { drives, batches, sets } : (object)new { drives, batches }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + Environment.NewLine;
 
     private static string Seconds(double? s) => s is { } v ? $"{v:0}s" : "-";
 
-    internal static string Table(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches)
+    internal static string Table(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches, IReadOnlyList<SetSummaryView>? sets = null)
     {
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"{"DRIVE",-12} {"STATE",-12} {"%",5} {"MB/s",7} {"ETA",7} {"DISC",-20} {"GOOD",5} {"BAD",4}  URL");
@@ -43,6 +44,12 @@ internal static class StatusCommand
         sb.AppendLine($"{"BATCH",-24} {"STATE",-10} {"GOOD",5} {"BAD",4} {"LEFT",5} {"ETA",7}  SOURCE");
         foreach (var b in batches)
             sb.AppendLine($"{b.Id,-24} {b.State,-10} {b.Good,5} {b.Bad,4} {b.Remaining,5} {Seconds(b.EtaSeconds),7}  {b.Source}{(b.State is "failed" or "cancelled" ? $" ({b.Reason})" : "")}");
+        if (sets is { Count: > 0 })
+        {
+            sb.AppendLine();
+            foreach (var set in sets) // a line per disc set job: its members are the batches SET~1..SET~K above
+                sb.AppendLine($"set {set.Id}: {set.Complete} of {set.Copies} complete ({set.Images} images, {set.State})");
+        }
         return sb.ToString();
     }
 }

@@ -88,6 +88,11 @@ public static class ControlApi
                 await Problem(ctx, e.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest, e.Problems);
                 return;
             }
+            if (request.Set != null)
+            {
+                await SubmitSet(ctx, tower, request);
+                return;
+            }
             var id = request.Id ?? "b-" + Guid.NewGuid().ToString("N")[..12];
             BatchView batch;
             bool created;
@@ -114,6 +119,7 @@ public static class ControlApi
                 ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
                 : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
         MapHolds(app, tower);
+        MapSets(app, tower);
         app.MapConsole(tower, feed, towerName); // the web console (docs/console.md)
         app.MapTowerMetrics(); // GET /metrics for Prometheus (docs/metrics.md)
         return app;
@@ -145,6 +151,50 @@ public static class ControlApi
             await (await tower.ReleaseAsync(id, ctx.RequestAborted)
                 ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
                 : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
+    }
+
+    // A disc set job (docs/jobs.md, "Disc sets"): answered with the set and its ledger, at /api/sets/{id}.
+    private static async Task SubmitSet(HttpContext ctx, ITower tower, JobRequest request)
+    {
+        var id = request.Id ?? "s-" + Guid.NewGuid().ToString("N")[..12];
+        SetView set;
+        bool created;
+        try
+        {
+            (set, created) = await tower.SubmitSetAsync(id, request, ctx.RequestAborted);
+        }
+        catch (JobRejectedException e)
+        {
+            await Problem(ctx, StatusCodes.Status400BadRequest, e.Problems);
+            return;
+        }
+        ctx.Response.Headers.Location = $"/api/sets/{id}";
+        await Write(ctx, created ? StatusCodes.Status201Created : StatusCodes.Status200OK, set);
+    }
+
+    // Disc sets: list, one set with its ledger, and cancel / pause / resume of the whole set (each member).
+    private static void MapSets(WebApplication app, ITower tower)
+    {
+        app.MapGet("/api/sets", async ctx => await Write(ctx, 200, await tower.SetsAsync(ctx.RequestAborted)));
+        app.MapGet("/api/sets/{id}", async (HttpContext ctx, string id) =>
+            await (await tower.SetAsync(id, ctx.RequestAborted) is { } s ? Write(ctx, 200, s) : Problem(ctx, 404, [$"set '{RequestGuards.Show(id)}': no such set"])));
+        foreach (var action in new[] { "cancel", "pause", "resume" })
+            app.MapPost($"/api/sets/{{id}}/{action}", async (HttpContext ctx, string id) =>
+            {
+                if (await tower.SetAsync(id, ctx.RequestAborted) is not { } set)
+                {
+                    await Problem(ctx, 404, [$"set '{RequestGuards.Show(id)}': no such set"]);
+                    return;
+                }
+                foreach (var member in set.Members.Where(m => !m.IsFinished))
+                    _ = action switch
+                    {
+                        "cancel" => await tower.CancelAsync(member.Id, ctx.RequestAborted), // one member's cancel reaches the whole set; each is asked anyway
+                        "pause" => await tower.PauseAsync(member.Id, ctx.RequestAborted),
+                        _ => await tower.ResumeAsync(member.Id, ctx.RequestAborted),
+                    };
+                await Write(ctx, 200, await tower.SetAsync(id, ctx.RequestAborted));
+            });
     }
 
     /// <summary>Compares in constant time, so the token cannot be guessed byte by byte from response times.</summary>

@@ -60,6 +60,18 @@ public sealed class ControlClient(string baseAddress, string? token) : IDisposab
     public async Task<DriveView> HoldDriveAsync(string id, bool hold, CancellationToken ct) =>
         await ReadAsync<DriveView>(await SendAsync(HttpMethod.Post, $"/api/drives/{Uri.EscapeDataString(id)}/{(hold ? "hold" : "release")}", null, ct), ct);
 
+    /// <summary>POST /api/batches with a disc set job document: answered with the set.</summary>
+    public async Task<SetView> SubmitSetAsync(string jobJson, CancellationToken ct) =>
+        await ReadAsync<SetView>(await SendAsync(HttpMethod.Post, "/api/batches", jobJson, ct), ct);
+
+    /// <summary>GET /api/sets: every disc set job.</summary>
+    public async Task<IReadOnlyList<SetSummaryView>> SetsAsync(CancellationToken ct) =>
+        await ReadAsync<List<SetSummaryView>>(await SendAsync(HttpMethod.Get, "/api/sets", null, ct), ct);
+
+    /// <summary>GET /api/sets/{id}: a disc set job with its set ledger.</summary>
+    public async Task<SetView> SetAsync(string id, CancellationToken ct) =>
+        await ReadAsync<SetView>(await SendAsync(HttpMethod.Get, $"/api/sets/{Uri.EscapeDataString(id)}", null, ct), ct);
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body, CancellationToken ct)
     {
         var request = new HttpRequestMessage(method, path);

@@ -152,6 +152,16 @@ public interface ITower
 
     /// <summary>Puts a held drive back in service; false when there is no such drive.</summary>
     Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken);
+
+    /// <summary>Submits a disc set job (<see cref="JobRequest.Set"/>) as set <paramref name="setId"/>; the same set again creates nothing. A tower without sets refuses.</summary>
+    Task<(SetView Set, bool Created)> SubmitSetAsync(string setId, JobRequest request, CancellationToken cancellationToken) =>
+        throw new JobRejectedException("request", ["set: this tower burns no disc sets"]);
+
+    /// <summary>A disc set job with its set ledger, or null.</summary>
+    Task<SetView?> SetAsync(string setId, CancellationToken cancellationToken) => Task.FromResult<SetView?>(null);
+
+    /// <summary>Every disc set job, newest first.</summary>
+    Task<IReadOnlyList<SetSummaryView>> SetsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<SetSummaryView>>([]);
 }
 
 /// <summary>The tower refused an operator's request that cannot apply (pausing a finished batch); the API answers 409.</summary>

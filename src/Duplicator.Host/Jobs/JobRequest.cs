@@ -68,4 +68,7 @@ public sealed record JobRequest(
 
     /// <summary>An audio job's CD-TEXT, catalog number and ISRCs (the <c>audioInfo</c> key); null: none.</summary>
     public Duplicator.Actors.Batches.AudioInfoSpec? AudioInfo { get; init; }
+
+    /// <summary>A disc set job (the <c>set</c> key, <c>duplicator.job/2</c>): its images as member jobs; null for a job of one image.</summary>
+    public JobSet? Set { get; init; }
 }

@@ -100,7 +100,7 @@ public static partial class JobRequestParser
         {
             try
             {
-                return Read(doc.RootElement, origin, baseDirectory, allowedRoots);
+                return IsSet(doc.RootElement) ? ReadSet(doc.RootElement, origin, baseDirectory, allowedRoots) : Read(doc.RootElement, origin, baseDirectory, allowedRoots);
             }
             catch (InvalidOperationException e)
             {

@@ -18,7 +18,7 @@ namespace Duplicator.Host.Serving;
 /// Job options left unset take the tower's configured defaults. With a <see cref="TowerHealth"/>, asks fail at once
 /// (<see cref="TowerFailedException"/>) once the tower has failed.
 /// </summary>
-public sealed class ActorTower : ITower, IJobSink
+public sealed partial class ActorTower : ITower, IJobSink
 {
     private readonly Func<CancellationToken, Task<IActorRef>> _tower;
     private readonly BatchDefaults _defaults;
@@ -48,6 +48,7 @@ public sealed class ActorTower : ITower, IJobSink
     /// <inheritdoc />
     public async Task<SubmitResult> SubmitAsync(string batchId, JobRequest request, CancellationToken cancellationToken)
     {
+        if (request.Set != null) throw new JobRejectedException("request", ["set: a disc set job is submitted as a set (SubmitSetAsync)"]);
         var spec = ToSpec(batchId, request, _defaults);
         return await Ask<Tower.SubmitReply>(new Tower.Submit(spec), "the submission", cancellationToken) switch
         {
@@ -57,9 +58,12 @@ public sealed class ActorTower : ITower, IJobSink
         };
     }
 
-    void IJobSink.Submit(string batchId, JobRequest request) =>
+    void IJobSink.Submit(string batchId, JobRequest request)
+    {
         // The hot folder scans on its own task (never an actor's thread): waiting here holds nothing else up.
-        SubmitAsync(batchId, request, CancellationToken.None).GetAwaiter().GetResult();
+        if (request.Set != null) SubmitSetAsync(batchId, request, CancellationToken.None).GetAwaiter().GetResult(); // the job's id is the set's
+        else SubmitAsync(batchId, request, CancellationToken.None).GetAwaiter().GetResult();
+    }
 
     /// <summary>The batch a job request describes, with the tower's defaults filled in.</summary>
     public static BatchSpec ToSpec(string batchId, JobRequest request, BatchDefaults defaults) => new(

@@ -64,6 +64,14 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         if (_lockWatch != null) await _lockWatch.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
+    // A set job as the hot folder follows it: finished when the set is, running once a member has a disc.
+    private static async Task<Control.BatchDetail?> SetJob(ActorTower tower, string id, CancellationToken stop) =>
+        await tower.SetAsync(id, stop) is { } set
+            ? new Control.BatchDetail(new Control.BatchView(id, set.Set.State, "set", set.Set.Copies, set.Set.Complete, set.Members.Sum(m => m.Bad),
+                set.Set.Copies - set.Set.Complete, null, $"{set.Set.Complete} of {set.Set.Copies} sets complete"),
+                [.. set.Sets.SelectMany(c => c.Discs).Select(d => new Control.DiscView(d.Disc, d.Drive, "completed", d.Sha256, null))])
+            : null;
+
     private async Task WatchHotFolder(HotFolder folder, ActorTower tower, CancellationToken stop)
     {
         var running = new HashSet<string>(StringComparer.Ordinal);
@@ -76,7 +84,8 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
                         e.Problems.Count == 0 ? "" : ": " + string.Join("; ", e.Problems));
                 foreach (var id in folder.ActiveJobs().Keys)
                 {
-                    if (await tower.BatchAsync(id, stop) is not { } detail) continue;
+                    // A disc set job's file follows its set.
+                    if ((await tower.BatchAsync(id, stop) ?? await SetJob(tower, id, stop)) is not { } detail) continue;
                     var state = detail.Batch;
                     if (state.IsFinished)
                     {
