@@ -339,10 +339,10 @@ public sealed class ImageFetchTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
         });
         var sha = Convert.ToHexStringLower(SHA256.HashData(new byte[100_000]));
-        using var fetcher = new HttpImageFetcher(options: Quick with { Attempts = 2, ReadTimeout = TimeSpan.FromMilliseconds(300) });
+        using var fetcher = new HttpImageFetcher(options: Quick with { Attempts = 2, ReadTimeout = TimeSpan.FromSeconds(2) });
         var e = await Assert.ThrowsAsync<ImapiException>(() => fetcher.FetchAsync(stalled.Address, sha, 100_000, Target(), CancellationToken.None));
         Assert.Equal(ImapiError.SourceUnreadable, e.Code);
-        Assert.Contains("nothing arrived for 0.3 s", e.Message);
+        Assert.Matches("(nothing arrived for|no answer within) 2 s", e.Message); // the headers too may be what a loaded machine delays
         Assert.Equal(2, requests);
     }
 
