@@ -212,6 +212,7 @@ public sealed class JolietStaging
             throw new ImapiException(ImapiError.WrongFormat, $"per-disc files are made for ISO 9660 + Joliet images, not {layout.FileSystems}");
         return new DataImage(layout, metadata, Properties, tail)
         {
+            Created = created,
             PerDisc = _reserved.Count == 0 ? null : PerDisc.PerDiscPlan.Create(layout.Iso!, metadata, _reserved),
         };
     }
