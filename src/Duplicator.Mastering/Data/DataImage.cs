@@ -68,7 +68,7 @@ public sealed class DataImage : IDiscImage
     internal DateTimeOffset Created { get; init; }
 
     /// <summary>The sector of the disc this image's sector 0 is written to (0 unless made by <see cref="At"/>).</summary>
-    public long BaseLba { get; private init; }
+    public long BaseLba { get; internal init; }
 
     /// <summary>Sectors of descriptors, path tables and directories before the first file's data (the sectors <see cref="At"/> rewrites).</summary>
     public long MetadataSectors => _layout.MetadataSectors;

@@ -1,4 +1,5 @@
 using Duplicator.Mastering.Data;
+using Duplicator.Mastering.Images;
 using Duplicator.Mastering.Media;
 using Duplicator.Mastering.Tests.Oracles;
 
@@ -96,5 +97,55 @@ public sealed class RelocatedImageTests : IDisposable
         s.AddData(Folder("u", ("x.bin", 10)), false);
         Assert.Equal(Imapi.ImapiError.WrongFormat, Assert.Throws<Imapi.ImapiException>(() => s.Build().At(1000)).Code);
         Assert.Throws<ArgumentOutOfRangeException>(() => Stage(Folder("n", ("y.bin", 10)), "N").At(-1));
+    }
+
+    [Fact]
+    public void An_appended_session_lists_the_earlier_sessions_files_and_its_own_and_a_new_file_replaces_an_old_one()
+    {
+        var oldFolder = Folder("old", ("old.txt", 5000), ("docs/a.bin", 70_000), ("clash.txt", 900), ("empty.txt", 0));
+        var first = Stage(oldFolder, "INVOICES_2026");
+        var disc = Path.Combine(_dir, "disc.iso");
+        File.WriteAllBytes(disc, Bytes(first));
+        var newFolder = Folder("new", ("new.txt", 3000), ("docs/b.bin", 120_000), ("clash.txt", 4321));
+        var s = new JolietStaging(MediaKind.Dvd) { Properties = new JolietProperties(VolumeName: "INVOICES_2026", CreationTime: new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero)) };
+        s.AddData(newFolder, false);
+        long start = first.SectorCount + 16;
+        var session = s.BuildSession(new ImageFile(disc), 0, start);
+        Assert.Equal(start, session.BaseLba);
+        Assert.Equal(3, session.FileCount); // new.txt, docs/b.bin and clash.txt hold data in the session; the old files stay where they are
+        using (var f = new FileStream(disc, FileMode.Open))
+        {
+            f.Position = start * 2048;
+            f.Write(Bytes(session));
+        }
+
+        var expected = Directory.CreateDirectory(Path.Combine(_dir, "expected")).FullName; // what the last session must hold
+        foreach (var (from, rel) in new[] { (oldFolder, "old.txt"), (oldFolder, "docs/a.bin"), (oldFolder, "empty.txt"), (newFolder, "new.txt"), (newFolder, "docs/b.bin"), (newFolder, "clash.txt") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(expected, rel))!);
+            File.Copy(Path.Combine(from, rel), Path.Combine(expected, rel));
+        }
+        var last = Path.Combine(_dir, "x-last");
+        var x = ExternalTool.Run("xorriso", ["-abort_on", "FAILURE", "-indev", disc, "-load", "sbsector", start.ToString(), "-osirrox", "on", "-extract", "/", last]);
+        Assert.True(x.ExitCode == 0, x.StdErr);
+        Assert.Empty(TreeComparer.Differences(expected, last));
+        var j = ExternalTool.Run("isoinfo", ["-i", disc, "-T", start.ToString(), "-J", "-f"]);
+        Assert.Equal(["/clash.txt", "/docs", "/docs/a.bin", "/docs/b.bin", "/empty.txt", "/new.txt", "/old.txt"], j.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        // The first session still reads as it was.
+        var one = Path.Combine(_dir, "x-first");
+        Assert.Equal(0, ExternalTool.Run("xorriso", ["-abort_on", "FAILURE", "-indev", disc, "-load", "sbsector", "0", "-osirrox", "on", "-extract", "/", one]).ExitCode);
+        Assert.Empty(TreeComparer.Differences(oldFolder, one));
+    }
+
+    [Fact]
+    public void A_disc_without_a_tree_in_its_last_session_is_refused_as_an_invalid_image()
+    {
+        var junk = Path.Combine(_dir, "junk.iso");
+        File.WriteAllBytes(junk, new byte[40 * 2048]);
+        var s = new JolietStaging(MediaKind.Dvd);
+        s.AddData(Folder("j", ("x.bin", 10)), false);
+        var e = Assert.Throws<Imapi.ImapiException>(() => s.BuildSession(new ImageFile(junk), 0, 100));
+        Assert.Equal(Imapi.ImapiError.InvalidImage, e.Code);
+        Assert.Contains("no ISO 9660 primary volume descriptor from sector 16 on", e.Message);
     }
 }

@@ -76,7 +76,7 @@ internal static class MetadataWriter
             {
                 long offset = extent * IsoLayout.MaxExtentBytes;
                 uint length = (uint)Math.Min(IsoLayout.MaxExtentBytes, size - offset);
-                uint lba = size == 0 ? 0 : (uint)(baseLba + f.Lba + offset / S);
+                uint lba = size == 0 ? 0 : (uint)((f.Imported ? 0 : baseLba) + f.Lba + offset / S); // an earlier session's file stays where it is
                 byte flags = extent < count - 1 ? IsoStructures.FlagMultiExtent : (byte)0;
                 IsoStructures.WriteDirectoryRecord(Next(b, id.Length), id, lba, length, f.Source.ModifiedUtc, flags);
             }
