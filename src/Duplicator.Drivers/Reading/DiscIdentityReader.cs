@@ -68,6 +68,9 @@ public static class DiscIdentityReader
         return DiscIdentityCheck.Refusal(new DriveSectors(drive, session.End), volumeId, file, where, session.SessionStart);
     }
 
+    /// <summary>The disc's 2048-byte sectors below <paramref name="end"/>, read with READ(10) on demand (random access).</summary>
+    public static ISectorSource Sectors(MmcDevice drive, long end) => new DriveSectors(drive, end);
+
     /// <summary>The drive's 2048-byte sectors up to <c>end</c>, read with READ(10) in runs of at most 32.</summary>
     private sealed class DriveSectors(MmcDevice drive, long end) : ISectorSource
     {
