@@ -34,8 +34,14 @@ public static class DataSessionWriter
     /// Appends the session <paramref name="build"/> makes; returns where it starts and, when verifying in full, the
     /// SHA-256 it read back.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="expectVolumeId"/> and/or <paramref name="expectFile"/> the disc's last session is checked first
+    /// (PTBurn's CheckVolumeIDOnDisc / CheckFileOnDisc, <see cref="DiscIdentityReader.Refusal"/>): a disc that does not
+    /// match, or a blank one, is refused with WrongDisc naming what was expected and what the disc holds, before
+    /// anything is written.
+    /// </remarks>
     public static (long Start, byte[]? ReadBack) Append(MmcDevice drive, SessionBuilder build, RecordOptions options, bool finalize,
-        Mastering.Imapi.IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+        Mastering.Imapi.IDiscMasterProgressEvents progress, CancellationToken cancellationToken, string? expectVolumeId = null, string? expectFile = null)
     {
         drive.WaitUntilReady(TimeSpan.FromSeconds(30), cancellationToken);
         var profile = drive.CurrentProfile();
@@ -49,6 +55,11 @@ public static class DataSessionWriter
             throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} is closed (finalized, {disc.Sessions} session(s)): no session can be appended; load a blank or appendable one");
         if (disc.Status is not (DiscStatus.Blank or DiscStatus.Incomplete))
             throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} reports disc status {(int)disc.Status}, neither blank nor appendable");
+        bool expects = expectVolumeId is not null || expectFile is not null;
+        if (expects && disc.Status == DiscStatus.Blank)
+            throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the {MmcProfiles.Name(profile)} is blank, the job expects a disc with {Expected(expectVolumeId, expectFile)} to append to");
+        if (expects && DiscIdentityReader.Refusal(drive, expectVolumeId, expectFile, drive.Location, cancellationToken) is { } refusal)
+            throw new ImapiException(ImapiError.WrongDisc, $"{refusal}; nothing was written");
         ISectorSource? sectors = null;
         long? previous = null;
         if (disc.Status == DiscStatus.Incomplete)
@@ -66,4 +77,7 @@ public static class DataSessionWriter
         var readBack = DataDiscWriter.Record(drive, profile, image, options, leaveAppendable: !finalize, progress, cancellationToken);
         return (next.NextWritable, readBack);
     }
+
+    private static string Expected(string? volumeId, string? file) =>
+        string.Join(" and ", new[] { volumeId is { } v ? $"volume ID '{v}'" : null, file is { } f ? $"file '{f}'" : null }.Where(x => x is not null));
 }

@@ -121,4 +121,28 @@ public sealed class DataSessionWriterTests : IDisposable
         Assert.Equal(DiscStatus.Complete, drive.ReadDiscInformation().Status);
         Assert.Contains("is closed", Assert.Throws<ImapiException>(() => DataSessionWriter.Append(drive, Session(Folder("b", ("B.TXT", 10)), "B"), new RecordOptions(), false, new Quiet(), CancellationToken.None)).Message);
     }
+
+    [Fact]
+    public void An_append_expecting_another_volume_or_a_missing_file_is_refused_before_anything_is_written()
+    {
+        using var emu = EmulatedRecorder.FromUrl($"emulated:dvd+r?dir={_dir}&name=exp");
+        using var drive = new MmcDevice(emu);
+        var none = new Quiet();
+        Assert.Contains("is blank, the job expects a disc with volume ID 'INVOICES_2026' to append to",
+            Assert.Throws<ImapiException>(() => DataSessionWriter.Append(drive, Session(Folder("z", ("Z.TXT", 10)), "Z"), new RecordOptions(), false, none, CancellationToken.None, "INVOICES_2026")).Message);
+        Assert.Equal(0, emu.BytesWritten);
+        DataSessionWriter.Append(drive, Session(Folder("a", ("README.TXT", 10)), "INVOICES_2026"), new RecordOptions(), false, none, CancellationToken.None);
+        long written = emu.BytesWritten;
+
+        var e = Assert.Throws<ImapiException>(() => DataSessionWriter.Append(drive, Session(Folder("b", ("B.TXT", 10)), "X"), new RecordOptions(), false, none, CancellationToken.None, "OTHER_2025"));
+        Assert.Equal(ImapiError.WrongDisc, e.Code);
+        Assert.Equal($"{drive.Location}: the disc's volume ID is 'INVOICES_2026', the job wants 'OTHER_2025'; nothing was written", e.Message);
+        Assert.Contains("has no file 'MISSING.TXT'", Assert.Throws<ImapiException>(() =>
+            DataSessionWriter.Append(drive, Session(Folder("c", ("C.TXT", 10)), "X"), new RecordOptions(), false, none, CancellationToken.None, "invoices_2026", "MISSING.TXT")).Message);
+        Assert.Equal(written, emu.BytesWritten); // refused before any write
+
+        var (start, _) = DataSessionWriter.Append(drive, Session(Folder("d", ("D.TXT", 10)), "INVOICES_2026"), new RecordOptions(), false, none, CancellationToken.None, "invoices_2026", "/README.TXT");
+        Assert.True(start > 0);
+        Assert.Equal(["/D.TXT", "/README.TXT"], Sorted(Run("isoinfo", "-i", emu.CurrentImagePath!, "-T", start.ToString(), "-J", "-f")));
+    }
 }
