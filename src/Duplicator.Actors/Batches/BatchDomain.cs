@@ -104,6 +104,13 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
     /// <summary>Which loaded media the batch accepts beyond blank and big enough (null: any).</summary>
     public MediaRules? MediaRules { get; init; }
 
+    /// <summary>
+    /// What the loaded disc of a verify-only (or append) batch must be, checked before it is read or written (null: no
+    /// check). Not written when null, so a spec without it persists exactly as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DiscIdentity? Expect { get; init; }
+
     /// <summary>The verify policy in force: <see cref="VerifyPolicy"/>, else the one <see cref="Verify"/> implies.</summary>
     [JsonIgnore]
     public VerifyPolicy EffectiveVerify => VerifyPolicy ?? Batches.VerifyPolicy.FromFlag(Verify);

@@ -179,6 +179,7 @@ public static class BatchLogic
             return "other options (verify, speed, failedDiscThreshold, rejectIfNotBlank, drives or audioMode)";
         if (a.EffectiveVerify != b.EffectiveVerify) return $"verify {b.EffectiveVerify}, not {a.EffectiveVerify}";
         if (!(a.MediaRules?.SameAs(b.MediaRules) ?? b.MediaRules is null)) return $"media rules '{b.MediaRules}', not '{a.MediaRules}'";
+        if (!(a.Expect?.SameAs(b.Expect) ?? b.Expect is null)) return $"expect {b.Expect?.ToString() ?? "nothing"}, not {a.Expect?.ToString() ?? "nothing"}";
         return null;
     }
 

@@ -21,7 +21,7 @@ namespace Duplicator.Actors.Recorders;
 /// </summary>
 internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drivers.Burning.IRereadableImage
 {
-    private ImageFile? _again; // the stash, opened only when a quick verification samples sectors again
+    private IDiscImage? _again; // the stash (an .iso, or an audio image's .cue and BIN), opened only when a quick verification samples sectors again
 
     private readonly StagedImage _image;
     private readonly Action<long> _consumed;
@@ -165,15 +165,14 @@ internal sealed class FanOutImage : IDiscImage, IContentHashed, Duplicator.Drive
 
     /// <summary>
     /// Reads sectors again from the stash (random access, on the drive thread), for a quick verification after the
-    /// stream: the wave's chunks are gone by then. Data images only (2048-byte sectors, one file).
+    /// stream: the wave's chunks are gone by then. A data image is read from its .iso, an audio image (2352-byte
+    /// sectors) through its cue sheet from its BIN, as staged (<see cref="ImageStager.Open"/>).
     /// </summary>
     public void Reread(long firstSector, Span<byte> destination)
     {
-        if (_image.SectorSize != 2048)
-            throw new ImapiException(ImapiError.InvalidImage, $"{_image.StashPath}: only a data image is sampled again, this one has {_image.SectorSize}-byte sectors");
-        _again ??= new ImageFile(_image.StashPath);
-        if (_again.SectorCount != SectorCount)
-            throw new ImapiException(ImapiError.SourceChanged, $"{_image.StashPath}: the stash holds {_again.SectorCount} sectors, the staged image {SectorCount}");
+        _again ??= ImageStager.Open(_image.StashPath);
+        if (_again.SectorSize != _image.SectorSize || _again.SectorCount != SectorCount)
+            throw new ImapiException(ImapiError.SourceChanged, $"{_image.StashPath}: the stash holds {_again.SectorCount} sectors of {_again.SectorSize} bytes, the staged image {SectorCount} of {_image.SectorSize}");
         _again.Read(firstSector, destination);
     }
 

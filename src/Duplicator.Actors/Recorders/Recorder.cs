@@ -61,6 +61,9 @@ public static class Recorder
     {
         /// <summary>Which media the batch accepts beyond blank and big enough (null: any); a refused medium fails the disc, not the drive.</summary>
         public Batches.MediaRules? Media { get; init; }
+
+        /// <summary>What the loaded disc must be (volume ID, a file) before a verify-only task reads it (null: no check); a disc that is not is the disc's fault.</summary>
+        public Batches.DiscIdentity? Expect { get; init; }
     }
 
     /// <summary>

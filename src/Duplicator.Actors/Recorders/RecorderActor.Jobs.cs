@@ -122,6 +122,7 @@ internal sealed partial class RecorderActor
                 if (drive is not IDiscReader reader)
                     throw new ImapiException(ImapiError.DeviceNotAccessible, $"{driveId} cannot read discs (its driver has no reader)");
                 self.Tell(new PhaseChanged(id, phase, 0, 0));
+                if (job.Expect is { } expect) CheckIdentity(drive, expect, driveId, token); // before any hashing: a wrong disc is never read through
                 string sha;
                 if (job.Task == DiscTask.Check)
                 {
@@ -146,6 +147,27 @@ internal sealed partial class RecorderActor
                 self.Tell(new BurnFailed(id, e));
             }
         });
+    }
+
+    /// <summary>
+    /// PTBurn's CheckVolumeIDOnDisc / CheckFileOnDisc on the loaded disc (drive thread): throws WrongDisc, the disc's
+    /// fault, naming the drive, what the job expects and what the disc holds.
+    /// </summary>
+    private static void CheckIdentity(IDiscRecorder drive, Batches.DiscIdentity expect, string driveId, CancellationToken token)
+    {
+        if (drive is not IDiscIdentityReader identity)
+            throw new ImapiException(ImapiError.DeviceNotAccessible, $"{driveId} cannot check a disc's volume ID or files (its driver has no reader)");
+        string? refusal;
+        try
+        {
+            refusal = identity.CheckIdentity(expect.VolumeId, expect.File, driveId, token);
+        }
+        catch (ImapiException e) when (e.Code is ImapiError.WrongDisc)
+        {
+            throw new ImapiException(ImapiError.WrongDisc, $"{driveId}: the loaded disc is not the one this job expects ({expect}): {e.Message}", e);
+        }
+        if (refusal is not null)
+            throw new ImapiException(ImapiError.WrongDisc, $"{refusal}; load the disc this job expects ({expect})");
     }
 
     private static void EjectAfterFailure(IDiscRecorder drive, Exception e)

@@ -19,13 +19,14 @@ namespace Duplicator.Drivers.Burning;
 /// order from LBA -150 to the lead-out, each pregap as the image holds it; SYNCHRONIZE CACHE, which has the drive
 /// write the lead-out and close the session. With verification the TOC must show the cue sheet's track starts and
 /// lead-out, the catalog number, each ISRC (READ SUB-CHANNEL) and the CD-TEXT (READ TOC format 0101b) must read
-/// back as burned, and every track's audio is read back with READ CD and compared (SHA-256) with the image.
+/// back as burned, and every track's audio is read back with READ CD and compared (SHA-256) with the image; at the quick
+/// level only a sample of blocks per track (<see cref="QuickVerify.CheckAudio"/>), after the same TOC, code and text checks.
 /// </summary>
 public static class AudioDiscAtOnceWriter
 {
     private const int ChunkSectors = 27; // 63,504 bytes per WRITE(10)
 
-    /// <summary>Burns <paramref name="disc"/>; returns the read-back SHA-256 of the tracks' audio when verifying.</summary>
+    /// <summary>Burns <paramref name="disc"/>; returns the read-back SHA-256 of the tracks' audio when verifying in full (null at the quick level).</summary>
     public static byte[]? Burn(MmcDevice drive, IDiscImage disc, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
         var text = CdTextOf(disc);
@@ -48,7 +49,8 @@ public static class AudioDiscAtOnceWriter
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2352);
         // Expected audio hashed as it is written (or known from the staging): the image is read once.
         using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        bool hashWhileWriting = options.Verify && !options.Simulate && disc is not IContentHashed;
+        bool quick = options.VerifyLevel == VerificationLevel.Quick;
+        bool hashWhileWriting = options.Verify && !quick && !options.Simulate && disc is not IContentHashed;
         try
         {
             long total = disc.SectorCount, written = 0;
@@ -70,6 +72,12 @@ public static class AudioDiscAtOnceWriter
             }
 
             VerificationException.Run(drive.Location, () => { CheckToc(drive, sheet); CheckCodesAndText(drive, sheet, text); return 0; });
+            if (quick)
+            {
+                QuickVerify.CheckAudio(drive, [.. sheet.Tracks.Select(t => (t.Number, t.Start, t.Start + MmcCueSheet.LeadingPregap, t.Length))], disc, cancellationToken, progress);
+                if (options.EjectAfterBurn) drive.Eject();
+                return null; // no hash: the caller reports the image's
+            }
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
             var got = VerificationException.Run(drive.Location, () => AudioDiscWriter.VerifyTracks(drive, [.. sheet.Tracks.Select(t => (t.Start, t.Length))], want, buffer, progress, cancellationToken));
             if (options.EjectAfterBurn) drive.Eject();

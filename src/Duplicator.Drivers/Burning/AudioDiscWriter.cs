@@ -13,14 +13,15 @@ namespace Duplicator.Drivers.Burning;
 /// reports (<see cref="WriteSpeed"/>, SET CD SPEED); for each track, WRITE(10) from the next
 /// writable address READ TRACK INFORMATION reports (the drive puts the 2 s gap before every track itself),
 /// then SYNCHRONIZE CACHE, which ends a TAO track; finally CLOSE SESSION, which finalizes the CD. With
-/// verification the audio of every track is read back with READ CD and compared (SHA-256) with the image.
-/// Disc-at-once (cue sheet, pregaps as staged) is <see cref="AudioDiscAtOnceWriter"/>.
+/// verification the audio of every track is read back with READ CD and compared (SHA-256) with the image; at the quick
+/// level (<see cref="VerificationLevel.Quick"/>) only the TOC, each track's information and a sample of blocks per
+/// track (<see cref="QuickVerify.CheckAudio"/>). Disc-at-once (cue sheet, pregaps as staged) is <see cref="AudioDiscAtOnceWriter"/>.
 /// </summary>
 public static class AudioDiscWriter
 {
     private const int ChunkSectors = 27; // 63,504 bytes per WRITE(10)
 
-    /// <summary>Burns <paramref name="disc"/>; returns the read-back SHA-256 of the tracks' audio when verifying.</summary>
+    /// <summary>Burns <paramref name="disc"/>; returns the read-back SHA-256 of the tracks' audio when verifying in full (null at the quick level).</summary>
     public static byte[]? Burn(MmcDevice drive, IDiscImage disc, RecordOptions options, IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
     {
         if (disc.SectorSize != 2352 || disc.Tracks.Any(t => t.Kind != TrackKind.Audio))
@@ -39,7 +40,8 @@ public static class AudioDiscWriter
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSectors * 2352);
         // Expected audio hashed as it is written (or known from the staging): the image is read once.
         using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        bool hashWhileWriting = options.Verify && !options.Simulate && disc is not IContentHashed;
+        bool quick = options.VerifyLevel == VerificationLevel.Quick;
+        bool hashWhileWriting = options.Verify && !quick && !options.Simulate && disc is not IContentHashed;
         try
         {
             for (int i = 0; i < disc.Tracks.Count; i++)
@@ -71,6 +73,12 @@ public static class AudioDiscWriter
             {
                 if (options.EjectAfterBurn) drive.Eject();
                 return null;
+            }
+            if (quick)
+            {
+                QuickVerify.CheckAudio(drive, [.. disc.Tracks.Select((t, i) => (t.Number, starts[i], t.StartSector, t.Length))], disc, cancellationToken, progress);
+                if (options.EjectAfterBurn) drive.Eject();
+                return null; // no hash: the caller reports the image's
             }
             var want = (disc as IContentHashed)?.ContentSha256 ?? expected.GetHashAndReset();
             var got = VerificationException.Run(drive.Location, () => VerifyTracks(drive, [.. disc.Tracks.Select((t, i) => (starts[i], t.Length))], want, buffer, progress, cancellationToken));

@@ -35,12 +35,24 @@ public static class DataDiscWriter
         if (image.SectorSize != 2048)
             throw new ImapiException(ImapiError.WrongFormat, $"{drive.Location}: a data disc takes 2048-byte sectors, the image has {image.SectorSize}");
         var profile = MediumCheck.RequireBlank(drive, MmcProfiles.IsWritable, "a data disc needs CD-R/RW, DVD-R, DVD-RW (sequential), DVD+R, DVD+R DL or BD-R", cancellationToken);
+        return Record(drive, profile, image, options, leaveAppendable: false, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="image"/> as one track from the drive's next writable address and closes it and its session:
+    /// finalizing the disc, or with <paramref name="leaveAppendable"/> leaving it open for another session (page 05h
+    /// Multi-session 11b on CD and DVD-R, CLOSE SESSION 010b without finalizing on DVD+R and BD-R). The medium was checked
+    /// by the caller (blank, or appendable for a session).
+    /// </summary>
+    internal static byte[]? Record(MmcDevice drive, MmcProfile profile, ISectorSource image, RecordOptions options, bool leaveAppendable,
+        IDiscMasterProgressEvents progress, CancellationToken cancellationToken)
+    {
         // DVD-RW in sequential recording is written like DVD-R: page 05h, test write, closing finalizes.
         bool cdOrDashR = MmcProfiles.IsCd(profile) || profile is MmcProfile.DvdMinusR or MmcProfile.DvdMinusRwSequential;
         if (options.Simulate && !cdOrDashR)
             throw new ImapiException(ImapiError.MediumInvalidType, $"{drive.Location}: {MmcProfiles.Name(profile)} has no test-write mode; simulate needs CD-R/RW or DVD-R/RW");
         if (cdOrDashR)
-            drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 4, dataBlockType: 8);
+            drive.SetWriteParameters(writeType: 1, testWrite: options.Simulate, trackMode: 4, dataBlockType: 8, multiSession: (byte)(leaveAppendable ? 3 : 0));
         var track = drive.ReadTrackInformation();
         if (!track.NextWritableValid)
             throw new ImapiException(ImapiError.WrongDisc, $"{drive.Location}: the drive reports no next writable address");
@@ -74,7 +86,7 @@ public static class DataDiscWriter
             drive.SynchronizeCache();
             // A test write runs the whole sequence, closing included; the drive keeps the medium blank.
             drive.CloseTrackSession(CloseTrack, (ushort)track.Track);
-            drive.CloseTrackSession(cdOrDashR ? CloseSession : FinalizeDisc);
+            drive.CloseTrackSession(cdOrDashR || leaveAppendable ? CloseSession : FinalizeDisc); // on CD/DVD-R page 05h's multi-session field decides
             if (options.Simulate)
                 return null;
             byte[]? readBack = null;

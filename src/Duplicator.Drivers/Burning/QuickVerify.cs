@@ -10,7 +10,9 @@ namespace Duplicator.Drivers.Burning;
 /// READ TRACK INFORMATION of the track (it starts where it was written and holds at least the image's sectors), then
 /// READ(10) of the first sectors, the last sector and an even sample of the rest, each compared byte for byte with the
 /// image. Far fewer reads than a full verification; it catches a disc that reads back wrong at the sampled places,
-/// a short track and an unreadable end, not a bad sector between samples.
+/// a short track and an unreadable end, not a bad sector between samples. An audio CD (<see cref="CheckAudio"/>) is
+/// checked the same way per track: the TOC and each track's information as burned, then READ CD of the track's first
+/// and last blocks and an even sample between them against the staged audio.
 /// </summary>
 public static class QuickVerify
 {
@@ -25,7 +27,21 @@ public static class QuickVerify
     /// descriptors), <see cref="SampleRuns"/> evenly spaced runs, and the last sector alone. Pure: the same image size
     /// always samples the same sectors.
     /// </summary>
-    public static IReadOnlyList<(long First, int Count)> Samples(long sectors)
+    public static IReadOnlyList<(long First, int Count)> Samples(long sectors) => Samples(sectors, SampleRuns, RunSectors);
+
+    /// <summary>Sampled runs per audio track besides its first and last (READ CD of <see cref="AudioRunSectors"/> blocks each).</summary>
+    public const int AudioSampleRuns = 16;
+
+    /// <summary>Blocks per sampled run of an audio track (one 63,504-byte READ CD).</summary>
+    public const int AudioRunSectors = 27;
+
+    /// <summary>
+    /// The runs of an audio track of <paramref name="blocks"/> blocks a quick verification reads: its first run, <see cref="AudioSampleRuns"/>
+    /// evenly spaced runs and its last block, in ascending order. Pure.
+    /// </summary>
+    public static IReadOnlyList<(long First, int Count)> AudioSamples(long blocks) => Samples(blocks, AudioSampleRuns, AudioRunSectors);
+
+    private static IReadOnlyList<(long First, int Count)> Samples(long sectors, int sampleRuns, int runSectors)
     {
         var runs = new SortedDictionary<long, int>();
         void Add(long first, long count)
@@ -34,9 +50,9 @@ public static class QuickVerify
             int n = (int)Math.Min(count, sectors - first);
             runs[first] = Math.Max(runs.GetValueOrDefault(first), n);
         }
-        Add(0, RunSectors);
-        for (int i = 1; i <= SampleRuns; i++)
-            Add(sectors * i / (SampleRuns + 1), RunSectors);
+        Add(0, runSectors);
+        for (int i = 1; i <= sampleRuns; i++)
+            Add(sectors * i / (sampleRuns + 1), runSectors);
         Add(sectors - 1, 1);
         return [.. runs.Select(kv => (kv.Key, kv.Value))];
     }
@@ -81,6 +97,78 @@ public static class QuickVerify
                     }
                     done += count;
                     progress?.NotifyVerifyProgress(done, total);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(onDisc);
+                ArrayPool<byte>.Shared.Return(expected);
+            }
+            return done;
+        });
+
+    /// <summary>
+    /// Quick verification of an audio CD just written: READ DISC INFORMATION (not blank); READ TOC (exactly the burned
+    /// tracks, numbered as burned, each starting where it was written and at least as long up to the next track or the
+    /// lead-out); READ TRACK INFORMATION of each (an audio track at its start with at least its blocks recorded); then
+    /// per track READ CD of its first and last blocks and <see cref="AudioSamples"/> between, each compared byte for
+    /// byte with the staged audio (<paramref name="image"/>, reread through <see cref="IRereadableImage"/> when it is
+    /// one). Throws <see cref="VerificationException"/> naming the first difference or the drive's error; returns the
+    /// blocks compared. <paramref name="tracks"/>: each burned track's number, where it starts on the disc, its first
+    /// sector in <paramref name="image"/> and its length in blocks.
+    /// </summary>
+    public static long CheckAudio(MmcDevice drive, IReadOnlyList<(int Number, long Start, long ImageFirst, long Length)> tracks, ISectorSource image,
+        CancellationToken cancellationToken, Mastering.Imapi.IDiscMasterProgressEvents? progress = null) =>
+        VerificationException.Run(drive.Location, () =>
+        {
+            const int size = 2352;
+            string where = $"{drive.Location}: quick verification";
+            if (drive.ReadDiscInformation().Status == DiscStatus.Blank)
+                throw new VerificationException(ImapiError.CannotWriteToMedia, $"{where}: the disc reads as blank after the burn");
+            var toc = drive.ReadToc();
+            var listed = toc.Tracks.ToList();
+            string Burned() => string.Join(", ", tracks.Select(t => $"{t.Number}:{t.Start}+{t.Length}"));
+            string Read() => $"[{string.Join(", ", listed.Select(t => $"{t.Track}:{t.Start}"))}] lead-out {toc.LeadOut?.Start}";
+            if (listed.Count != tracks.Count || toc.LeadOut is null)
+                throw new VerificationException(ImapiError.CannotWriteToMedia, $"{where}: the TOC lists {listed.Count} track(s) {Read()}, the burn wrote {tracks.Count} [{Burned()}]");
+            for (int i = 0; i < tracks.Count; i++)
+            {
+                var (number, start, _, length) = tracks[i];
+                long end = i + 1 < listed.Count ? listed[i + 1].Start : toc.LeadOut.Start;
+                if (listed[i].Track != number || listed[i].Start != start || end - start < length)
+                    throw new VerificationException(ImapiError.CannotWriteToMedia, $"{where}: the TOC reads {Read()}, the burn wrote [{Burned()}]");
+                var info = drive.ReadRecordedTrack(number);
+                long recorded = info.LastRecorded is { } lra ? lra - info.Start + 1 : info.Size;
+                if (!info.Audio || info.Start != start || recorded < length)
+                    throw new VerificationException(ImapiError.CannotWriteToMedia,
+                        $"{where}: track {number} reads as {(info.Audio ? "audio" : "data")} at {info.Start} with {recorded} recorded blocks, the burn wrote {length} audio blocks at {start}");
+            }
+            var plan = tracks.Select(t => (Track: t, Samples: AudioSamples(t.Length))).ToList();
+            long total = plan.Sum(p => p.Samples.Sum(s => (long)s.Count)), done = 0;
+            var onDisc = ArrayPool<byte>.Shared.Rent(AudioRunSectors * size);
+            var expected = ArrayPool<byte>.Shared.Rent(AudioRunSectors * size);
+            try
+            {
+                foreach (var (track, samples) in plan)
+                {
+                    foreach (var (first, count) in samples)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var d = onDisc.AsSpan(0, count * size);
+                        var e = expected.AsSpan(0, count * size);
+                        drive.ReadCdAudio(track.Start + first, d);
+                        if (image is IRereadableImage again) again.Reread(track.ImageFirst + first, e);
+                        else image.Read(track.ImageFirst + first, e);
+                        if (!d.SequenceEqual(e))
+                        {
+                            int at = 0;
+                            while (d[at] == e[at]) at++;
+                            throw new VerificationException(ImapiError.CannotWriteToMedia,
+                                $"{where}: track {track.Number} block {first + at / size} (LBA {track.Start + first + at / size}) differs from the staged audio at byte {at % size}");
+                        }
+                        done += count;
+                        progress?.NotifyVerifyProgress(done, total);
+                    }
                 }
             }
             finally

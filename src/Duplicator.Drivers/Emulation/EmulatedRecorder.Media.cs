@@ -263,6 +263,20 @@ public sealed partial class EmulatedRecorder
         }
     }
 
+    // A CorruptReadAt block: delivered with byte 0 inverted, no sense (the stored disc is untouched).
+    private void CorruptAsArmed(long lba, Span<byte> delivered, int size)
+    {
+        if (size == 0)
+        {
+            return;
+        }
+
+        foreach (var bad in Faults.CorruptReads(lba, delivered.Length / size))
+        {
+            delivered[(int)(bad - lba) * size] ^= 0xFF;
+        }
+    }
+
     private void BeginSimulationIfAsked(EmulatedDisc disc)
     {
         if (_wp.TestWrite && _simulation is null)
@@ -303,6 +317,7 @@ public sealed partial class EmulatedRecorder
         ThrowIfUnreadable(lba, blocks);
         var bytes = (int)Math.Min(input.Length, blocks * MediaCapacity.DataBlockSize) / MediaCapacity.DataBlockSize * MediaCapacity.DataBlockSize;
         disc.Load(lba, input[..bytes], MediaCapacity.DataBlockSize);
+        CorruptAsArmed(lba, input[..bytes], MediaCapacity.DataBlockSize);
         PaceRead(disc, bytes, MediaCapacity.DataBlockSize);
         return bytes;
     }
@@ -380,6 +395,7 @@ public sealed partial class EmulatedRecorder
         if (q == 0)
         {
             disc.Load(lba, input[..(count * size)], size);
+            CorruptAsArmed(lba, input[..(count * size)], size);
         }
         else
         {
@@ -391,6 +407,7 @@ public sealed partial class EmulatedRecorder
                 {
                     disc.Load(lba + i, data, size);
                     data.CopyTo(block);
+                    CorruptAsArmed(lba + i, block[..size], size);
                 }
 
                 FormattedQ(disc, lba + i, block[size..]);

@@ -16,6 +16,7 @@ public sealed class FaultPlan
     private readonly SortedSet<long> _writeHangs = [];
     private readonly SortedList<long, int> _slowdowns = [];
     private readonly List<(long First, long Last)> _unreadable = [];
+    private readonly SortedSet<long> _corrupt = [];
     private TimeSpan? _pendingNotReady;
     private int _commandsBeforeGone = -1;
     private bool _gone;
@@ -69,6 +70,29 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _unreadable.Add((first, last));
+        }
+    }
+
+    /// <summary>
+    /// Block <paramref name="lba"/> reads back wrong without an error (a drive returning bad data it did not detect):
+    /// every READ(10), READ(12) or READ CD covering it delivers the block with its byte 0 inverted. The disc's stored
+    /// bytes are unchanged. Lets a test show a verification catching a sector that differs.
+    /// </summary>
+    public void CorruptReadAt(long lba)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lba);
+        lock (_gate)
+        {
+            _corrupt.Add(lba);
+        }
+    }
+
+    /// <summary>The armed <see cref="CorruptReadAt"/> blocks in <paramref name="firstLba"/>..+<paramref name="blocks"/>, ascending.</summary>
+    internal long[] CorruptReads(long firstLba, long blocks)
+    {
+        lock (_gate)
+        {
+            return _corrupt.Count == 0 || blocks <= 0 ? [] : [.. _corrupt.GetViewBetween(firstLba, firstLba + blocks - 1)];
         }
     }
 

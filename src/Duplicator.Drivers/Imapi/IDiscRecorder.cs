@@ -49,7 +49,8 @@ public sealed record RecordOptions(bool Simulate = false, bool EjectAfterBurn = 
     /// <summary>
     /// How a disc is read back when <see cref="Verify"/> is set: <see cref="Burning.VerificationLevel.Full"/> (the default,
     /// every sector against the hash) or <see cref="Burning.VerificationLevel.Quick"/> (data discs: disc and track
-    /// information and a sample of sectors against the image; audio discs are verified in full).
+    /// information and a sample of sectors against the image; on an audio CD the TOC, each track's information and a
+    /// sample of blocks per track).
     /// </summary>
     public Burning.VerificationLevel VerifyLevel { get; init; } = Burning.VerificationLevel.Full;
 

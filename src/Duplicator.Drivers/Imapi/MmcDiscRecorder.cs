@@ -8,7 +8,7 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
-public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader, IUnderrunCounter
+public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader, IDiscIdentityReader, IUnderrunCounter
 {
     /// <inheritdoc />
     public long? Underruns => (transport as IUnderrunCounter)?.Underruns;
@@ -116,6 +116,10 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
     /// <inheritdoc />
     public byte[] ReadContentSha256(long dataSectors, Action<long, long>? progress, CancellationToken cancellationToken) =>
         BelowScsi(() => Reading.DiscImageReader.ContentSha256(_drive, dataSectors, progress, cancellationToken));
+
+    /// <inheritdoc />
+    public string? CheckIdentity(string? volumeId, string? file, string where, CancellationToken cancellationToken) =>
+        BelowScsi(() => Reading.DiscIdentityReader.Refusal(_drive, volumeId, file, where, cancellationToken));
 
     // As Record: a drive that vanished or stopped answering is an IMAPI device error, not a transport detail.
     private static T BelowScsi<T>(Func<T> read)

@@ -259,6 +259,21 @@ public sealed partial class MmcDevice(IScsiTransport transport, TimeSpan? comman
         return TableOfContents.Read(d.AsSpan(0, n), msf);
     }
 
+    /// <summary>
+    /// READ TOC/PMA/ATIP format 0001b (multi-session information, MMC-6 6.26.3.3): the last complete session's number,
+    /// its first track's number and start address.
+    /// </summary>
+    public (int LastSession, int FirstTrack, long Start) ReadSessionInfo()
+    {
+        const int LastSessionOffset = 3, TrackOffset = 6, StartOffset = 8;
+        var d = new byte[12];
+        Span<byte> c = stackalloc byte[16];
+        int n = RunIn("READ TOC (session info)", c[..Cdb.ReadToc(c, 1, 0, (ushort)d.Length)], d, CommandTimeout);
+        if (n < d.Length)
+            throw new Mastering.Imapi.ImapiException(Mastering.Imapi.ImapiError.WrongDisc, $"{Location}: READ TOC format 1 returned {n} bytes, not {d.Length}");
+        return (d[LastSessionOffset], d[TrackOffset], BinaryPrimitives.ReadInt32BigEndian(d.AsSpan(StartOffset)));
+    }
+
     /// <summary>READ TOC/PMA/ATIP format 0100b: the ATIP of a CD-R/RW (MSF bit set, as MMC requires for ATIP).</summary>
     public Atip ReadAtip()
     {

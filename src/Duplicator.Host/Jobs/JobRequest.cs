@@ -63,6 +63,9 @@ public sealed record JobRequest(
     /// <summary>duplicator.job/2: which loaded media the batch accepts (null: any blank medium big enough).</summary>
     public Duplicator.Actors.Batches.MediaRules? MediaRules { get; init; }
 
+    /// <summary>duplicator.job/2: what the disc loaded for a verify-only job must be (<c>expect</c>: volume ID, a file); null: no check.</summary>
+    public Duplicator.Actors.Batches.DiscIdentity? Expect { get; init; }
+
     /// <summary>Serial-numbered discs (the job's <c>perDisc</c> section, its CSV embedded); null: every disc is the image.</summary>
     public Duplicator.Actors.Batches.PerDiscSpec? PerDisc { get; init; }
 

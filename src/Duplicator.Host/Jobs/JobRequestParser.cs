@@ -63,6 +63,7 @@ public static partial class JobRequestParser
         "schema", "id", "folder", "image", "audio", "copies", "volume", "media", "verify", "speed", "drives",
         "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc", "filesystem", "audioInfo",
         "accept", // duplicator.job/2 (JobRequestParser.Policies.cs)
+        "expect", // duplicator.job/2 (JobRequestParser.Identity.cs)
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -276,6 +277,7 @@ public static partial class JobRequestParser
 
         var (verify, verifyPolicy) = ReadVerify(root, schema, problems.Add);
         var accept = ReadAccept(root, schema, problems.Add);
+        var expect = kinds == 1 ? ReadExpect(root, schema, kind, problems.Add) : null;
         // Serial-numbered discs: the section, its CSV (read and embedded) and every row's rendering, checked now.
         Duplicator.Actors.Batches.PerDiscSpec? perDisc = null;
         if (root.TryGetProperty("perDisc", out var perDiscValue) && perDiscValue.ValueKind != JsonValueKind.Null)
@@ -289,7 +291,7 @@ public static partial class JobRequestParser
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
             v2 ? Int("priority", 0, MaxPriority) : null,
             fileSystem)
-            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc, AudioInfo = audioInfo };
+            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc, AudioInfo = audioInfo, Expect = expect };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

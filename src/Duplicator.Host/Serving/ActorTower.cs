@@ -84,7 +84,7 @@ public sealed partial class ActorTower : ITower, IJobSink
         new BatchOptions(request.Verify ?? defaults.Verify, request.Speed ?? defaults.Speed,
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
             [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce)
-        { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules },
+        { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules, Expect = request.Expect },
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority,

@@ -25,8 +25,11 @@ public sealed class DataImage : IDiscImage
     private readonly byte[] _tail;           // the sectors after the file data (a UDF bridge's closing anchor)
     private readonly long _tailStart;        // byte offset of _tail in the image
 
+    private readonly DataLayout _layout;
+
     internal DataImage(DataLayout layout, byte[] metadata, JolietProperties properties, byte[]? tail)
     {
+        _layout = layout;
         _metadata = metadata;
         _tail = tail ?? [];
         _tailStart = layout.TotalSectors * S - _tail.LongLength;
@@ -60,6 +63,30 @@ public sealed class DataImage : IDiscImage
 
     /// <summary>Joliet names shortened or cleaned under <see cref="JolietNamePolicy.Truncate"/>.</summary>
     public int RenamedJolietNames { get; }
+
+    /// <summary>The creation time written into the descriptors (kept so <see cref="At"/> writes the same).</summary>
+    internal DateTimeOffset Created { get; init; }
+
+    /// <summary>The sector of the disc this image's sector 0 is written to (0 unless made by <see cref="At"/>).</summary>
+    public long BaseLba { get; internal init; }
+
+    /// <summary>Sectors of descriptors, path tables and directories before the first file's data (the sectors <see cref="At"/> rewrites).</summary>
+    public long MetadataSectors => _layout.MetadataSectors;
+
+    /// <summary>
+    /// This image as a session written from disc sector <paramref name="baseLba"/> on (a disc's next writable address, as
+    /// mkisofs -C lays out a session to append): the same layout and file data, its metadata written again with every
+    /// address plus <paramref name="baseLba"/> (<see cref="Iso9660.MetadataWriter"/>). Sector i of the result goes to
+    /// disc sector <paramref name="baseLba"/> + i; only its first <see cref="MetadataSectors"/> sectors differ from
+    /// this image's. ISO 9660 + Joliet images without per-disc files only.
+    /// </summary>
+    public DataImage At(long baseLba)
+    {
+        if (PerDisc is not null)
+            throw new ImapiException(ImapiError.WrongFormat, "an image with per-disc files is not relocated to another start sector");
+        var (metadata, tail) = _layout.Write(Properties, Created, baseLba);
+        return new DataImage(_layout, metadata, Properties, tail) { Created = Created, BaseLba = baseLba };
+    }
 
     /// <summary>Where each disc's own sectors go, when per-disc files were reserved (<see cref="JolietStaging.ReservePerDiscFile"/>); else null.</summary>
     public PerDisc.PerDiscPlan? PerDisc { get; init; }

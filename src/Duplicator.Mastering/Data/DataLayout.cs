@@ -81,11 +81,16 @@ internal sealed record DataLayout(IsoLayout? Iso, UdfLayout? Udf, DataFileSystem
         }
     }
 
-    /// <summary>Writes the metadata (everything before the file data) and the tail (after it).</summary>
-    public (byte[] Metadata, byte[]? Tail) Write(JolietProperties properties, DateTimeOffset created)
+    /// <summary>
+    /// Writes the metadata (everything before the file data) and the tail (after it); with <paramref name="baseLba"/> the
+    /// addresses of an image written from that sector on (ISO 9660 + Joliet only: a UDF image is not relocated).
+    /// </summary>
+    public (byte[] Metadata, byte[]? Tail) Write(JolietProperties properties, DateTimeOffset created, long baseLba = 0)
     {
+        if (baseLba != 0 && FileSystems != DataFileSystems.Joliet)
+            throw new Imapi.ImapiException(Imapi.ImapiError.WrongFormat, $"an image written at sector {baseLba} (an appended session) carries ISO 9660 + Joliet only, not {FileSystems}");
         var metadata = Iso is not null
-            ? MetadataWriter.Write(Iso, properties, created)
+            ? MetadataWriter.Write(Iso, properties, created, baseLba)
             : new byte[checked((int)(MetadataSectors * UdfStructures.SectorSize))];
         if (metadata.LongLength != MetadataSectors * UdfStructures.SectorSize)
             throw new InvalidOperationException($"metadata of {metadata.LongLength} bytes, the layout said {MetadataSectors} sectors");

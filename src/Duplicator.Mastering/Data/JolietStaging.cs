@@ -126,6 +126,33 @@ public sealed class JolietStaging
         _layoutFileSystems = FileSystems;
     }
 
+    /// <summary>
+    /// The staged folders as a session appended to a disc (growisofs -M, IMAPI2's ImportFileSystem): the tree of the
+    /// disc's last session, read from <paramref name="disc"/> at <paramref name="previousSessionStart"/> (null: a blank
+    /// disc, no earlier session), with the staged files laid over it (a staged file or folder replaces one of the same
+    /// name; folders of both are merged); laid out from disc sector <paramref name="startLba"/> on (the next writable
+    /// address). The earlier files keep their extents on the disc (the session's directories point there); the image
+    /// holds the new session's metadata and the staged files' data. ISO 9660 + Joliet only, no per-disc files.
+    /// </summary>
+    public DataImage BuildSession(Images.ISectorSource? disc, long? previousSessionStart, long startLba)
+    {
+        if (FileSystems != DataFileSystems.Joliet)
+            throw new ImapiException(ImapiError.WrongFormat, $"an appended session carries ISO 9660 + Joliet, not {FileSystems}");
+        if (_reserved.Count > 0)
+            throw new ImapiException(ImapiError.WrongFormat, "an appended session has no per-disc files");
+        if (previousSessionStart is not null && disc is null)
+            throw new ArgumentNullException(nameof(disc), "an earlier session is read from the disc");
+        var merged = previousSessionStart is { } previous ? Iso9660.SessionImport.Read(disc!, previous) : new StagedDirectory("", DateTime.UnixEpoch);
+        Merge(merged, _root.Clone(), overwrite: true, "", []);
+        var problems = new List<string>();
+        var udfProblems = new List<string>();
+        var layout = DataLayout.Compute(merged, DataFileSystems.Joliet, Properties.LongNames, problems, udfProblems, []);
+        ThrowOnNames("appended session: ", problems, udfProblems, []);
+        var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
+        var (metadata, tail) = layout.Write(Properties, created, startLba);
+        return new DataImage(layout, metadata, Properties, tail) { Created = created, BaseLba = startLba };
+    }
+
     /// <summary>Most per-disc files one image may reserve.</summary>
     public const int MaxPerDiscFiles = 16;
 
@@ -212,6 +239,7 @@ public sealed class JolietStaging
             throw new ImapiException(ImapiError.WrongFormat, $"per-disc files are made for ISO 9660 + Joliet images, not {layout.FileSystems}");
         return new DataImage(layout, metadata, Properties, tail)
         {
+            Created = created,
             PerDisc = _reserved.Count == 0 ? null : PerDisc.PerDiscPlan.Create(layout.Iso!, metadata, _reserved),
         };
     }

@@ -25,6 +25,13 @@ internal sealed class StagedFile(string name, string sourcePath, long size, Date
 
     /// <summary>Size when staged; reading fails with SourceChanged if it differs later.</summary>
     public long Size { get; } = size;
+
+    /// <summary>
+    /// A file of an earlier session (<see cref="Iso9660.SessionImport"/>): its data are already on the disc from this
+    /// absolute sector on; an appended session's directories point there and the image holds none of its bytes. Null
+    /// for a file staged from the host.
+    /// </summary>
+    public long? ImportedExtent { get; init; }
 }
 
 /// <summary>A staged folder. Children are keyed by exact (case-sensitive) name, as on the source file system.</summary>

@@ -28,7 +28,10 @@ public sealed class VerifyPolicyTowerTests() : Akka.TestKit.Xunit2.TestKit(Tower
         if (disposing) _fx.Dispose();
     }
 
-    private IActorRef StartTower(params (string Id, string Query)[] drives)
+    private IActorRef StartTower(params (string Id, string Query)[] drives) => StartTower(null, drives);
+
+    /// <summary>The tower on emulated drives; <paramref name="arm"/> arms each drive's faults as it is made.</summary>
+    private IActorRef StartTower(Action<string, EmulatedRecorder>? arm, params (string Id, string Query)[] drives)
     {
         var discs = Path.Combine(_fx.Dir, "discs");
         var specs = drives.Select(d =>
@@ -37,6 +40,7 @@ public sealed class VerifyPolicyTowerTests() : Akka.TestKit.Xunit2.TestKit(Tower
             return new Duplicator.Actors.Supervision.Tower.DriveSpec(d.Id, url, () =>
             {
                 var emu = EmulatedRecorder.FromUrl(url);
+                arm?.Invoke(d.Id, emu);
                 _made.GetOrAdd(d.Id, _ => []).Add(emu);
                 return new MmcDiscRecorder(emu);
             });
@@ -134,5 +138,35 @@ public sealed class VerifyPolicyTowerTests() : Akka.TestKit.Xunit2.TestKit(Tower
         // Each refusal is in the history too; one more when e1 held a disc as the batch ended (cancelled, which the
         // finished ledger no longer records): neither counts against the drive.
         Assert.InRange(history["e1"].Refused, refused.Length, refused.Length + 1);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Quick_verify_of_an_audio_batch_reads_only_each_tracks_samples_and_catches_a_block_that_reads_back_wrong(bool discAtOnce)
+    {
+        // 60 s and 40 s of audio: 4,500 and 3,000 blocks, of which quick reads 460 each.
+        var wavs = new[] { EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, "a.wav"), 44100 * 60, 1), EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, "b.wav"), 44100 * 40, 2) };
+        // e2 returns LBA 0 (track 1's first block, always sampled) with a byte changed and no error.
+        var tower = StartTower((id, emu) => { if (id == "e2") emu.Faults.CorruptReadAt(0); }, ("e1", "cd-r?speed=0"), ("e2", "cd-r?speed=0"));
+        var spec = new BatchSpec("q1", SourceKind.Audio, [.. wavs], 3,
+            new BatchOptions(true, 0, 0, true, [], discAtOnce) { VerifyPolicy = new VerifyPolicy(VerifyMode.Quick, EscalateUntilGood: 0) }, Media: "cd80");
+        Assert.IsType<Duplicator.Actors.Supervision.Tower.Submitted>(await tower.Ask<object>(new Duplicator.Actors.Supervision.Tower.Submit(spec), Long));
+        var done = await TowerFixture.UntilFinished(tower, "q1", Long);
+
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        var good = done.Discs.Values.Where(d => d.State == DiscState.Completed).ToArray();
+        Assert.Equal(3, good.Length);
+        Assert.All(good, d => Assert.Equal(("e1", VerifyMode.Quick), (d.Drive, d.Verify!.Value)));
+        long sampled = QuickVerify.AudioSamples(4500).Sum(x => (long)x.Count) + QuickVerify.AudioSamples(3000).Sum(x => (long)x.Count);
+        Assert.Equal(920, sampled);
+        Assert.Equal(3 * sampled * 2352, BytesRead("e1")); // the samples of its three discs, nothing more
+        var bad = done.Discs.Values.Where(d => d.Drive == "e2").ToArray();
+        Assert.NotEmpty(bad);
+        Assert.All(bad, d =>
+        {
+            Assert.Equal((DiscState.Failed, VerifyMode.Quick, true), (d.State, d.Verify!.Value, d.VerifyFailed));
+            Assert.Contains("name=e2&autoreload=true: quick verification: track 1 block 0 (LBA 0) differs from the staged audio at byte 0", d.Reason);
+        });
     }
 }

@@ -8,7 +8,10 @@ namespace Duplicator.Mastering.Data.Iso9660;
 /// What a pre-recorded disc is, read from its ISO 9660 / Joliet structures through any <see cref="ISectorSource"/> (a
 /// drive's data track, an image file): PTBurn's CheckVolumeIDOnDisc and CheckFileOnDisc, for jobs that verify or append
 /// to a disc that is already in the drive. Pure over the reader; every size read from the disc is bounded before
-/// anything is allocated, and a structure that does not make sense is reported, never guessed.
+/// anything is allocated, and a structure that does not make sense is reported, never guessed. On a multisession disc
+/// the volume that counts is the last session's: its descriptors start 16 sectors after the session's first sector
+/// (<c>sessionStart</c>), and its directory extents are addresses on the disc, as growisofs -M and the Linux isofs
+/// read them.
 /// </summary>
 public static class DiscIdentityCheck
 {
@@ -29,15 +32,18 @@ public static class DiscIdentityCheck
     public sealed record VolumeIds(string Primary, string? Joliet);
 
     /// <summary>The disc's volume identifiers; throws <see cref="InvalidDataException"/> when it has no ISO 9660 primary volume descriptor.</summary>
-    public static VolumeIds ReadVolumeIds(ISectorSource disc) => Read(disc).Ids;
+    public static VolumeIds ReadVolumeIds(ISectorSource disc, long sessionStart = 0) => Read(disc, sessionStart).Ids;
 
     /// <summary>
     /// True when the volume identifier (primary or Joliet) equals <paramref name="expected"/>, ignoring case and trailing
     /// spaces, as PTBurn's CheckVolumeIDOnDisc compares; <paramref name="found"/> says what the disc carries.
     /// </summary>
-    public static bool HasVolumeId(ISectorSource disc, string expected, out VolumeIds found)
+    public static bool HasVolumeId(ISectorSource disc, string expected, out VolumeIds found) => HasVolumeId(disc, expected, 0, out found);
+
+    /// <summary><see cref="HasVolumeId(ISectorSource, string, out VolumeIds)"/> of the session starting at <paramref name="sessionStart"/>.</summary>
+    public static bool HasVolumeId(ISectorSource disc, string expected, long sessionStart, out VolumeIds found)
     {
-        found = ReadVolumeIds(disc);
+        found = ReadVolumeIds(disc, sessionStart);
         var want = expected.TrimEnd();
         return string.Equals(found.Primary, want, StringComparison.OrdinalIgnoreCase)
             || (found.Joliet is { } j && string.Equals(j, want, StringComparison.OrdinalIgnoreCase));
@@ -47,12 +53,12 @@ public static class DiscIdentityCheck
     /// True when <paramref name="path"/> ("/docs/readme.txt") names a file on the disc: looked up in the Joliet tree when
     /// there is one (names compared ignoring case), else in the primary tree (";1" versions and a trailing dot ignored).
     /// </summary>
-    public static bool HasFile(ISectorSource disc, string path)
+    public static bool HasFile(ISectorSource disc, string path, long sessionStart = 0)
     {
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts.Length > MaxDepth)
             throw new ArgumentException($"file '{path}': 1 to {MaxDepth} path components, it has {parts.Length}", nameof(path));
-        var (_, root, joliet) = Read(disc);
+        var (_, root, joliet) = Read(disc, sessionStart);
         var (extent, length, isDir) = (root.Extent, root.Length, true);
         for (int i = 0; i < parts.Length; i++)
         {
@@ -68,14 +74,14 @@ public static class DiscIdentityCheck
     /// PTBurn's two checks together: null when the disc has <paramref name="volumeId"/> (if given) and
     /// <paramref name="file"/> (if given), else why not, naming what was expected and what was found.
     /// </summary>
-    public static string? Refusal(ISectorSource disc, string? volumeId, string? file, string where)
+    public static string? Refusal(ISectorSource disc, string? volumeId, string? file, string where, long sessionStart = 0)
     {
         try
         {
-            if (volumeId is { } v && !HasVolumeId(disc, v, out var found))
+            if (volumeId is { } v && !HasVolumeId(disc, v, sessionStart, out var found))
                 return $"{where}: the disc's volume ID is '{found.Primary}'{(found.Joliet is { } j && j != found.Primary ? $" (Joliet '{j}')" : "")}, the job wants '{v}'";
-            if (file is { } f && !HasFile(disc, f))
-                return $"{where}: the disc has no file '{f}'";
+            if (file is { } f && !HasFile(disc, f, sessionStart))
+                return $"{where}: the disc (volume ID '{ReadVolumeIds(disc, sessionStart).Primary}') has no file '{f}'";
             return null;
         }
         catch (InvalidDataException e)
@@ -86,14 +92,16 @@ public static class DiscIdentityCheck
 
     private readonly record struct Dir(long Extent, long Length);
 
-    private static (VolumeIds Ids, Dir Root, bool Joliet) Read(ISectorSource disc)
+    private static (VolumeIds Ids, Dir Root, bool Joliet) Read(ISectorSource disc, long sessionStart)
     {
+        if (sessionStart < 0 || sessionStart >= disc.SectorCount)
+            throw new InvalidDataException($"a session at sector {sessionStart} lies outside the disc's {disc.SectorCount} sectors");
         if (disc.SectorSize != IsoStructures.SectorSize)
             throw new InvalidDataException($"{disc.SectorSize}-byte sectors: an ISO 9660 volume has 2048");
         var sector = new byte[IsoStructures.SectorSize];
         string? primary = null, joliet = null;
         Dir? primaryRoot = null, jolietRoot = null;
-        for (long lba = 16; lba < 16 + MaxDescriptors && lba < disc.SectorCount; lba++)
+        for (long lba = sessionStart + 16; lba < sessionStart + 16 + MaxDescriptors && lba < disc.SectorCount; lba++)
         {
             disc.Read(lba, sector);
             if (!sector.AsSpan(1, 5).SequenceEqual("CD001"u8)) break;
@@ -112,7 +120,7 @@ public static class DiscIdentityCheck
             }
         }
         if (primary is null || primaryRoot is null)
-            throw new InvalidDataException("no ISO 9660 primary volume descriptor from sector 16 on");
+            throw new InvalidDataException($"no ISO 9660 primary volume descriptor from sector {sessionStart + 16} on");
         return (new VolumeIds(primary, joliet), jolietRoot ?? primaryRoot.Value, jolietRoot is not null);
     }
 

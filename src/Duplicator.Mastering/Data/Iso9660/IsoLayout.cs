@@ -12,6 +12,9 @@ internal sealed class LayoutFile(StagedFile source)
     public long Lba { get; set; }
 
     public long Sectors => (Source.Size + IsoStructures.SectorSize - 1) / IsoStructures.SectorSize;
+
+    /// <summary>A file of an earlier session: <see cref="Lba"/> is an absolute disc address, never offset, and the image holds no data for it.</summary>
+    public bool Imported => Source.ImportedExtent is not null;
 }
 
 /// <summary>One entry of a directory in one tree: a sub-folder or a file, with that tree's identifier.</summary>
@@ -125,7 +128,7 @@ internal sealed class IsoLayout
             placed = new HashSet<LayoutFile>(ReferenceEqualityComparer.Instance);
             foreach (var source in dataOrder)
             {
-                if (!files.TryGetValue(source, out var f) || f.Source.Size == 0 || !placed.Add(f)) continue;
+                if (!files.TryGetValue(source, out var f) || f.Source.Size == 0 || f.Imported || !placed.Add(f)) continue;
                 f.Lba = lba;
                 lba += f.Sectors;
                 ordered.Add(f);
@@ -137,6 +140,7 @@ internal sealed class IsoLayout
             {
                 if (e.File is not { } f) continue;
                 if (f.Source.Size == 0) { f.Lba = 0; continue; }
+                if (f.Source.ImportedExtent is { } extent) { f.Lba = extent; continue; } // on the disc already
                 if (placed is not null && placed.Contains(f)) continue;
                 f.Lba = lba;
                 lba += f.Sectors;

@@ -44,7 +44,7 @@ public sealed class DiscIdentityCheckTests : IDisposable
         Assert.False(DiscIdentityCheck.HasFile(disc, "/Docs/nothing.txt"));
         Assert.Null(DiscIdentityCheck.Refusal(disc, "MASTER_2026", "/SETUP.EXE", "drive-1"));
         Assert.Equal("drive-1: the disc's volume ID is 'MASTER_2026', the job wants 'OTHER'", DiscIdentityCheck.Refusal(disc, "OTHER", null, "drive-1"));
-        Assert.Equal("drive-1: the disc has no file '/missing.txt'", DiscIdentityCheck.Refusal(disc, "MASTER_2026", "/missing.txt", "drive-1"));
+        Assert.Equal("drive-1: the disc (volume ID 'MASTER_2026') has no file '/missing.txt'", DiscIdentityCheck.Refusal(disc, "MASTER_2026", "/missing.txt", "drive-1"));
     }
 
     [Fact]
