@@ -79,7 +79,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         var tree = TrickyTree();
         var iso = MasterIso(tree);
         var master = File.ReadAllBytes(iso);
-        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}"), TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}"), TowerFixture.Patient(_fx.Stash)), "tower");
 
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("copy1", 4)), Long));
         var done = await TowerFixture.UntilFinished(tower, "copy1", Long);
@@ -111,7 +111,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
     public async Task Master_with_unreadable_sectors_fails_the_copy_naming_the_LBAs_and_burns_nothing()
     {
         var iso = MasterIso(TrickyTree());
-        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}&unreadable=40-42,300"), TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}&unreadable=40-42,300"), TowerFixture.Patient(_fx.Stash)), "tower");
 
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("bad1", 4)), Long));
         var done = await TowerFixture.UntilFinished(tower, "bad1", Long);
@@ -129,7 +129,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
     public async Task Copy_naming_a_drive_the_tower_does_not_have_is_rejected()
     {
         var iso = MasterIso(TrickyTree());
-        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}"), TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props(TowerOf($"emulated:dvd+r?dir={Discs}&name=m&load={iso}"), TowerFixture.Patient(_fx.Stash)), "tower");
 
         var reply = await tower.Ask<object>(new Tower.Submit(CopyBatch("nodrive", 1, master: "drive-9")), Long);
 
@@ -143,7 +143,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         var master = File.ReadAllBytes(iso);
         // Autoreload: the drive takes a blank disc once it has ejected the master (as an operator would load one).
         var drives = new[] { Drive("m", $"emulated:dvd+r?dir={Discs}&name=m&load={iso}&autoreload=true") };
-        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Patient(_fx.Stash)), "tower");
 
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("self", 2) with { Options = new BatchOptions(true, 0, 0, true, []) }), Long));
         var done = await TowerFixture.UntilFinished(tower, "self", Long);
@@ -166,7 +166,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
             .Concat(Recorders.Select(r => Drive(r, "emulated:none"))).ToArray();
         using (var sys = ActorSystem.Create("first", PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING")))
         {
-            var tower = sys.ActorOf(Tower.Props(first, TowerFixture.Fast(_fx.Stash)), "tower");
+            var tower = sys.ActorOf(Tower.Props(first, TowerFixture.Patient(_fx.Stash)), "tower");
             Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("again", 4)), Long));
             BatchState s;
             var deadline = DateTime.UtcNow + Long;
@@ -184,7 +184,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         var second = new[] { Drive("m", "emulated:dvd+r") }.Concat(Recorders.Select(r => Drive(r, $"emulated:dvd+r?dir={Discs}&name={r}"))).ToArray();
         using (var sys = ActorSystem.Create("second", PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING")))
         {
-            var tower = sys.ActorOf(Tower.Props(second, TowerFixture.Fast(_fx.Stash)), "tower");
+            var tower = sys.ActorOf(Tower.Props(second, TowerFixture.Patient(_fx.Stash)), "tower");
             var done = await TowerFixture.UntilFinished(tower, "again", Long);
             await sys.Terminate();
 
@@ -204,7 +204,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         var slowMaster = $"emulated:dvd+r?dir={Discs}&name=m&load={iso}&speed=1&read-speed=1";
         using (var sys = ActorSystem.Create("first", PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING")))
         {
-            var tower = sys.ActorOf(Tower.Props([Drive("m", slowMaster), Drive("r1", "emulated:none")], TowerFixture.Fast(_fx.Stash)), "tower");
+            var tower = sys.ActorOf(Tower.Props([Drive("m", slowMaster), Drive("r1", "emulated:none")], TowerFixture.Patient(_fx.Stash)), "tower");
             Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("mid", 1, drives: "r1")), Long));
             var deadline = DateTime.UtcNow + Long;
             Tower.DriveStatus m;
@@ -222,7 +222,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         using (var sys = ActorSystem.Create("second", PersistenceConfig.Sqlite(db).WithFallback("akka.loglevel = WARNING")))
         {
             var drives = new[] { Drive("m", $"emulated:dvd+r?dir={Discs}&name=m&load={iso}"), Drive("r1", $"emulated:dvd+r?dir={Discs}&name=r1") };
-            var tower = sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower");
+            var tower = sys.ActorOf(Tower.Props(drives, TowerFixture.Patient(_fx.Stash)), "tower");
             var done = await TowerFixture.UntilFinished(tower, "mid", Long);
             await sys.Terminate();
 
@@ -237,7 +237,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
     {
         // The master: an audio CD of three tracks the tower burned (track-at-once) from WAVs.
         var wavs = new[] { (5, 1), (4, 2), (6, 3) }.Select(w => EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, $"t{w.Item2}.wav"), 44100 * w.Item1 + 77 * w.Item2, w.Item2)).ToArray();
-        var first = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Fast(_fx.Stash)), "tower1");
+        var first = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Patient(_fx.Stash)), "tower1");
         Assert.IsType<Tower.Submitted>(await first.Ask<object>(new Tower.Submit(new BatchSpec("songs", SourceKind.Audio, [.. wavs], 1, new BatchOptions(true, 0, 0, true, []), Media: "cd80")), Long));
         var songs = await TowerFixture.UntilFinished(first, "songs", Long);
         Assert.True(songs.Status == BatchStatus.Completed, songs.Reason);
@@ -247,7 +247,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
         var bin = Directory.GetFiles(Path.Combine(Discs, "w"), "disc-*.bin").Single();
 
         var drives = new[] { Drive("m", $"emulated:cd-r?dir={Discs}&name=m&load={bin}"), Drive("c1", $"emulated:cd-r?dir={Discs}&name=c1"), Drive("c2", $"emulated:cd-r?dir={Discs}&name=c2") };
-        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower2");
+        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Patient(_fx.Stash)), "tower2");
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(CopyBatch("cd-copy", 2, drives: ["c1", "c2"])), Long));
         var done = await TowerFixture.UntilFinished(tower, "cd-copy", Long);
 
@@ -291,7 +291,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
                 INDEX 01 00:16:00
             """);
         var drives = new[] { Drive("m", $"emulated:cd-r?dir={Discs}&name=m&load={cue}"), Drive("c1", $"emulated:cd-r?dir={Discs}&name=c1") };
-        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props(drives, TowerFixture.Patient(_fx.Stash)), "tower");
         var spec = new BatchSpec("cd-dao", SourceKind.Master, ["m"], 1, new BatchOptions(true, 0, 0, true, ["c1"], DiscAtOnce: true));
 
         Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(spec), Long));
@@ -325,7 +325,7 @@ public sealed class CopyJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.In
     public async Task A_wav_batch_with_audio_info_burns_its_cd_text_catalog_and_isrcs_disc_at_once()
     {
         var wavs = new[] { (5, 1), (4, 2) }.Select(w => EmulatedTowerTests.Wav(Path.Combine(_fx.Dir, $"a{w.Item2}.wav"), 44100 * w.Item1, w.Item2)).ToArray();
-        var tower = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Fast(_fx.Stash)), "tower");
+        var tower = Sys.ActorOf(Tower.Props([Drive("w", $"emulated:cd-r?dir={Discs}&name=w")], TowerFixture.Patient(_fx.Stash)), "tower");
         var info = new AudioInfoSpec("Live Album", "The Band", "4006381333931",
             [new AudioTrackText("Opening", "Singer A", "DEA120000011"), new AudioTrackText("Closing", "Singer B", "DEA120000012")]);
         var spec = new BatchSpec("text", SourceKind.Audio, [.. wavs], 1, new BatchOptions(true, 0, 0, true, [], DiscAtOnce: true), Media: "cd80", AudioInfo: info);

@@ -40,6 +40,16 @@ internal sealed class TowerFixture : IDisposable
             LagGrace = TimeSpan.FromSeconds(2),
         });
 
+    /// <summary>
+    /// <see cref="Fast"/> for tests that do not exercise a stalled drive: the 600 ms stall deadline detached an emulated
+    /// CD drive preparing a disc-at-once burn on a loaded CI machine (measured), failing a one-disc batch for nothing.
+    /// </summary>
+    public static Tower.Settings Patient(string stash)
+    {
+        var fast = Fast(stash);
+        return fast with { Staging = fast.Staging with { StallTimeout = TimeSpan.FromSeconds(30) } };
+    }
+
     public static ImmutableArray<Tower.DriveSpec> Drives(params FakeDrive[] drives) =>
         [.. drives.Select(d => new Tower.DriveSpec(d.Path, "fake:" + d.Path, () => d))];
 
