@@ -49,7 +49,8 @@ public sealed class ServePauseTests
 
             // Paused: nothing starts. The tower is paused too, then the batch resumed: still nothing.
             Assert.True((await client.PauseTowerAsync(true, CancellationToken.None)).Paused);
-            Assert.Equal("running", (await client.PauseBatchAsync("held", false, CancellationToken.None)).Batch.State);
+            // No longer paused; after the restart its image may still be staging (seen on a loaded CI machine).
+            Assert.Contains((await client.PauseBatchAsync("held", false, CancellationToken.None)).Batch.State, new[] { "running", "staging" });
             await Task.Delay(TimeSpan.FromSeconds(3));
             var still = await client.BatchAsync("held", CancellationToken.None);
             Assert.Empty(still.Discs);
