@@ -117,5 +117,6 @@ internal static class FloorDrives
             : $"batch {BatchIds.Show(spec.BatchId)}: a floor of towers runs data batches (a folder or an ISO image) of identical discs; not {Describe(spec)}";
 
     private static string Describe(BatchSpec spec) => spec.PerDisc is not null ? "per-disc files"
-        : spec.Source == SourceKind.Image ? "a BIN/CUE image" : $"a {spec.Source.ToString().ToLowerInvariant()} job";
+        : spec.Source == SourceKind.Image ? "a BIN/CUE image"
+        : spec.Source.ToString().ToLowerInvariant() is var kind && "aeiou".Contains(kind[0]) ? $"an {kind} job" : $"a {kind} job";
 }

@@ -73,8 +73,11 @@ internal sealed class FloorNode : IAsyncDisposable
     public Uri ControlUrl => new($"http://{TowerId}.floor.test/");
     public Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
 
-    /// <summary>Remoting on a free port, fast remote death watch, and the shared SQLite ledger.</summary>
-    public static FloorNode Start(string towerId, string dir, string ledger, int drives, TimeSpan delayPerChunk)
+    /// <summary>
+    /// Remoting on a free port, fast remote death watch, and the shared SQLite ledger (null: an in-memory journal, for a node
+    /// that runs no router: its drive history is its own).
+    /// </summary>
+    public static FloorNode Start(string towerId, string dir, string? ledger, int drives, TimeSpan delayPerChunk)
     {
         var config = Akka.Configuration.ConfigurationFactory.ParseString("""
             akka.loglevel = WARNING
@@ -84,7 +87,7 @@ internal sealed class FloorNode : IAsyncDisposable
             akka.remote.watch-failure-detector.heartbeat-interval = 200ms
             akka.remote.watch-failure-detector.acceptable-heartbeat-pause = 2s
             akka.remote.watch-failure-detector.expected-response-after = 500ms
-            """).WithFallback(PersistenceConfig.Sqlite(ledger));
+            """).WithFallback(ledger is null ? PersistenceConfig.InMemory() : PersistenceConfig.Sqlite(ledger));
         var system = ActorSystem.Create("floor", config);
         return new FloorNode
         {
