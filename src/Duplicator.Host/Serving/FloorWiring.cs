@@ -62,7 +62,8 @@ public static class FloorWiring
         });
         var fence = FloorFence.Settings.Of(config, incarnation);
         akka.WithSingleton<TowerKey>(RouterName, (_, _, _) => FloorFence.Props(fence, routerProps()),
-            new ClusterSingletonOptions { Role = TowerRole }, createProxyToo: true);
+            // The proxy looks for a moved router every 250 ms (Akka's 1 s is a second of every failover).
+            new ClusterSingletonOptions { Role = TowerRole, SingletonIdentificationInterval = TimeSpan.FromMilliseconds(250) }, createProxyToo: true);
     }
 
     /// <summary>The timings of the config as HOCON (see docs/architecture.md, "A floor of towers").</summary>
@@ -97,6 +98,7 @@ public static class FloorWiring
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         system.ActorOf(FloorMembers.Props(log), "floor-members");
+        system.ActorOf(JournalWarmup.Props(config.Tower, log), "journal-warmup");
         void Gone(string how)
         {
             if (health.Stopping) return;
