@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Duplicator.Host.Control.Images;
 using Duplicator.Host.Jobs;
 using Duplicator.Host.Serving;
 using Duplicator.Host.WebConsole;
@@ -13,7 +14,7 @@ namespace Duplicator.Host.Control;
 
 /// <summary>
 /// The HTTP/JSON control endpoint (loopback by default): submit, list and inspect batches, cancel, list
-/// drives, clear a quarantine, pause and resume the tower or a batch, hold and release a drive. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
+/// drives, clear a quarantine, pause and resume the tower or a batch, hold and release a drive, serve a staged image by its content hash. Every request must carry <c>Authorization: Bearer TOKEN</c> when a token is
 /// configured (the config insists on one for a non-loopback address). Sources named by a submission must
 /// lie under the allowed roots (none: no file access). Host, Origin, content type and body size are checked first
 /// (<see cref="RequestGuards"/>). See docs/control-api.md and docs/threat-model.md.
@@ -114,6 +115,7 @@ public static class ControlApi
                 ? Write(ctx, 200, (await tower.DrivesAsync(ctx.RequestAborted)).First(d => d.Id == id))
                 : Problem(ctx, 404, [$"drive '{RequestGuards.Show(id)}': no such drive"])));
         MapHolds(app, tower);
+        app.MapImages(tower); // staged images by content hash, for the other towers of a floor (Control/Images)
         app.MapConsole(tower, feed, towerName); // the web console (docs/console.md)
         app.MapTowerMetrics(); // GET /metrics for Prometheus (docs/metrics.md)
         return app;

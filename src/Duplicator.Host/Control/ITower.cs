@@ -107,6 +107,11 @@ public sealed record DriveFailureView(DateTimeOffset At, string BatchId, int Dis
 /// <summary>What the operator holds back: the whole tower (with why), paused batches, held drives.</summary>
 public sealed record TowerView(bool Paused, string? Reason, IReadOnlyList<string> PausedBatches, IReadOnlyList<string> HeldDrives);
 
+/// <summary>A staged image this tower holds: the stash file its ledger recorded and its size (see <see cref="ITower.StagedImageAsync"/>).</summary>
+/// <param name="Path">The file, as the batch's ledger recorded it (never built from a request).</param>
+/// <param name="Bytes">Its size.</param>
+public sealed record StagedImageFile(string Path, long Bytes);
+
 /// <summary>The answer to a submission: the batch, and whether it was created (false: the id existed, nothing new was made).</summary>
 public sealed record SubmitResult(BatchView Batch, bool Created);
 
@@ -152,6 +157,13 @@ public interface ITower
 
     /// <summary>Puts a held drive back in service; false when there is no such drive.</summary>
     Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The stash file of a batch of this tower whose ledger recorded <paramref name="sha256"/> (64 hex digits, either
+    /// case) as its image's content SHA-256, when that file still exists and its bytes are that content (a data image);
+    /// null otherwise. Other towers fetch it through <c>GET /api/images/{sha256}</c> (docs/control-api.md).
+    /// </summary>
+    Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken);
 }
 
 /// <summary>The tower refused an operator's request that cannot apply (pausing a finished batch); the API answers 409.</summary>

@@ -151,6 +151,30 @@ public sealed class ActorTower : ITower, IJobSink
     public async Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken) =>
         Controlled(await Ask<object>(new Tower.Release(driveId), $"releasing drive {driveId}", cancellationToken));
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Asked of the running batches only (a finished batch burns nothing more; a folder or audio batch's stash is removed when it ends):
+    /// the one whose ledger recorded that content hash for a data image (an .iso: its file's bytes are what the hash
+    /// covers; the content hash of a BIN/CUE covers its tracks, not its files) of the recorded size. The path is the
+    /// ledger's, never one built from the request.
+    /// </remarks>
+    public async Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
+        foreach (var b in list.Batches.Where(b => b.Staged && b.Status == BatchStatus.Running))
+        {
+            var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(b.Id), $"batch {b.Id}", cancellationToken);
+            if (answer.State is not { ImageSha256: { } sha, StashPath: { } path } state
+                || !string.Equals(sha, sha256, StringComparison.OrdinalIgnoreCase)
+                || path.EndsWith(".cue", StringComparison.OrdinalIgnoreCase))
+                continue;
+            var file = new FileInfo(path);
+            if (!file.Exists || (state.ImageSectors > 0 && file.Length != state.ImageSectors * 2048)) continue;
+            return new StagedImageFile(file.FullName, file.Length);
+        }
+        return null;
+    }
+
     private static bool Controlled(object answer) => answer switch
     {
         Tower.Done d => d.Found,

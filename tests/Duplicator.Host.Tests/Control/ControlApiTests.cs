@@ -28,13 +28,7 @@ public sealed class ControlApiTests : IAsyncLifetime
         (_tokenApp, _tokenHttp) = await Start("s3cret");
     }
 
-    private async Task<(WebApplication, HttpClient)> Start(string? token)
-    {
-        var app = ControlApi.Build("http://127.0.0.1:0", token, [Path.Combine(_root, "input")], _root, _tower);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
-    }
+    private Task<(WebApplication, HttpClient)> Start(string? token) => ControlApiHost.StartAsync(_tower, _root, token);
 
     public async Task DisposeAsync()
     {
@@ -144,6 +138,7 @@ public sealed class ControlApiTests : IAsyncLifetime
         public Task<bool> ResumeAsync(string? batchId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
         public Task<bool> HoldAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
         public Task<bool> ReleaseAsync(string driveId, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
+        public Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken) => throw new InvalidOperationException("ledger gone");
     }
 
     [Fact]

@@ -95,6 +95,17 @@ public sealed class FakeTower : ITower
         return Task.FromResult(driveId == "drive-1" && (Held.Remove(driveId) || true));
     }
 
+    /// <summary>Staged images the tower answers for, by content hash (either case), and every hash it was asked for.</summary>
+    public Dictionary<string, string> Images { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<string> ImageLookups { get; } = [];
+
+    public Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken)
+    {
+        Check($"image {sha256}");
+        lock (ImageLookups) ImageLookups.Add(sha256);
+        return Task.FromResult(Images.TryGetValue(sha256, out var path) && File.Exists(path) ? new StagedImageFile(path, new FileInfo(path).Length) : null);
+    }
+
     public Task<bool> ClearQuarantineAsync(string driveId, CancellationToken cancellationToken)
     {
         Check($"clearing drive {driveId}");
