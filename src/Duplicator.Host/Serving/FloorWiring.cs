@@ -6,7 +6,10 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using System.Collections.Immutable;
+using Duplicator.Actors.Floor;
 using Duplicator.Actors.Supervision;
+using Duplicator.Host.Control.Images;
 using Duplicator.Host.Configuration;
 using Npgsql;
 
@@ -42,11 +45,40 @@ public static class FloorWiring
     public static string TowerOf(string incarnation) => incarnation.LastIndexOf('-') is var i and > 0 ? incarnation[..i] : incarnation;
 
     /// <summary>
-    /// The router's props. SEAM: until floor-core's <c>Floor.RouterProps(Tower.Settings)</c> (the router with drives
-    /// registered at run time by each tower's <c>Floor.AgentProps</c>) is on main, the singleton is the standalone
-    /// tower of the node it runs on (its own drives): the lead swaps this one line at merge.
+    /// The router's props: floor-core's router (<see cref="Floor.RouterProps"/>), the tower core with no drives of its
+    /// own; every tower's drives are registered with it at run time by that tower's agent (<see cref="StartAgent"/>).
     /// </summary>
-    public static Props RouterProps(IReadOnlyList<Tower.DriveSpec> drives, Tower.Settings settings) => Tower.Props(drives, settings);
+    public static Props RouterProps(IReadOnlyList<Tower.DriveSpec> drives, Tower.Settings settings) => Floor.RouterProps(settings);
+
+    /// <summary>The agent's actor name on every tower (/user/floor-agent).</summary>
+    public const string AgentName = "floor-agent";
+
+    /// <summary>
+    /// Starts this tower's <see cref="Floor.AgentProps(string, ImmutableArray{Tower.DriveSpec}, Tower.Settings, IActorRef, IImageFetcher, Uri?)"/>:
+    /// its configured drives, the router's singleton proxy (<paramref name="router"/>), an <see cref="HttpImageFetcher"/>
+    /// carrying the control token of the config (every tower of a floor shares one) and this tower's own control URL
+    /// (<see cref="ControlUrl"/>), where the others fetch the images its router stages.
+    /// </summary>
+    public static IActorRef StartAgent(ActorSystem system, IActorRef router, TowerConfig config, IReadOnlyList<Tower.DriveSpec> drives, Tower.Settings settings)
+    {
+        var cluster = config.Cluster ?? throw new InvalidOperationException("no cluster section");
+        var fetcher = new HttpImageFetcher(config.Control.Token);
+        system.RegisterOnTermination(fetcher.Dispose);
+        return system.ActorOf(Floor.AgentProps(cluster.Tower, [.. drives], settings, router, fetcher, ControlUrl(config)), AgentName);
+    }
+
+    /// <summary>
+    /// The control API's base URL as the other towers reach it: <c>control.listen</c>, with a wildcard address
+    /// (0.0.0.0, [::], *, +) replaced by the cluster host (the address the others reach this tower at).
+    /// </summary>
+    public static Uri ControlUrl(TowerConfig config)
+    {
+        var listen = config.Control.Listen.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        var uri = new UriBuilder(listen);
+        if (uri.Host is "0.0.0.0" or "[::]" or "::" && config.Cluster is { } cluster) uri.Host = cluster.Host;
+        uri.Path = "/";
+        return uri.Uri;
+    }
 
     /// <summary>Adds remoting, the cluster and the router singleton (behind its <see cref="FloorFence"/>) to <paramref name="akka"/>.</summary>
     public static void Configure(AkkaConfigurationBuilder akka, TowerConfig config, string incarnation, Func<Props> routerProps)

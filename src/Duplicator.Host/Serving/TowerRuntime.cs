@@ -94,7 +94,10 @@ public static class TowerRuntime
             if (incarnation is null)
                 akka.WithActors((system, registry) => registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower")));
             else // a floor: the router is the cluster singleton, TowerKey its proxy
+            {
                 FloorWiring.Configure(akka, config, incarnation, () => FloorWiring.RouterProps(drives, settings));
+                akka.WithActors((system, registry) => FloorWiring.StartAgent(system, registry.Get<TowerKey>(), config, drives, settings));
+            }
         });
         builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
             config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>(), sp.GetRequiredService<StorageLock>(),
