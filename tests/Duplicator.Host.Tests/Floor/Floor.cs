@@ -32,7 +32,8 @@ public sealed class Floor : IDisposable
         var seeds = JsonSerializer.Serialize(ClusterPorts.Take(Math.Min(2, towers)).Select(p => $"akka.tcp://duplicator@127.0.0.1:{p}"));
         var storage = JsonSerializer.Serialize(new { provider = "postgres", connectionString = ConnectionString });
         _towers = [.. Enumerable.Range(0, towers).Select(i => new ServeProcess(drives: drives, speed: speed, storageJson: storage,
-            clusterJson: $$"""{ "tower": "{{Id(i)}}", "host": "127.0.0.1", "port": {{ClusterPorts[i]}}, "seeds": {{seeds}}{{(tuning is null ? "" : ", " + tuning)}} }"""))];
+            clusterJson: $$"""{ "tower": "{{Id(i)}}", "host": "127.0.0.1", "port": {{ClusterPorts[i]}}, "seeds": {{seeds}}{{(tuning is null ? "" : ", " + tuning)}} }""",
+            driveId: d => DriveId(i, d)))];
     }
 
     /// <summary>The server.</summary>
@@ -58,6 +59,28 @@ public sealed class Floor : IDisposable
 
     /// <summary>The tower id of tower <paramref name="i"/> (from 0).</summary>
     public static string Id(int i) => $"t{i + 1}";
+
+    /// <summary>Drive <paramref name="d"/> (from 1) of tower <paramref name="i"/> (from 0): drive ids are unique floor-wide (t1-d1, t2-d1, ...).</summary>
+    public static string DriveId(int i, int d) => $"{Id(i)}-d{d}";
+
+    /// <summary>The index of the tower drive <paramref name="driveId"/> is on (from its id), or -1.</summary>
+    public static int TowerOfDrive(string driveId) =>
+        driveId.StartsWith('t') && driveId.IndexOf('-') is var dash and > 1 && int.TryParse(driveId[1..dash], out var n) ? n - 1 : -1;
+
+    /// <summary>
+    /// The SHA-256 (upper-case hex) of every disc file drive <paramref name="driveId"/> left on its tower
+    /// (Discs/&lt;drive&gt;/disc-N.iso, the emulated recorder's medium), by file name.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> DiscFiles(string driveId)
+    {
+        var dir = Path.Combine(_towers[TowerOfDrive(driveId)].Discs, driveId);
+        if (!Directory.Exists(dir)) return new Dictionary<string, string>();
+        return Directory.EnumerateFiles(dir, "disc-*.iso").ToDictionary(f => Path.GetFileName(f), f =>
+        {
+            using var s = File.OpenRead(f);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s));
+        });
+    }
 
     /// <summary>
     /// Starts every tower at once and waits until each says the floor has all of them up; returns the time from the
@@ -143,6 +166,14 @@ public sealed class Floor : IDisposable
         {
             foreach (var (_, client) in clients) client.Dispose();
         }
+    }
+
+    /// <summary>Sends SIGSTOP, SIGCONT, ... (<paramref name="signal"/> without SIG) to process <paramref name="pid"/>.</summary>
+    public static void Signal(string signal, int pid)
+    {
+        using var p = Process.Start("kill", ["-" + signal, pid.ToString()])!;
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {pid} exited {p.ExitCode}");
     }
 
     private static int FreePort()

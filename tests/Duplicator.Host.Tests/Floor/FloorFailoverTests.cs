@@ -32,8 +32,10 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
 
         await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
         var router = floor.RouterTower();
-        var (before, answeredBy, _) = await floor.FirstAnswerAsync([router], Long);
-        Assert.All(before, d => Assert.Contains(floor.Towers[router].Discs, d.Url));
+        // One view: the router lists every tower's drives, each with its tower.
+        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list the drives of all three towers");
+        var before = Drives(floor, router);
+        Assert.All(before, d => Assert.Equal(Floor.Id(Floor.TowerOfDrive(d.Id)), d.Tower));
         var survivors = Enumerable.Range(0, 3).Where(i => i != router).ToArray();
 
         var killedAt = DateTime.UtcNow;
@@ -47,8 +49,10 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
             output.WriteLine(l.Length > 260 ? l[..260] : l);
         // The answer came from a router on a survivor: its drives are that survivor's, not the dead tower's.
         Assert.Contains(host, survivors);
-        Assert.NotEmpty(after);
-        Assert.All(after, d => Assert.Contains(floor.Towers[host].Discs, d.Url));
+        // The new router lists the survivors' drives as their agents register again, never the dead tower's.
+        await floor.UntilAsync(() => Drives(floor, host).Select(d => d.Tower).Distinct().Count() == 2, Long, "the new router did not list both survivors' drives");
+        after = Drives(floor, host);
+        Assert.All(after, d => Assert.NotEqual(Floor.Id(router), d.Tower));
         Assert.Contains("floor: the router runs on this tower", floor.Towers[host].Log);
         // The survivors downed the dead tower.
         foreach (var i in survivors)
@@ -103,6 +107,19 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         Assert.Equal(last, pg.Pg.Scalar("sigstop", "SELECT max(ordering) FROM journal"));
         Assert.Equal(sequences, pg.Pg.Scalar("sigstop", "SELECT string_agg(persistence_id || ':' || sequence_number, ',' ORDER BY ordering) FROM journal"));
         Assert.Equal(0L, pg.Pg.Scalar("sigstop", "SELECT count(*) FROM journal WHERE persistence_id = 'batch-zombie'"));
+    }
+
+    private static IReadOnlyList<Duplicator.Host.Control.DriveView> Drives(Floor floor, int tower)
+    {
+        using var client = floor.Towers[tower].Client();
+        try
+        {
+            return client.DrivesAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is Duplicator.Host.Control.ControlException or HttpRequestException or TaskCanceledException)
+        {
+            return [];
+        }
     }
 
     private static void Signal(string signal, int pid)

@@ -17,13 +17,15 @@ public sealed class ServeProcess : IDisposable
     // "storage" object; null: a SQLite ledger in the tower's folder. token: control.token; driveQuery: more URL
     // parameters for drive i (from 1), e.g. a fault on one drive only.
     public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? storageJson = null,
-        string? token = null, Func<int, string>? driveQuery = null, string? clusterJson = null)
+        string? token = null, Func<int, string>? driveQuery = null, string? clusterJson = null, Func<int, string>? driveId = null)
     {
+        // driveId: the id (and emulated name, so its discs are Discs/<id>/disc-N.iso) of drive i (from 1); drive-i by default.
+        driveId ??= i => $"drive-{i}";
         Token = token;
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
-            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
+            $$"""    { "id": "{{driveId(i)}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name={{driveId(i)}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
         var storage = storageJson ?? System.Text.Json.JsonSerializer.Serialize(new { provider = "sqlite", path = Path.Combine(Dir, "ledger.db") });
         File.WriteAllText(ConfigPath, $$"""
             {
