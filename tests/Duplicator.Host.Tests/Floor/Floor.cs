@@ -31,10 +31,15 @@ public sealed class Floor : IDisposable
         ClusterPorts = [.. Enumerable.Range(0, towers).Select(_ => FreePort())];
         var seeds = JsonSerializer.Serialize(ClusterPorts.Take(Math.Min(2, towers)).Select(p => $"akka.tcp://duplicator@127.0.0.1:{p}"));
         var storage = JsonSerializer.Serialize(new { provider = "postgres", connectionString = ConnectionString });
+        // The router stages a batch on its own node within its own allowed roots: a source every tower may name.
+        Shared = Directory.CreateTempSubdirectory("dup-floor-").FullName;
         _towers = [.. Enumerable.Range(0, towers).Select(i => new ServeProcess(drives: drives, speed: speed, storageJson: storage,
             clusterJson: $$"""{ "tower": "{{Id(i)}}", "host": "127.0.0.1", "port": {{ClusterPorts[i]}}, "seeds": {{seeds}}{{(tuning is null ? "" : ", " + tuning)}} }""",
-            driveId: d => DriveId(i, d)))];
+            driveId: d => DriveId(i, d), allowedRoots: [Shared]))];
     }
+
+    /// <summary>A folder every tower allows (control.allowedRoots): sources of batches go here.</summary>
+    public string Shared { get; }
 
     /// <summary>The server.</summary>
     public PostgresServer Pg { get; }
@@ -187,5 +192,12 @@ public sealed class Floor : IDisposable
     public void Dispose()
     {
         foreach (var t in _towers) t.Dispose();
+        try
+        {
+            Directory.Delete(Shared, true);
+        }
+        catch (IOException)
+        {
+        }
     }
 }

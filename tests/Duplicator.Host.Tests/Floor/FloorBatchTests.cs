@@ -30,7 +30,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
 
         var submitter = (router + 1) % 3; // a tower that does not run the router: submissions go to it through the proxy
         using var client = floor.Towers[submitter].Client();
-        var src = Source(floor.Towers[submitter]);
+        var src = Source(floor);
         await client.SubmitAsync(JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "spread", folder = src, copies = Copies }), CancellationToken.None);
 
         // Kill -9 a tower other than the router's while one of its drives writes a disc of the batch.
@@ -98,7 +98,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         var router = floor.RouterTower();
         await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
         using var client = floor.Towers[router].Client();
-        await client.SubmitAsync(JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "freeze", folder = Source(floor.Towers[router]), copies = Copies }), CancellationToken.None);
+        await client.SubmitAsync(JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "freeze", folder = Source(floor), copies = Copies }), CancellationToken.None);
 
         var frozen = -1;
         int[] frozenDiscs = [];
@@ -134,10 +134,10 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         Assert.All(frozenDiscs, n => Assert.Equal("interrupted", detail.Discs.Single(d => d.Number == n).State));
     }
 
-    /// <summary>A folder under the tower's allowed root with 6 MB of random bytes (a few seconds a disc at 2x).</summary>
-    private static string Source(ServeProcess tower)
+    /// <summary>A folder every tower allows with 6 MB of random bytes (a few seconds a disc at 2x).</summary>
+    private static string Source(Floor floor)
     {
-        var src = Directory.CreateDirectory(Path.Combine(tower.Dir, "src")).FullName;
+        var src = Directory.CreateDirectory(Path.Combine(floor.Shared, "src")).FullName;
         File.WriteAllBytes(Path.Combine(src, "payload.bin"), RandomNumberGenerator.GetBytes(6 << 20));
         return src;
     }

@@ -70,7 +70,7 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         await floor.FirstAnswerAsync([frozen], Long);
         var incarnation = Regex.Match(tower.Log, @"floor: the router runs on this tower \(\w+, incarnation ([\w-]+)\)").Groups[1].Value;
         Assert.NotEmpty(incarnation);
-        var src = Directory.CreateDirectory(Path.Combine(tower.Dir, "src")).FullName;
+        var src = Directory.CreateDirectory(Path.Combine(floor.Shared, "src")).FullName;
         File.WriteAllBytes(Path.Combine(src, "payload.bin"), new byte[100_000]);
         var survivors = Enumerable.Range(0, 3).Where(i => i != frozen).ToArray();
 
