@@ -97,4 +97,35 @@ public sealed class FloorTests : IDisposable
         // The ledger itself would not count it either (FloorRosterTests checks it on a running batch too).
         Assert.DoesNotContain(BatchLogic.Decide(done, new CompleteDisc(cut[0], "tc1", sha)).Events, e => e is DiscCompleted);
     }
+
+    [Fact]
+    public async Task A_router_that_moves_to_another_node_recovers_from_the_journal_the_agents_register_again_and_burns_of_the_old_router_are_cancelled()
+    {
+        var (image, sha) = _fx.Image(1024);
+        var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        var fetcher = Fetcher(a);
+        a.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 1, Long); // the ledger's tables exist before the second node opens the file
+        await using var b = FloorNode.Start("tb", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(40));
+        await b.Follow(a);
+        b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 3, Long);
+
+        Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f3", image, copies: 6)), Long));
+        var before = await FloorNode.Until(router, "f3", s => s.Good.Count >= 1 && s.InFlight.Values.Any(d => TowerOf(d) == "tb"), Long);
+        await a.DisposeAsync(); // the router's node goes (a singleton handover or crash); tb's discs of the old router are in flight
+
+        var moved = b.StartRouter(); // the singleton starts on the other node, from the same journal
+        var done = await TowerFixture.UntilFinished(moved, "f3", Long);
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(6, done.Good.Count);
+        Assert.All(before.Good.Keys, g => Assert.True(done.Good.ContainsKey(g))); // what the old router counted stays counted, once
+        Assert.All(before.InFlight.Where(kv => TowerOf(kv.Value) == "tb").Select(kv => kv.Key),
+            disc => Assert.Equal(DiscState.Interrupted, done.Discs[disc].State)); // recovered as interrupted, made again
+        Assert.True(b.Drives.Sum(d => d.Aborted) >= 1); // the agent cancelled the old router's burns rather than let them finish
+        var drives = await FloorNode.FloorDrives(moved);
+        Assert.Equal(["tb1", "tb2"], drives.Select(d => d.Id).Order().ToArray());
+        Assert.All(drives, d => Assert.Equal("tb", d.Tower));
+    }
 }
