@@ -43,6 +43,7 @@ public sealed class FloorTests : IDisposable
         Assert.Equal(["ta", "ta", "tb", "tb"], drives.Select(d => d.Tower).Order());
         Assert.All(drives, d => Assert.Equal(TowerOf(d.Id), d.Tower));
 
+        var progress = Events.On<Recorder.ImapiEvent>(a.System);
         Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
         var done = await TowerFixture.UntilFinished(router, "f1", Long);
 
@@ -57,6 +58,10 @@ public sealed class FloorTests : IDisposable
         Assert.All(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned), h => Assert.Equal(sha, h));
         Assert.Equal(8, a.Drives.Concat(b.Drives).Sum(d => d.Burned.Count));
         Assert.True(b.Drives.Sum(d => d.Burned.Count) > 0);
+        // The other tower's IMAPI progress reaches the router's node (for the floor's live view), once per event.
+        var remote = progress.OfType<Recorder.ImapiEvent>().Where(e => e.DriveId.StartsWith("tb") && e.Event == "BurnComplete").ToArray();
+        Assert.Equal(b.Drives.Sum(d => d.Burned.Count), remote.Length);
+        Assert.Equal(a.Drives.Sum(d => d.Burned.Count), progress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("ta") && e.Event == "BurnComplete"));
     }
 
     [Fact]
