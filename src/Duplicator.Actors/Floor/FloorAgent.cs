@@ -84,6 +84,11 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             _last[s.DriveId] = s;
             _current?.Tell(s, Self);
         });
+        Receive<Recorder.ImapiEvent>(e =>
+        {
+            // Progress as IMAPI reports it, published on the router's node too (on its own node the router sees the same event stream).
+            if (_current is { } router && !router.Path.Address.HasLocalScope && _drives.Contains(e.DriveId)) router.Tell(e, Self);
+        });
         Receive<Recorder.DiscBurned>(b => Ended(b.DriveId, b.BatchId, b.Disc, b));
         Receive<Recorder.DiscFailed>(f => Ended(f.DriveId, f.BatchId, f.Disc, f));
         Receive<Fetched>(OnFetched);
@@ -98,6 +103,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        Context.System.EventStream.Subscribe(Self, typeof(Recorder.ImapiEvent));
         Self.Tell(RegisterNow.Instance);
         Timers.StartPeriodicTimer("register", RegisterNow.Instance, _agent.RegisterEvery);
     }

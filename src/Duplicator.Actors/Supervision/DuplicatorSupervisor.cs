@@ -159,6 +159,10 @@ internal sealed class DuplicatorSupervisor : TowerJournal, IWithTimers
             else Sender.Tell(new Drives.DriveHistory.Histories(System.Collections.Immutable.ImmutableSortedDictionary<string, Drives.DriveHistory.Record>.Empty));
         });
         Command<Floor.Floor.Register>(OnRegister);
+        Command<Recorder.ImapiEvent>(e =>
+        {
+            if (_floor != null && FromDrive(e.DriveId)) Context.System.EventStream.Publish(e); // another tower's progress, for the floor's live view
+        });
         CommonCommands();
     }
 

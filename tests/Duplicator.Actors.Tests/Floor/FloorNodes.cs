@@ -60,6 +60,23 @@ internal sealed class RouterProxy : ReceiveActor
     }
 }
 
+/// <summary>Collects what its system's event stream carries of one type.</summary>
+internal sealed class Collector : ReceiveActor
+{
+    public Collector(ConcurrentQueue<object> into) => ReceiveAny(into.Enqueue);
+}
+
+internal static class Events
+{
+    /// <summary>What <paramref name="system"/>'s event stream carries of type <typeparamref name="T"/> from now on.</summary>
+    public static ConcurrentQueue<object> On<T>(ActorSystem system)
+    {
+        var queue = new ConcurrentQueue<object>();
+        system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new Collector(queue))), typeof(T));
+        return queue;
+    }
+}
+
 /// <summary>One node of a floor in this process: an ActorSystem with remoting on a free 127.0.0.1 port, its stash, fake drives and agent.</summary>
 internal sealed class FloorNode : IAsyncDisposable
 {

@@ -43,6 +43,7 @@ public sealed class FloorTests : IDisposable
         Assert.Equal(["ta", "ta", "tb", "tb"], drives.Select(d => d.Tower).Order());
         Assert.All(drives, d => Assert.Equal(TowerOf(d.Id), d.Tower));
 
+        var progress = Events.On<Recorder.ImapiEvent>(a.System);
         Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
         var done = await TowerFixture.UntilFinished(router, "f1", Long);
 
@@ -57,6 +58,10 @@ public sealed class FloorTests : IDisposable
         Assert.All(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned), h => Assert.Equal(sha, h));
         Assert.Equal(8, a.Drives.Concat(b.Drives).Sum(d => d.Burned.Count));
         Assert.True(b.Drives.Sum(d => d.Burned.Count) > 0);
+        // The other tower's IMAPI progress reaches the router's node (for the floor's live view), once per event.
+        var remote = progress.OfType<Recorder.ImapiEvent>().Where(e => e.DriveId.StartsWith("tb") && e.Event == "BurnComplete").ToArray();
+        Assert.Equal(b.Drives.Sum(d => d.Burned.Count), remote.Length);
+        Assert.Equal(a.Drives.Sum(d => d.Burned.Count), progress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("ta") && e.Event == "BurnComplete"));
     }
 
     [Fact]
@@ -96,5 +101,36 @@ public sealed class FloorTests : IDisposable
         Assert.Equal(DiscState.Interrupted, answer.State.Discs[cut[0]].State);
         // The ledger itself would not count it either (FloorRosterTests checks it on a running batch too).
         Assert.DoesNotContain(BatchLogic.Decide(done, new CompleteDisc(cut[0], "tc1", sha)).Events, e => e is DiscCompleted);
+    }
+
+    [Fact]
+    public async Task A_router_that_moves_to_another_node_recovers_from_the_journal_the_agents_register_again_and_burns_of_the_old_router_are_cancelled()
+    {
+        var (image, sha) = _fx.Image(1024);
+        var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        var fetcher = Fetcher(a);
+        a.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 1, Long); // the ledger's tables exist before the second node opens the file
+        await using var b = FloorNode.Start("tb", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(40));
+        await b.Follow(a);
+        b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 3, Long);
+
+        Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f3", image, copies: 6)), Long));
+        var before = await FloorNode.Until(router, "f3", s => s.Good.Count >= 1 && s.InFlight.Values.Any(d => TowerOf(d) == "tb"), Long);
+        await a.DisposeAsync(); // the router's node goes (a singleton handover or crash); tb's discs of the old router are in flight
+
+        var moved = b.StartRouter(); // the singleton starts on the other node, from the same journal
+        var done = await TowerFixture.UntilFinished(moved, "f3", Long);
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(6, done.Good.Count);
+        Assert.All(before.Good.Keys, g => Assert.True(done.Good.ContainsKey(g))); // what the old router counted stays counted, once
+        Assert.All(before.InFlight.Where(kv => TowerOf(kv.Value) == "tb").Select(kv => kv.Key),
+            disc => Assert.Equal(DiscState.Interrupted, done.Discs[disc].State)); // recovered as interrupted, made again
+        Assert.True(b.Drives.Sum(d => d.Aborted) >= 1); // the agent cancelled the old router's burns rather than let them finish
+        var drives = await FloorNode.FloorDrives(moved);
+        Assert.Equal(["tb1", "tb2"], drives.Select(d => d.Id).Order().ToArray());
+        Assert.All(drives, d => Assert.Equal("tb", d.Tower));
     }
 }
