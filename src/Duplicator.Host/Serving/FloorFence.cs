@@ -145,6 +145,7 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
     {
         public static Try Instance { get; } = new();
     }
+    private sealed record Checked(bool Guarded, string? Lost);
     private sealed record GuardCheck
     {
         public static GuardCheck Instance { get; } = new();
@@ -156,6 +157,7 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
     private NpgsqlConnection? _lock;
     private IActorRef? _router;
     private bool _guarded;
+    private bool _checking;
 
     public FloorFenceActor(FloorFence.Settings settings, Props router)
     {
@@ -221,23 +223,35 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
             case Terminated t when t.ActorRef.Equals(_router):
                 Context.Stop(Self);
                 break;
-            case GuardCheck:
+            case GuardCheck when !_checking:
                 // The journal makes its tables on first use: guard them once they are there (the lock serialises this).
                 // And the lock must still be held: a router whose lock went (its backend ended by a fencing tower, the
-                // server gone) stops the host, as the ledger's own lock does.
-                string? lost;
-                try
+                // server gone) stops the host, as the ledger's own lock does. The SQL runs on a task, never on the
+                // dispatcher; one check at a time on the lock's connection.
+                _checking = true;
+                var connection = _lock!;
+                var guarded = _guarded;
+                Task.Run(() =>
                 {
-                    if (!_guarded) _guarded = FloorFence.Guard(_lock!);
-                    lost = FloorFence.Holds(_lock!) ? null : "the floor's writer lock is no longer held";
-                }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+                    try
+                    {
+                        var all = guarded || FloorFence.Guard(connection);
+                        return new Checked(all, FloorFence.Holds(connection) ? null : "the floor's writer lock is no longer held");
+                    }
+                    catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+                    {
+                        return new Checked(guarded, $"the floor's writer lock's connection failed: {e.Message.ReplaceLineEndings(" ")}");
+                    }
+                }).PipeTo(Self);
+                break;
+            case GuardCheck:
+                break;
+            case Checked c:
+                _checking = false;
+                _guarded = c.Guarded;
+                if (c.Lost != null)
                 {
-                    lost = $"the floor's writer lock's connection failed: {e.Message.ReplaceLineEndings(" ")}";
-                }
-                if (lost != null)
-                {
-                    Duplicator.Actors.Batches.JournalFailed.Publish(Context.System, "floor-router", "fence", new IOException(lost));
+                    Duplicator.Actors.Batches.JournalFailed.Publish(Context.System, "floor-router", "fence", new IOException(c.Lost));
                     Context.Stop(Self);
                 }
                 break;

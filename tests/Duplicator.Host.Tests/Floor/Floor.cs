@@ -88,8 +88,8 @@ public sealed class Floor : IDisposable
     }
 
     /// <summary>
-    /// Starts every tower at once and waits until each says the floor has all of them up; returns the time from the
-    /// launch to that moment.
+    /// Starts every tower at once and waits until each says the floor has all of them up (returns the time from the
+    /// launch to that moment), then until each tower's journal has answered its warm-up.
     /// </summary>
     public async Task<TimeSpan> StartAsync(TimeSpan? timeout = null)
     {
@@ -103,7 +103,11 @@ public sealed class Floor : IDisposable
             throw new TimeoutException($"a tower did not start: {e.Message}\n{Logs()}", e);
         }
         await UntilAsync(() => _towers.All(t => Up(t) == _towers.Length), timeout ?? TimeSpan.FromSeconds(90), "the floor did not form");
-        return watch.Elapsed;
+        var formed = watch.Elapsed;
+        // Ready as a floor is: every tower's journal warm (a router may have to start on any of them).
+        await UntilAsync(() => _towers.All(t => t.Log.Contains("floor: the ledger's journal answered this tower")), timeout ?? TimeSpan.FromSeconds(90),
+            "a tower's journal did not answer");
+        return formed;
     }
 
     /// <summary>How many towers are up as <paramref name="tower"/>'s last membership line says (0 before the first).</summary>

@@ -87,4 +87,19 @@ public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<F
         Exec(cs, "t1-ccc", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('drive-history-t1', 1)");
         Assert.Equal(3L, pg.Pg.Scalar("fence_downed", "SELECT count(*) FROM journal"));
     }
+
+    [Fact]
+    public void Towers_of_a_floor_share_the_ledger_and_a_standalone_tower_runs_neither_beside_them_nor_they_beside_it()
+    {
+        var cs = pg.Pg.NewDatabase("fence_shared");
+        using (var t1 = PostgresLedger.Open(cs, "tower t1", floor: true))
+        using (var t2 = PostgresLedger.Open(cs, "tower t2", floor: true))
+        {
+            var alone = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "standalone"));
+            Assert.Contains("is in use by another duplicator: tower t2", alone.Message);
+        }
+        using var standalone = PostgresLedger.Open(cs, "standalone");
+        var floor = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "tower t3", floor: true));
+        Assert.Contains("is in use by a standalone duplicator: standalone; stop that one first, or give the floor its own database", floor.Message);
+    }
 }
