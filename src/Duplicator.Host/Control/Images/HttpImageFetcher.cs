@@ -19,7 +19,8 @@ namespace Duplicator.Host.Control.Images;
 /// (<see cref="ImapiError.SourceChanged"/>, naming the tower, the expected and the actual hash). Transient failures (a
 /// connection refused or reset, a 5xx, a read that stalls past <see cref="FetchOptions.ReadTimeout"/>) are retried
 /// <see cref="FetchOptions.Attempts"/> times in all, with backoff, each resuming where the part ends; when they run out
-/// the part is kept for the next call to resume.
+/// the part is kept for the next call to resume. One fetch per target at a time: the part file is not locked
+/// (the host runs with <c>System.IO.DisableFileLocking</c>).
 /// </summary>
 public sealed class HttpImageFetcher : IImageFetcher, IDisposable
 {
@@ -67,12 +68,15 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
             await HashPrefixAsync(stream, hash, cancellationToken);
             for (int attempt = 1; stream.Position < bytes; attempt++)
             {
+                long before = stream.Position;
                 try
                 {
                     await TransferAsync(url, sha, bytes, stream, hash, cancellationToken);
                 }
                 catch (TransientFetchException e)
                 {
+                    // Attempts count failures in a row: one that brought at least a buffer's worth is progress, not one of them.
+                    if (stream.Position - before >= _options.BufferBytes) attempt = 1;
                     if (attempt >= _options.Attempts)
                     {
                         await stream.FlushAsync(CancellationToken.None); // what arrived is kept: the next call resumes it
@@ -337,7 +341,7 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
 }
 
 /// <summary>How <see cref="HttpImageFetcher"/> retries and waits.</summary>
-/// <param name="Attempts">Requests in all before a transient failure is given up (at least 1).</param>
+/// <param name="Attempts">Requests in a row that fail transiently (each bringing less than <paramref name="BufferBytes"/>) before the fetch gives up (at least 1).</param>
 /// <param name="BufferBytes">Read and write buffer.</param>
 public sealed record FetchOptions(int Attempts = 5, int BufferBytes = 1 << 20)
 {

@@ -40,7 +40,7 @@ public static class ImageEndpoints
             var sha = sha256.ToLowerInvariant();
             if (await tower.StagedImageAsync(sha, ctx.RequestAborted) is not { } file)
                 return Problem(StatusCodes.Status404NotFound, $"image {sha}: this tower holds no staged image with that content SHA-256");
-            // The framework's file answer: streamed (sendfile, bounded buffers), the request's cancellation honoured,
+            // The framework's file answer: streamed in fixed-size chunks (SendFileAsync), the request's cancellation honoured,
             // single ranges and If-Range by RFC 9110; several ranges are answered with the whole file.
             return Results.File(file.Path, "application/octet-stream", entityTag: new EntityTagHeaderValue(ETagOf(sha)), enableRangeProcessing: true);
         });
