@@ -4,7 +4,7 @@
 # Starts what it needs itself: a private PostgreSQL (Debian's postgresql, initdb in a temp folder, as the postgres
 # user when root, a loopback port; stopped and removed at the end) and the towers as real `dotnet duplicator.dll
 # serve` processes on 127.0.0.1, each with DRIVES emulated drives (dvd+r at SPEED x, discard=true: nothing kept on
-# disc). Three measurements in one run:
+# disc, so verification is off: a discarded disc reads back as nothing). Three measurements in one run:
 #   1. one tower alone (a floor of one) burns COPIES/TOWERS copies of a MB-MiB folder: its discs per minute;
 #   2. TOWERS towers on one ledger burn one batch of COPIES copies: discs per minute, scaling = floor rate /
 #      (TOWERS x one tower's rate), and the ledger's write latency per persisted command (the router tower's
@@ -29,6 +29,7 @@ dotnet build "$here/src/Duplicator.Host" -c Release -nologo -v q >/dev/null
 dll=$here/src/Duplicator.Host/bin/Release/net10.0/duplicator.dll
 scratch=${BENCH_SCRATCH:-$(mktemp -d /tmp/floor-bench.XXXXXX)}
 mkdir -p "$scratch"
+chmod 755 "$scratch" # the postgres user reaches its data folder through it
 pids=()
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pgdir=$scratch/pg
@@ -43,9 +44,10 @@ as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; 
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   [ -d "$pgdir/data" ] && as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
-  [ -z "${BENCH_SCRATCH:-}" ] && rm -rf "$scratch"
+  if [ -z "${BENCH_SCRATCH:-}" ]; then rm -rf "$scratch"; fi
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # The private PostgreSQL, as the tests start theirs (Serving/PostgresServer).
 mkdir -p "$pgdir"
@@ -81,7 +83,7 @@ start_floor() {
   "drives": [ $dj ],
   "storage": { "provider": "postgres", "connectionString": "Host=127.0.0.1;Port=$pgport;Username=duplicator;Database=$name" },
   "stash": "$dir/stash",
-  "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
+  "defaults": { "verify": false, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
   "control": { "listen": "http://127.0.0.1:$port", "allowedRoots": [ "$scratch" ] },
   "hotFolder": { "enabled": false, "path": "$dir/hot" },
   "logging": { "level": "Information" },
