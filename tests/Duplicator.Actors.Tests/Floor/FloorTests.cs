@@ -44,8 +44,10 @@ public sealed class FloorTests : IDisposable
         Assert.All(drives, d => Assert.Equal(TowerOf(d.Id), d.Tower));
 
         var progress = Events.On<Recorder.ImapiEvent>(a.System);
-        Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
-        var done = await TowerFixture.UntilFinished(router, "f1", Long);
+        // Submitted on the other tower, through its proxy: the submission and every answer cross the wire too.
+        Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
+        var done = await TowerFixture.UntilFinished(b.Proxy!, "f1", Long);
+        Assert.Equal(4, (await FloorNode.FloorDrives(b.Proxy!)).Count(d => d.Tower != null));
 
         Assert.Equal(BatchStatus.Completed, done.Status);
         Assert.Equal(8, done.Good.Count);
