@@ -109,6 +109,37 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         Assert.Equal(0L, pg.Pg.Scalar("sigstop", "SELECT count(*) FROM journal WHERE persistence_id = 'batch-zombie'"));
     }
 
+    [Fact]
+    public async Task A_frozen_tower_without_the_router_is_downed_and_after_SIGCONT_it_exits_1_with_one_line_saying_so()
+    {
+        using var floor = new Floor(pg.Pg, "sigstop_other");
+        await floor.StartAsync();
+        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
+        var router = floor.RouterTower();
+        var frozen = Enumerable.Range(0, 3).First(i => i != router);
+        var tower = floor.Towers[frozen];
+
+        Signal("STOP", tower.Pid!.Value);
+        foreach (var i in Enumerable.Range(0, 3).Where(i => i != frozen))
+            await floor.UntilAsync(() => floor.Towers[i].Log.Split('\n').Any(l => l.Contains($"floor: tower {Floor.Id(frozen)} (") && l.Contains(" was removed")), Long,
+                $"{Floor.Id(i)} did not remove the frozen tower");
+        var rows = pg.Pg.Scalar("sigstop_other", "SELECT count(*) FROM journal");
+        Signal("CONT", tower.Pid!.Value);
+        var code = tower.WaitForExit(Long);
+
+        Assert.True(code != null, $"the woken tower still runs after {Long}:\n{tower.Log}");
+        Assert.Equal(1, code);
+        var why = tower.Log.Split('\n').Where(l => l.StartsWith("duplicator: ", StringComparison.Ordinal)).ToArray();
+        Assert.True(why.Length == 1, $"not one line of why:\n{tower.Log}");
+        output.WriteLine(why[0]);
+        Assert.StartsWith($"duplicator: this tower ({Floor.Id(frozen)}, akka.tcp://duplicator@127.0.0.1:{floor.ClusterPorts[frozen]}) ", why[0]);
+        Assert.Matches("was downed and removed from the floor|left the floor", why[0]);
+        // The router did not move, and the woken tower wrote nothing.
+        Assert.Equal(router, floor.RouterTower());
+        Assert.Equal(rows, pg.Pg.Scalar("sigstop_other", "SELECT count(*) FROM journal"));
+        Assert.Equal(0L, pg.Pg.Scalar("sigstop_other", "SELECT count(*) FROM duplicator_fenced"));
+    }
+
     private static IReadOnlyList<Duplicator.Host.Control.DriveView> Drives(Floor floor, int tower)
     {
         using var client = floor.Towers[tower].Client();
