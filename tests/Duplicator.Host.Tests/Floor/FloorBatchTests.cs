@@ -44,6 +44,8 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
             victim = Floor.TowerOfDrive(inFlight[0].Drive);
             return true;
         }, Long, "no disc started on a tower other than the router's");
+        // The staged image while the batch runs (a folder batch's stash goes when it ends): the router tower's stash ISO.
+        var staged = Directory.EnumerateFiles(Path.Combine(floor.Towers[router].Dir, "stash"), "*.iso", SearchOption.AllDirectories).Select(Sha).ToHashSet();
         var startedBefore = (Detail(floor, submitter)?.Discs ?? []).Select(d => d.Number).ToHashSet();
         var victimDiscs = inFlight.Where(d => Floor.TowerOfDrive(d.Drive) == victim).Select(d => d.Number).ToArray();
         var killedAt = Stopwatch.StartNew();
@@ -78,7 +80,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         // The staged image: the router's stash ISO; every good disc's SHA-256 is its hash, and each good disc's file is those bytes.
         var image = Assert.Single(good.Select(d => d.Sha256).Distinct());
         Assert.NotNull(image);
-        Assert.Contains(Directory.EnumerateFiles(Path.Combine(floor.Towers[router].Dir, "stash"), "*.iso", SearchOption.AllDirectories), f => Sha(f) == image);
+        Assert.Contains(image, staged);
         foreach (var drive in good.GroupBy(d => d.Drive))
         {
             var files = floor.DiscFiles(drive.Key);
