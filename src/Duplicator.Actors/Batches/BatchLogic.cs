@@ -23,6 +23,12 @@ public sealed record FailDisc(int Disc, string Drive, string Reason, DiscError? 
 {
     /// <summary>It failed while being read back.</summary>
     public bool DuringVerify { get; init; }
+
+    /// <summary>
+    /// The disc was interrupted, not failed (on a floor, its tower left mid-disc): recorded as <see cref="DiscFailed.Interrupted"/>,
+    /// made again, not counted against the failed-disc threshold, as <see cref="RecoverBatch"/> records it after a restart.
+    /// </summary>
+    public bool Interrupted { get; init; }
 }
 
 /// <summary>Cancel the batch.</summary>
@@ -121,6 +127,7 @@ public static class BatchLogic
             case FailDisc f:
             {
                 if (!state.InFlight.ContainsKey(f.Disc)) return BatchDecision.Accept();
+                if (f.Interrupted) return RunOut(state, [new DiscFailed(id, f.Disc, f.Drive, f.Reason, Interrupted: true, SerialFate: Fate(state))]);
                 var failed = new DiscFailed(id, f.Disc, f.Drive, f.Reason, f.Error, SerialFate: Fate(state)) { DuringVerify = f.DuringVerify };
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, failed);
                 int threshold = state.Spec.Options.FailedDiscThreshold;

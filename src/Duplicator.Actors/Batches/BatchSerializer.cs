@@ -50,6 +50,7 @@ public sealed class BatchSerializer(ExtendedActorSystem system) : SerializerWith
         ("drl", typeof(DriveReleased)),
         ("hd", typeof(Drives.DriveHistory.DiscRecorded)),
         ("history", typeof(Drives.DriveHistory.State)),
+        // Floor.FloorSerializer (id 4102, transient, never persisted) uses fsub, frej, fba, fbl, fbc for the router's answers.
     ];
 
     /// <inheritdoc />

@@ -46,12 +46,12 @@ public static class PersistenceConfig
                 }
               }
             }
-            """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon));
+            """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon)).WithFallback(ConfigurationFactory.ParseString(Floor.FloorSerializer.Hocon));
     }
 
     /// <summary>Akka's in-memory journal and snapshot store (unit tests).</summary>
     public static Config InMemory() => ConfigurationFactory.ParseString("""
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon));
+        """).WithFallback(ConfigurationFactory.ParseString(BatchSerializer.Hocon)).WithFallback(ConfigurationFactory.ParseString(Floor.FloorSerializer.Hocon));
 }

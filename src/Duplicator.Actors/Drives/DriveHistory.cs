@@ -93,15 +93,18 @@ public static class DriveHistory
     }
 
     /// <summary>Props of the history actor; snapshots every <paramref name="snapshotEvery"/> facts.</summary>
-    public static Props Props(int snapshotEvery) => Akka.Actor.Props.Create(() => new DriveHistoryActor(snapshotEvery));
+    public static Props Props(int snapshotEvery) => Props(snapshotEvery, PersistenceId);
+
+    /// <summary>Props of the history actor journaling under <paramref name="persistenceId"/> (a floor's towers each have their own).</summary>
+    public static Props Props(int snapshotEvery, string persistenceId) => Akka.Actor.Props.Create(() => new DriveHistoryActor(snapshotEvery, persistenceId));
 
     /// <summary>
     /// Starts the history under <paramref name="context"/> and subscribes it to <see cref="DiscRecorded"/> at once (before
     /// it has even started), so no recorder's fact published after this call is missed.
     /// </summary>
-    public static IActorRef Start(IActorContext context, int snapshotEvery)
+    public static IActorRef Start(IActorContext context, int snapshotEvery, string persistenceId = PersistenceId)
     {
-        var history = context.ActorOf(Props(snapshotEvery), "drive-history");
+        var history = context.ActorOf(Props(snapshotEvery, persistenceId), "drive-history");
         context.System.EventStream.Subscribe(history, typeof(DiscRecorded));
         return history;
     }

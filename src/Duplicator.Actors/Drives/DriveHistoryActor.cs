@@ -14,8 +14,11 @@ internal sealed class DriveHistoryActor : ReceivePersistentActor
     private readonly int _snapshotEvery;
     private DriveHistory.State _state = DriveHistory.State.Empty;
 
-    public DriveHistoryActor(int snapshotEvery)
+    private readonly string _persistenceId;
+
+    public DriveHistoryActor(int snapshotEvery, string persistenceId = DriveHistory.PersistenceId)
     {
+        _persistenceId = persistenceId;
         _snapshotEvery = Math.Max(1, snapshotEvery);
         Recover<SnapshotOffer>(o =>
         {
@@ -32,7 +35,7 @@ internal sealed class DriveHistoryActor : ReceivePersistentActor
         Command<SaveSnapshotFailure>(_ => { }); // a missing snapshot only lengthens the next recovery
     }
 
-    public override string PersistenceId => DriveHistory.PersistenceId;
+    public override string PersistenceId => _persistenceId;
 
     // Told before Akka stops this actor, so a host can stop rather than go on with a history that lost facts.
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Duplicator.Actors.Batches;
+using Duplicator.Actors.Floor;
 using Duplicator.Actors.Images;
 using Duplicator.Actors.Recorders;
 
@@ -36,17 +37,26 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     /// <summary>Open batches whose ledger has not answered since the start.</summary>
     private ImmutableHashSet<string> _loading = ImmutableHashSet<string>.Empty;
 
-    public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings) : base(settings.SnapshotEvery)
+    public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings) : this(drives, settings, floor: false)
+    {
+    }
+
+    /// <summary>With <paramref name="floor"/>, a floor router (<see cref="Floor.Floor.RouterProps"/>): no drives of its own, registered by agents.</summary>
+    public DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings, bool floor)
+        : base(settings.SnapshotEvery, floor ? Floor.Floor.PersistenceId : Tower.PersistenceId)
     {
         _driveSpecs = drives;
         _settings = settings;
         _ledgers = new BatchLedgers(Context, settings, Log);
         _stash = new TowerStash(settings.StashDirectory, Log);
         _staging = new TowerStaging(Context, settings, _stash, Log);
-        _history = Drives.DriveHistory.Start(Context, settings.SnapshotEvery); // before any recorder: no disc's fact is missed
+        _floor = floor ? new FloorRouting(Context, Log) : null;
+        // Before any recorder: no disc's fact is missed. On a floor each tower's agent keeps its own.
+        _history = floor ? null : Drives.DriveHistory.Start(Context, settings.SnapshotEvery);
     }
 
-    private readonly IActorRef _history;
+    private readonly IActorRef? _history;
+    private readonly FloorRouting? _floor;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -56,7 +66,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
 
     protected override void Recovered()
     {
-        _drives = TowerRecorders.Start(Context, _driveSpecs, _settings, Registry, Log);
+        _drives = _floor is null ? TowerRecorders.Start(Context, _driveSpecs, _settings, Registry, Log) : TowerDrives.Empty;
         _stash.SweepClosed(Registry); // finished batches are not loaded, so what they left is removed here
         foreach (var r in Registry.Batches.Where(b => b.IsOpen))
         {
@@ -113,12 +123,13 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         Command<Staging.StagingFailed>(f => AskLedger(f.BatchId, "fail", new FailBatch($"staging failed: {f.Reason}")));
         Command<Recorder.StatusChanged>(s =>
         {
-            if (_drives.Get(s.DriveId) is not { } drive) return;
+            if (_drives.Get(s.DriveId) is not { } drive || !FromDrive(s.DriveId)) return;
             SetDrive(TowerDrives.Reported(drive, s));
             if (s.State == DriveState.Ready) TryDispatch();
         });
         Command<Recorder.DiscBurned>(b =>
         {
+            if (!FromDrive(b.DriveId)) return; // a tower that left: its disc was interrupted and is made again
             if (_drives.Get(b.DriveId) is { } drive) SetDrive(TowerDrives.Burned(drive));
             AskLedger(b.BatchId, "complete", new CompleteDisc(b.Disc, b.DriveId, b.Sha256));
         });
@@ -144,8 +155,35 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         Command<ClosedBatchReader.Answered>(a => _ledgers.ReaderAnswered(a, Sender));
         Command<Terminated>(OnTerminated);
         Command<Redispatch>(_ => TryDispatch());
-        Command<Drives.DriveHistory.Get>(g => _history.Forward(g));
+        Command<Drives.DriveHistory.Get>(g =>
+        {
+            if (_history is { } h) h.Forward(g);
+            else Sender.Tell(new Drives.DriveHistory.Histories(System.Collections.Immutable.ImmutableSortedDictionary<string, Drives.DriveHistory.Record>.Empty));
+        });
+        Command<Floor.Floor.Register>(OnRegister);
+        Command<Recorder.ImapiEvent>(e =>
+        {
+            if (_floor != null && FromDrive(e.DriveId)) Context.System.EventStream.Publish(e); // another tower's progress, for the floor's live view
+        });
         CommonCommands();
+    }
+
+    /// <summary>A standalone tower's recorders are its children; on a floor only the agent holding the drive speaks for it.</summary>
+    private bool FromDrive(string driveId) => _floor?.Owns(Sender, driveId) ?? true;
+
+    private void OnRegister(Floor.Floor.Register r)
+    {
+        (_drives, var left) = _floor!.Register(r, Sender, _drives, Registry);
+        DrivesLeft(left, $"tower {r.TowerId} registered again without them");
+        foreach (var id in r.Drives.Select(d => d.Id).Where(_drives.Contains)) SetDrive(_drives.Get(id)!);
+        TryDispatch();
+    }
+
+    /// <summary>Discs in flight on drives that left the floor are failed as interrupted: made again elsewhere, not counted against the threshold.</summary>
+    private void DrivesLeft(ImmutableArray<string> left, string why)
+    {
+        if (left.IsEmpty) return;
+        foreach (var (batchId, command) in FloorDrives.Interrupted(_batches, left, why)) AskLedger(batchId, "interrupt", command);
     }
 
     private void Query(object query) => TowerQueries.Answer(query, Registry, _drives, _batches, _ledgers, Sender);
@@ -174,7 +212,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         if (_batches.Get(spec.BatchId) is { } existing) _ledgers.Resubmit(existing.Ledger, spec, sender);
         else if (Registry.Find(spec.BatchId) is { IsOpen: false } closed) _ledgers.ReadClosed(spec.BatchId, closed.At, sender, asSubmit: true);
         else if (spec.Set != null) sender.Tell(new Tower.Rejected($"batch {BatchIds.Show(spec.BatchId)} is a member of disc set {BatchIds.Show(spec.Set.SetId)}: a set is submitted whole"));
-        else if (TowerBatches.Refuse(spec, _drives, at) is { } why) sender.Tell(new Tower.Rejected(why));
+        else if (((_floor is null ? null : FloorRouting.Refuse(spec)) ?? TowerBatches.Refuse(spec, _drives, at)) is { } why) sender.Tell(new Tower.Rejected(why));
         else
         {
             var decision = Record(new RegisterBatch(spec.BatchId, at), _ =>
@@ -206,6 +244,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     {
         var image = staged.Image;
         if (_batches.Get(image.BatchId) is not { } slot || slot.State.IsFinished) return;
+        if (_floor != null && image.ContentSha256 is null) return; // other towers fetch the image by its hash: discs start once it is known
         _batches = _batches.Set(slot with { Image = image });
         // Staged comes first without the hash (discs start at once), then with it: only a hashed image goes into the ledger.
         if (image.ContentSha256 is { } sha && (slot.State.ImageSha256 != sha || slot.State.StashPath != image.StashPath))
@@ -236,7 +275,8 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
                 break;
             case DiscHandOut.Burn burn:
                 SetDrive(burn.Drive);
-                burn.Drive.Recorder.Tell(burn.Command);
+                if (_floor is { } floor) floor.Send(burn.Drive, burn.Command);
+                else burn.Drive.Recorder.Tell(burn.Command);
                 UpdateBatch(_batches.Get(a.BatchId)!, burn.State);
                 break;
             case DiscHandOut.Abandon abandon:
@@ -291,6 +331,12 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
+        if (_floor?.Lost(t.ActorRef, _drives) is { } lost)
+        {
+            _drives = lost.Drives;
+            DrivesLeft(lost.Left, $"tower {lost.Tower} left the floor");
+            return;
+        }
         _ledgers.Stopped(t.ActorRef);
         if (_batches.ByLedger(t.ActorRef) is not { } slot) return;
         // A ledger stops when its journal refuses a write: start it again from what the journal holds.

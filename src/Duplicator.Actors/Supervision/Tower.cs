@@ -45,7 +45,11 @@ public static class Tower
 
     /// <summary>A drive as the tower sees it (<paramref name="Held"/>: the operator took it out of service, see <see cref="Hold"/>).</summary>
     public sealed record DriveStatus(string Id, string Url, DriveState State, double Percent, double BytesPerSecond, double? EtaSeconds,
-        bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad, bool Held = false);
+        bool Quarantined, int ConsecutiveFailures, string? BatchId, int? Disc, string? Message, int Good, int Bad, bool Held = false)
+    {
+        /// <summary>On a floor of towers (<see cref="Floor.Floor"/>), the tower the drive is on; null on a standalone tower.</summary>
+        public string? Tower { get; init; }
+    }
 
     /// <summary>Submit a batch. Answer: a <see cref="SubmitReply"/>.</summary>
     public sealed record Submit(BatchSpec Spec);

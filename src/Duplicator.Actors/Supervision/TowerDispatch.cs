@@ -53,7 +53,9 @@ internal static class TowerDispatch
         if (reply is not Batch.Accepted ok) return (drives, batches, new DiscHandOut.Retry());
         if (!ok.State.InFlight.Any(kv => kv.Value == driveId)) return (drives, batches, new DiscHandOut.Ended(ok.State)); // accepted as the batch's end (its values ran out)
         int disc = ok.State.InFlight.First(kv => kv.Value == driveId).Key;
-        var (spec, drive) = (ok.State.Spec!, drives.Get(driveId)!);
+        if (drives.Get(driveId) is not { } drive) // a floor's tower left while the ledger answered
+            return (drives, batches, new DiscHandOut.Abandon(new FailDisc(disc, driveId, "interrupted: the drive left the floor") { Interrupted = true }, ok.State));
+        var spec = ok.State.Spec!;
         string? perDiscError = null;
         DiscHandOut next = slot.Image is { } image && slot.Staging is { } staging && drive.Status.State == DriveState.Ready && !registry.Quarantined.ContainsKey(driveId)
             && PerDiscLogic.Burn(spec, image, ok.State.Discs[disc], out perDiscError) is var perDisc && perDiscError is null

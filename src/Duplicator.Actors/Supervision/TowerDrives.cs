@@ -34,10 +34,13 @@ internal sealed record TowerDrives(ImmutableArray<string> Order, ImmutableDictio
     /// <summary>The drives on a disc of <paramref name="batchId"/>.</summary>
     public IEnumerable<DriveSlot> On(string batchId) => Order.Select(id => Slots[id]).Where(d => d.Status.BatchId == batchId);
 
-    /// <summary>Adds a drive that is opening, as the registry has it (quarantined or not).</summary>
-    public TowerDrives Add(Tower.DriveSpec spec, IActorRef recorder, TowerRegistry registry) =>
+    /// <summary>Adds a drive that is opening, as the registry has it (quarantined or not); on a floor, of tower <paramref name="tower"/>.</summary>
+    public TowerDrives Add(Tower.DriveSpec spec, IActorRef recorder, TowerRegistry registry, string? tower = null) =>
         new TowerDrives(Order.Contains(spec.Id) ? Order : Order.Add(spec.Id), Slots).Set(new DriveSlot(spec, recorder,
-            new Tower.DriveStatus(spec.Id, spec.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0), false), registry);
+            new Tower.DriveStatus(spec.Id, spec.Url, DriveState.Opening, 0, 0, null, false, 0, null, null, null, 0, 0) { Tower = tower }, false), registry);
+
+    /// <summary>The drives without drive <paramref name="id"/> (a floor's tower left or no longer names it); unchanged when there is none.</summary>
+    public TowerDrives Remove(string id) => Slots.ContainsKey(id) ? new TowerDrives(Order.Remove(id), Slots.Remove(id)) : this;
 
     /// <summary>
     /// The drives with <paramref name="slot"/> stored, its quarantine taken from <paramref name="registry"/> (a drive

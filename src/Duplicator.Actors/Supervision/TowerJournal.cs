@@ -16,11 +16,13 @@ namespace Duplicator.Actors.Supervision;
 internal abstract class TowerJournal : ReceivePersistentActor
 {
     private readonly int _snapshotEvery;
+    private readonly string _persistenceId;
 
-    /// <summary>Recovers the registry, then calls <see cref="Recovered"/>.</summary>
-    protected TowerJournal(int snapshotEvery)
+    /// <summary>Recovers the registry (from <paramref name="persistenceId"/>: a floor router's is not a tower's), then calls <see cref="Recovered"/>.</summary>
+    protected TowerJournal(int snapshotEvery, string persistenceId = Tower.PersistenceId)
     {
         _snapshotEvery = Math.Max(1, snapshotEvery);
+        _persistenceId = persistenceId;
         Recover<SnapshotOffer>(o =>
         {
             if (o.Snapshot is TowerRegistry r) Registry = r;
@@ -33,7 +35,7 @@ internal abstract class TowerJournal : ReceivePersistentActor
     protected TowerRegistry Registry { get; private set; } = TowerRegistry.Empty;
 
     /// <inheritdoc />
-    public override string PersistenceId => Tower.PersistenceId;
+    public override string PersistenceId => _persistenceId;
 
     /// <summary>The registry is recovered: start the tower.</summary>
     protected abstract void Recovered();

@@ -40,7 +40,7 @@ internal sealed class LiveView(TextWriter output, bool interactive)
             var bar = new string('#', filled) + new string('.', width - filled);
             var disc = d.Disc is { } n ? $" disc {n}" : "";
             var eta = d.EtaSeconds is { } s ? $" ETA {Eta(s)}" : "";
-            lines.Add($"  {d.Id,-10} {d.State,-11} [{bar}] {d.Percent,5:0.0}% {d.BytesPerSecond / 1e6,7:0.0} MB/s{eta}{disc}  good {d.Good} bad {d.Bad}");
+            lines.Add($"  {(d.Tower is { } t ? t + "/" : "")}{d.Id,-10} {d.State,-11} [{bar}] {d.Percent,5:0.0}% {d.BytesPerSecond / 1e6,7:0.0} MB/s{eta}{disc}  good {d.Good} bad {d.Bad}");
         }
         if (lastFailure != null) lines.Add($"  last failure: {lastFailure}");
         return lines;

@@ -37,9 +37,12 @@ internal static class StatusCommand
     internal static string Table(IReadOnlyList<DriveView> drives, IReadOnlyList<BatchView> batches, IReadOnlyList<SetSummaryView>? sets = null)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"{"DRIVE",-12} {"STATE",-12} {"%",5} {"MB/s",7} {"ETA",7} {"DISC",-20} {"GOOD",5} {"BAD",4}  URL");
+        // A floor of towers lists every tower's drives: a TOWER column first (a standalone tower's table is unchanged).
+        bool floor = drives.Any(d => d.Tower != null);
+        string Tower(string? t) => floor ? $"{t ?? "-",-10} " : "";
+        sb.AppendLine($"{Tower("TOWER")}{"DRIVE",-12} {"STATE",-12} {"%",5} {"MB/s",7} {"ETA",7} {"DISC",-20} {"GOOD",5} {"BAD",4}  URL");
         foreach (var d in drives)
-            sb.AppendLine($"{d.Id,-12} {(d.Quarantined ? "quarantined" : d.State),-12} {d.Percent,5:0} {d.BytesPerSecond / 1e6,7:0.0} {Seconds(d.EtaSeconds),7} {(d.Disc is { } n ? $"{d.BatchId}#{n}" : "-"),-20} {d.Good,5} {d.Bad,4}  {d.Url}");
+            sb.AppendLine($"{Tower(d.Tower)}{d.Id,-12} {(d.Quarantined ? "quarantined" : d.State),-12} {d.Percent,5:0} {d.BytesPerSecond / 1e6,7:0.0} {Seconds(d.EtaSeconds),7} {(d.Disc is { } n ? $"{d.BatchId}#{n}" : "-"),-20} {d.Good,5} {d.Bad,4}  {d.Url}");
         sb.AppendLine();
         sb.AppendLine($"{"BATCH",-24} {"STATE",-10} {"GOOD",5} {"BAD",4} {"LEFT",5} {"ETA",7}  SOURCE");
         foreach (var b in batches)

@@ -102,7 +102,7 @@ public static partial class ConfigLoader
         foreach (var kv in root.AsEnumerable())
         {
             var pattern = NumericSegment().Replace(kv.Key, ":*");
-            if (!KnownKeys.Contains(pattern, StringComparer.OrdinalIgnoreCase))
+            if (!KnownKeys.Contains(pattern, StringComparer.OrdinalIgnoreCase) && !ClusterKeys.Contains(pattern, StringComparer.OrdinalIgnoreCase))
                 problems.Add($"{kv.Key}: unknown key");
         }
 
@@ -195,6 +195,8 @@ public static partial class ConfigLoader
                 problems.Add($"storage:path: '{storage.Path}' is {Duplicator.Mastering.Images.FileIdentity.Describe(ledger.Kind)}, not a ledger file");
         }
 
+        var cluster = BindCluster(root, storage, problems);
+
         var defaults = new BatchDefaults(
             Bool("defaults:verify", true),
             Int("defaults:speed", 0, 0, 64),
@@ -231,7 +233,10 @@ public static partial class ConfigLoader
                 root.GetSection("control:allowedHosts").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList()),
             new HotFolderConfig(Bool("hotFolder:enabled", true), Str("hotFolder:path", "var/hotfolder")),
             level,
-            logFormat);
+            logFormat)
+        {
+            Cluster = cluster,
+        };
     }
 
     private static bool IsLoopback(string host) =>

@@ -22,7 +22,11 @@ public sealed record TowerConfig(
     ControlConfig Control,
     HotFolderConfig HotFolder,
     string LogLevel,
-    string LogFormat = "text");
+    string LogFormat = "text")
+{
+    /// <summary>This tower's place in a floor of towers (config section <c>cluster</c>); null: the tower runs alone.</summary>
+    public ClusterConfig? Cluster { get; init; }
+}
 
 /// <summary>One recorder of the tower.</summary>
 /// <param name="Id">Short unique name used in logs, the API and disc paths (letters, digits, '-', '_').</param>

@@ -79,6 +79,9 @@ public sealed record DriveView(string Id, string Url, string State, double Perce
 {
     /// <summary>The drive's lifetime counts from the drive history journal (null: it has burned nothing yet).</summary>
     public DriveHistoryView? History { get; init; }
+
+    /// <summary>On a floor of towers, the tower (its <c>cluster.tower</c> id) whose recorder this drive is; null on a standalone tower.</summary>
+    public string? Tower { get; init; }
 }
 
 /// <summary>A drive's lifetime counts, kept across restarts (the drive history journal).</summary>

@@ -218,7 +218,10 @@ public sealed partial class ActorTower : ITower, IJobSink
             : d.Held && d.State is DriveState.Opening or DriveState.Empty or DriveState.Ready ? "held" // a held drive finishes its disc first
             : d.State.ToString().ToLowerInvariant(),
         Math.Round(d.Percent, 1), Math.Round(d.BytesPerSecond), d.Quarantined,
-        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad, d.Held);
+        d.BatchId, d.Disc, d.EtaSeconds is { } e ? Math.Round(e, 1) : null, d.Good, d.Bad, d.Held)
+    {
+        Tower = d.Tower,
+    };
 
     /// <summary>A disc of a batch's ledger as the front ends show it, with its failure's codes.</summary>
     public static DiscView View(DiscEntry d) => new(d.Disc, d.Drive, d.State.ToString().ToLowerInvariant(), d.Sha256, d.Reason,

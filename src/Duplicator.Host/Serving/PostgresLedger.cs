@@ -55,7 +55,12 @@ public sealed class PostgresLedger : IDisposable
     /// ledger: unreachable (DeviceNotAccessible), another program's tables (InvalidInput), or in use by another
     /// duplicator (StashInUse, naming it as <paramref name="who"/> was given there).
     /// </summary>
-    public static PostgresLedger Open(string connectionString, string who)
+    /// <remarks>
+    /// With <paramref name="floor"/> (a tower of a floor, config <c>cluster</c>) the lock is taken shared: the towers of
+    /// one floor share the ledger (its router's journal is fenced apart, see <see cref="FloorFence"/>), and a standalone
+    /// tower, which takes it exclusive, can run on the database neither beside them nor they beside it.
+    /// </remarks>
+    public static PostgresLedger Open(string connectionString, string who, bool floor = false)
     {
         var name = Describe(connectionString);
         var b = new NpgsqlConnectionStringBuilder(connectionString)
@@ -78,9 +83,10 @@ public sealed class PostgresLedger : IDisposable
         try
         {
             CheckJournal(connection, name);
-            if (!Scalar<bool>(connection, $"SELECT pg_try_advisory_lock({WriterLockKey})"))
-                throw new ImapiException(ImapiError.StashInUse,
-                    $"the ledger {name} is in use by another duplicator: {Holder(connection)}; stop that one first, or give this one its own database");
+            if (!Scalar<bool>(connection, floor ? $"SELECT pg_try_advisory_lock_shared({WriterLockKey})" : $"SELECT pg_try_advisory_lock({WriterLockKey})"))
+                throw new ImapiException(ImapiError.StashInUse, floor
+                    ? $"the ledger {name} is in use by a standalone duplicator: {Holder(connection)}; stop that one first, or give the floor its own database"
+                    : $"the ledger {name} is in use by another duplicator: {Holder(connection)}; stop that one first, or give this one its own database");
             Execute(connection, $"""
                 CREATE TABLE IF NOT EXISTS {HolderTable} (id integer PRIMARY KEY, holder text NOT NULL);
                 INSERT INTO {HolderTable} (id, holder) VALUES (1, @holder) ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder;

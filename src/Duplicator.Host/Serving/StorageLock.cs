@@ -54,7 +54,7 @@ public sealed partial class StorageLock : IDisposable
         {
             if (StorageConfig.IsPostgres(config.Storage.Provider))
             {
-                postgres = PostgresLedger.Open(config.Storage.ConnectionString!, who);
+                postgres = PostgresLedger.Open(config.Storage.ConnectionString!, config.Cluster is null ? who : $"{who}, tower {config.Cluster.Tower} of a floor", floor: config.Cluster != null);
                 held.Add(postgres);
             }
             else if (LedgerFile(config.Storage) is { } ledger)

@@ -67,7 +67,9 @@ public static class TowerRuntime
         // Under systemd AddSystemd picks its own console format (journald priorities); a json one asked for stays json.
         if (config.LogFormat == "json")
             builder.Services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json);
-        var persistence = Persistence(config.Storage);
+        // A floor of towers: every ledger connection names this incarnation (the fence refuses a downed one's writes).
+        var incarnation = config.Cluster is { } floor ? FloorWiring.Incarnation(floor) : null;
+        var persistence = Persistence(incarnation is null ? config.Storage : config.Storage with { ConnectionString = FloorWiring.TagConnection(config.Storage.ConnectionString!, incarnation) });
         var akkaLevel = level switch
         {
             LogLevel.Trace or LogLevel.Debug => "DEBUG",
@@ -83,16 +85,19 @@ public static class TowerRuntime
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithActors((system, registry) =>
+            var drives = config.Drives.Select(d => new Tower.DriveSpec(d.Id, d.Url, () => RecorderLocator.Open(d.Url))).ToArray();
+            var settings = Tower.Settings.Default(config.StashDirectory) with { QuarantineAfter = config.Defaults.QuarantineAfter };
+            // Serving the API and the hot folder, staging follows links only within the roots those may name
+            // (docs/threat-model.md); the in-process burn stages the operator's own files as `master` does.
+            if (frontEnds)
+                settings = settings with { Staging = settings.Staging with { LinkRoots = [.. ServedRoots(config)] } };
+            if (incarnation is null)
+                akka.WithActors((system, registry) => registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower")));
+            else // a floor: the router is the cluster singleton, TowerKey its proxy
             {
-                var drives = config.Drives.Select(d => new Tower.DriveSpec(d.Id, d.Url, () => RecorderLocator.Open(d.Url))).ToArray();
-                var settings = Tower.Settings.Default(config.StashDirectory) with { QuarantineAfter = config.Defaults.QuarantineAfter };
-                // Serving the API and the hot folder, staging follows links only within the roots those may name
-                // (docs/threat-model.md); the in-process burn stages the operator's own files as `master` does.
-                if (frontEnds)
-                    settings = settings with { Staging = settings.Staging with { LinkRoots = [.. ServedRoots(config)] } };
-                registry.Register<TowerKey>(system.ActorOf(Tower.Props(drives, settings), "tower"));
-            });
+                FloorWiring.Configure(akka, config, incarnation, () => FloorWiring.RouterProps(drives, settings));
+                akka.WithActors((system, registry) => FloorWiring.StartAgent(system, registry.Get<TowerKey>(), config, drives, settings));
+            }
         });
         builder.Services.AddSingleton<TowerService>(sp => new TowerService(sp.GetRequiredService<IRequiredActor<TowerKey>>(), sp.GetRequiredService<ActorSystem>(),
             config, frontEnds, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TowerHealth>(), sp.GetRequiredService<StorageLock>(),

@@ -17,13 +17,15 @@ public sealed class ServeProcess : IDisposable
     // "storage" object; null: a SQLite ledger in the tower's folder. token: control.token; driveQuery: more URL
     // parameters for drive i (from 1), e.g. a fault on one drive only.
     public ServeProcess(int drives = 2, int speed = 2, string? extraDriveQuery = null, string[]? allowedRoots = null, string? storageJson = null,
-        string? token = null, Func<int, string>? driveQuery = null)
+        string? token = null, Func<int, string>? driveQuery = null, string? clusterJson = null, Func<int, string>? driveId = null)
     {
+        // driveId: the id (and emulated name, so its discs are Discs/<id>/disc-N.iso) of drive i (from 1); drive-i by default.
+        driveId ??= i => $"drive-{i}";
         Token = token;
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
         Port = FreePort();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
-            $$"""    { "id": "drive-{{i}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name=drive-{{i}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
+            $$"""    { "id": "{{driveId(i)}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name={{driveId(i)}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
         var storage = storageJson ?? System.Text.Json.JsonSerializer.Serialize(new { provider = "sqlite", path = Path.Combine(Dir, "ledger.db") });
         File.WriteAllText(ConfigPath, $$"""
             {
@@ -36,7 +38,7 @@ public sealed class ServeProcess : IDisposable
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
               "control": { "listen": "http://127.0.0.1:{{Port}}", "allowedRoots": {{System.Text.Json.JsonSerializer.Serialize(allowedRoots ?? [Dir])}}{{(token is null ? "" : $", \"token\": \"{token}\"")}} },
               "hotFolder": { "enabled": true, "path": "{{HotFolder}}" },
-              "logging": { "level": "Information" }
+              "logging": { "level": "Information" }{{(clusterJson is null ? "" : $",\n  \"cluster\": {clusterJson}")}}
             }
             """);
     }
@@ -58,8 +60,11 @@ public sealed class ServeProcess : IDisposable
     /// <summary>The running serve process's id, or null.</summary>
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
-    /// <summary>Starts `duplicator serve` and waits until its control API answers.</summary>
-    public async Task StartAsync()
+    /// <summary>
+    /// Starts `duplicator serve` and waits until its control API answers, or, with <paramref name="readyLine"/>, until its
+    /// log holds that text (a tower of a floor whose API would wait for the router).
+    /// </summary>
+    public async Task StartAsync(string? readyLine = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir };
         psi.ArgumentList.Add(CliRunner.DllPath);
@@ -74,12 +79,20 @@ public sealed class ServeProcess : IDisposable
         _process = p;
         using var client = Client();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await client.IsRunningAsync(CancellationToken.None))
+        while (readyLine is null ? !await client.IsRunningAsync(CancellationToken.None) : !Log.Contains(readyLine))
         {
             if (p.HasExited) throw new InvalidOperationException($"serve exited with {p.ExitCode}:\n{Log}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"serve did not answer:\n{Log}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Waits until the serve process ends by itself; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (_process is not { } p || !p.WaitForExit(timeout)) return null;
+        p.WaitForExit(); // drain the output readers
+        return p.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as when the power goes.</summary>

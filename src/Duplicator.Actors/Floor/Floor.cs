@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Duplicator.Actors.Recorders;
+using Duplicator.Actors.Supervision;
+
+namespace Duplicator.Actors.Floor;
+
+/// <summary>
+/// Protocol of a floor of towers: one router (the tower core, <c>DuplicatorSupervisor</c>, run as a cluster singleton
+/// with its own journal <see cref="PersistenceId"/>) whose drives are registered at run time by one
+/// <c>FloorAgent</c> per tower (node). The agent starts its node's recorders, registers them (<see cref="Register"/>,
+/// again every <see cref="AgentSettings.RegisterEvery"/> and whenever the router changes), forwards their reports to
+/// the router, and makes a batch's image local before a recorder burns it (<see cref="Assign"/>: fetched by SHA-256
+/// with an <see cref="IImageFetcher"/> from a tower that holds it, then staged on its own node). Drive ids are unique
+/// floor-wide: a registration naming a drive another tower registered is refused, naming both towers. Every message
+/// here crosses nodes.
+/// </summary>
+public static class Floor
+{
+    /// <summary>Persistence id of the floor router's registry (a standalone tower's is <see cref="Tower.PersistenceId"/>).</summary>
+    public const string PersistenceId = "duplicator-floor";
+
+    /// <summary>Persistence id of a tower's drive history on a floor: one per node, so two towers never write one journal.</summary>
+    public static string DriveHistoryId(string towerId) => $"duplicator-drive-history-{towerId}";
+
+    /// <summary>Most drives one tower may register.</summary>
+    public const int MaxDrivesPerTower = 64;
+
+    /// <summary>Most images one tower may say it holds.</summary>
+    public const int MaxHeldImages = 256;
+
+    /// <summary>How an agent runs.</summary>
+    /// <param name="RegisterEvery">How often it registers again (a registration also tells it which router is current).</param>
+    /// <param name="IdleStaging">How long a batch's local staging is kept after the last burn of that batch on this tower.</param>
+    public sealed record AgentSettings(TimeSpan RegisterEvery, TimeSpan IdleStaging)
+    {
+        /// <summary>Every 2 s; local staging kept 60 s.</summary>
+        public static AgentSettings Default { get; } = new(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>One drive of a tower as registered: its floor-wide id, its URL, and its recorder's latest report (null: none yet).</summary>
+    public sealed record DriveInfo(string Id, string Url, Recorder.StatusChanged? Last);
+
+    /// <summary>A staged image a tower holds in its stash, by content SHA-256 (upper-case hex, as the ledger keeps it).</summary>
+    public sealed record HeldImage(string Sha256, long Bytes);
+
+    /// <summary>
+    /// An agent registers its tower (sender = the agent). Answer: <see cref="Registered"/> (sender = the router itself,
+    /// which is how the agent learns which router is current) or <see cref="RegistrationRefused"/>.
+    /// </summary>
+    /// <param name="TowerId">The tower (node), 1-32 of <c>A-Z a-z 0-9 - _</c>.</param>
+    /// <param name="Drives">Its drives, at most <see cref="MaxDrivesPerTower"/>.</param>
+    /// <param name="ControlUrl">Its control API base URL (images are fetched from there), or null.</param>
+    /// <param name="Held">The staged images it holds.</param>
+    public sealed record Register(string TowerId, ImmutableArray<DriveInfo> Drives, Uri? ControlUrl, ImmutableArray<HeldImage> Held);
+
+    /// <summary>The router took the registration.</summary>
+    public sealed record Registered(string TowerId, int Drives);
+
+    /// <summary>The router refused it; nothing of it was registered.</summary>
+    public sealed record RegistrationRefused(string TowerId, string Reason);
+
+    /// <summary>
+    /// The router hands drive <paramref name="DriveId"/> a disc (sender = the router). <paramref name="Burn"/> names the
+    /// batch's image and staging on the router's node: when <paramref name="SameNode"/> the agent passes it on as it is
+    /// (chunks stay in-process); otherwise it makes the image local first, fetching it from <paramref name="Sources"/>
+    /// (control API URLs of towers that hold it, the router's own tower first) unless its stash holds a copy.
+    /// </summary>
+    public sealed record Assign(string DriveId, Recorder.Burn Burn, bool SameNode, ImmutableArray<Uri> Sources);
+
+    /// <summary>Props of the floor router: the tower core with drives registered at run time and its own journal.</summary>
+    public static Props RouterProps(Tower.Settings settings) =>
+        Akka.Actor.Props.Create(() => new DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec>.Empty, settings, true));
+
+    /// <summary>
+    /// Props of a tower's agent: starts <paramref name="drives"/>' recorders on this node, registers them with
+    /// <paramref name="router"/> (a cluster singleton proxy, or the router itself) and fetches images with
+    /// <paramref name="fetcher"/>; <paramref name="controlUrl"/> is where other towers fetch images this one holds.
+    /// </summary>
+    public static Props AgentProps(string towerId, ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings, IActorRef router, IImageFetcher fetcher,
+        Uri? controlUrl) => AgentProps(towerId, drives, settings, router, fetcher, controlUrl, AgentSettings.Default);
+
+    /// <summary>As <see cref="AgentProps(string, ImmutableArray{Tower.DriveSpec}, Tower.Settings, IActorRef, IImageFetcher, Uri?)"/> with agent timing.</summary>
+    public static Props AgentProps(string towerId, ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings, IActorRef router, IImageFetcher fetcher,
+        Uri? controlUrl, AgentSettings agent)
+    {
+        if (!IsId(towerId)) throw new ArgumentException($"tower id '{towerId}' must be 1-32 letters, digits, '-' or '_'", nameof(towerId));
+        return Akka.Actor.Props.Create(() => new FloorAgent(towerId, drives, settings, router, fetcher, controlUrl, agent));
+    }
+
+    /// <summary>Whether <paramref name="id"/> is a tower or drive id: 1-32 of <c>A-Z a-z 0-9 - _</c>.</summary>
+    public static bool IsId(string? id) => id != null && Ids.IsMatch(id);
+
+    private static readonly Regex Ids = new("^[A-Za-z0-9_-]{1,32}$", RegexOptions.CultureInvariant);
+}

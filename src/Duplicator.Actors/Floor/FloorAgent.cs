@@ -1,0 +1,345 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Images;
+using Duplicator.Actors.Recorders;
+using Duplicator.Actors.Supervision;
+
+namespace Duplicator.Actors.Floor;
+
+/// <summary>
+/// One tower (node) of a floor (see <see cref="Floor"/>): starts the node's recorders (each under a backoff supervisor,
+/// reporting to this agent), keeps the node's drive history under a tower-unique persistence id, registers the drives
+/// with the router every <see cref="Floor.AgentSettings.RegisterEvery"/> (the answer's sender is the current router,
+/// which it watches), and forwards the recorders' reports to it. A burn it is handed (<see cref="Floor.Assign"/>) is
+/// passed on as it is on the router's node; elsewhere the image is made local first: a copy in this tower's stash with
+/// the batch's SHA-256, or one fetched by hash into it (<see cref="IImageFetcher"/>, checked there and again by the
+/// local staging before any byte reaches a disc), staged by this node's own <see cref="StagingActor"/> for the batch,
+/// so the chunks stay in-process. A burn's outcome goes only to the router that assigned it and only while it is the
+/// current one: burns of a router that is gone, or of one another router replaced, are cancelled, and their late
+/// outcomes dropped, so a stale disc never completes into a new ledger.
+/// </summary>
+internal sealed class FloorAgent : ReceiveActor, IWithTimers
+{
+    private sealed record RegisterNow
+    {
+        public static RegisterNow Instance { get; } = new();
+    }
+
+    private sealed record Fetched(string Sha256, string Path);
+    private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason);
+    private sealed record IdleCheck(string BatchId);
+
+    /// <summary>A disc handed to one of this tower's drives: by which router, and whether its recorder has been told.</summary>
+    private sealed record Job(string DriveId, Recorder.Burn Burn, IActorRef Router, ImmutableArray<Uri> Sources, bool Sent);
+
+    /// <summary>A batch's staging on this node, from the local copy of its image.</summary>
+    private sealed record LocalStaging(IActorRef Staging, string Sha256, string Path, StagedImage? Image);
+
+    private readonly string _towerId;
+    private readonly Tower.Settings _settings;
+    private readonly IActorRef _router;
+    private readonly IImageFetcher _fetcher;
+    private readonly Uri? _controlUrl;
+    private readonly Floor.AgentSettings _agent;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TowerDrives _drives;
+    private readonly string _images;
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly Dictionary<string, Recorder.StatusChanged> _last = [];
+    private readonly Dictionary<string, Job> _jobs = []; // by drive id
+    private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
+    private readonly HashSet<string> _fetching = [];
+    private readonly Dictionary<string, LocalStaging> _staging = []; // by batch id
+    private IActorRef? _current;
+    private int _children;
+
+    public FloorAgent(string towerId, ImmutableArray<Tower.DriveSpec> drives, Tower.Settings settings, IActorRef router, IImageFetcher fetcher, Uri? controlUrl,
+        Floor.AgentSettings agent)
+    {
+        (_towerId, _settings, _router, _fetcher, _controlUrl, _agent) = (towerId, settings, router, fetcher, controlUrl, agent);
+        _images = Path.Combine(settings.StashDirectory, "floor-images");
+        Directory.CreateDirectory(_images);
+        foreach (var f in Directory.EnumerateFiles(_images, "*.iso"))
+            if (Path.GetFileNameWithoutExtension(f) is { Length: 64 } name && name.All(Uri.IsHexDigit)) _held[name.ToUpperInvariant()] = f;
+        Drives.DriveHistory.Start(Context, settings.SnapshotEvery, Floor.DriveHistoryId(towerId)); // before any recorder
+        _drives = TowerRecorders.Start(Context, drives, settings, TowerRegistry.Empty, _log);
+
+        Receive<RegisterNow>(_ => Register());
+        Receive<Floor.Registered>(OnRegistered);
+        Receive<Floor.RegistrationRefused>(r => _log.Error("floor: the router refused tower {0}: {1}", r.TowerId, r.Reason));
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(_current)) return;
+            _log.Warning("floor: the router {0} is gone; cancelling its burns and registering again", t.ActorRef.Path);
+            _current = null;
+            CancelStale(null);
+            Self.Tell(RegisterNow.Instance);
+        });
+        Receive<Floor.Assign>(OnAssign);
+        Receive<Recorder.CancelBurn>(OnCancel);
+        Receive<Recorder.StatusChanged>(s =>
+        {
+            _last[s.DriveId] = s;
+            _current?.Tell(s, Self);
+        });
+        Receive<Recorder.ImapiEvent>(e =>
+        {
+            // Progress as IMAPI reports it, published on the router's node too (on its own node the router sees the same event stream).
+            if (_current is { } router && !router.Path.Address.HasLocalScope && _drives.Contains(e.DriveId)) router.Tell(e, Self);
+        });
+        Receive<Recorder.DiscBurned>(b => Ended(b.DriveId, b.BatchId, b.Disc, b));
+        Receive<Recorder.DiscFailed>(f => Ended(f.DriveId, f.BatchId, f.Disc, f));
+        Receive<Fetched>(OnFetched);
+        Receive<FetchFailed>(OnFetchFailed);
+        Receive<Staging.Staged>(OnStaged);
+        Receive<Staging.StagingFailed>(f => StagingFailed(f.BatchId, f.Reason));
+        Receive<IdleCheck>(i => StopIdle(i.BatchId));
+        Receive<Drives.DriveHistory.Get>(g => Context.Child("drive-history").Forward(g));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(Recorder.ImapiEvent));
+        Self.Tell(RegisterNow.Instance);
+        Timers.StartPeriodicTimer("register", RegisterNow.Instance, _agent.RegisterEvery);
+    }
+
+    protected override void PostStop()
+    {
+        _cancel.Cancel();
+        _cancel.Dispose();
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
+
+    private void Register() =>
+        _router.Tell(new Floor.Register(_towerId,
+            [.. _drives.Order.Select(id => new Floor.DriveInfo(id, _drives.Get(id)!.Spec.Url, _last.GetValueOrDefault(id)))],
+            _controlUrl, [.. _held.Select(kv => new Floor.HeldImage(kv.Key, SizeOf(kv.Value)))]), Self);
+
+    private static long SizeOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private void OnRegistered(Floor.Registered r)
+    {
+        if (Sender.Equals(_current)) return;
+        if (_current is { } old) Context.Unwatch(old);
+        _log.Info("floor: tower {0} registered {1} drive(s) with the router {2}", _towerId, r.Drives, Sender.Path);
+        _current = Sender;
+        Context.Watch(Sender);
+        CancelStale(Sender); // the new router recovered their discs as interrupted: they must not complete into its ledger
+        foreach (var s in _last.Values) Sender.Tell(s, Self);
+    }
+
+    /// <summary>Cancels every burn not assigned by <paramref name="router"/> (null: every burn) and forgets it, so its outcome is never reported.</summary>
+    private void CancelStale(IActorRef? router)
+    {
+        foreach (var job in _jobs.Values.Where(j => router is null || !j.Router.Equals(router)).ToList())
+        {
+            _log.Warning("floor: drive {0}: disc {1} of batch {2} was assigned by a router that is gone; cancelling it", job.DriveId, job.Burn.Disc, job.Burn.BatchId);
+            if (job.Sent) Recorder(job.DriveId).Tell(new Recorder.CancelBurn(job.Burn.BatchId, "the router that assigned it is gone"), Self);
+            _jobs.Remove(job.DriveId);
+            CheckIdle(job.Burn.BatchId);
+        }
+    }
+
+    private IActorRef Recorder(string driveId) => _drives.Get(driveId)!.Recorder;
+
+    private void OnAssign(Floor.Assign a)
+    {
+        var burn = a.Burn;
+        if (!_drives.Contains(a.DriveId) || !Sender.Equals(_current))
+        {
+            Sender.Tell(new Recorder.DiscFailed(a.DriveId, burn.BatchId, burn.Disc,
+                _drives.Contains(a.DriveId) ? $"tower {_towerId} is not registered with this router" : $"drive {a.DriveId} is not on tower {_towerId}", DriveFault: false), Self);
+            return;
+        }
+        _jobs[a.DriveId] = new Job(a.DriveId, burn, Sender, a.Sources, false);
+        Timers.Cancel("idle-" + burn.BatchId);
+        if (a.SameNode)
+        {
+            Send(a.DriveId, burn); // the router's staging is on this node: its chunks stay in-process
+            return;
+        }
+        if (burn.Image.ContentSha256 is not { } sha)
+        {
+            Fail(a.DriveId, "the batch's image has no content hash yet: it cannot be fetched");
+            return;
+        }
+        Prepare(burn.BatchId, sha, burn.Image.SectorCount * burn.Image.SectorSize, a.Sources);
+        SendReady(burn.BatchId);
+    }
+
+    /// <summary>Makes the batch's image local: staged already, staged from a copy held, or fetched first.</summary>
+    private void Prepare(string batchId, string sha, long bytes, ImmutableArray<Uri> sources)
+    {
+        if (_staging.ContainsKey(batchId)) return;
+        if (_held.TryGetValue(sha, out var path))
+        {
+            StartStaging(batchId, sha, path);
+            return;
+        }
+        if (!_fetching.Add(sha)) return;
+        Fetch(sha, bytes, sources);
+    }
+
+    private void Fetch(string sha, long bytes, ImmutableArray<Uri> sources)
+    {
+        if (sources.IsDefaultOrEmpty)
+        {
+            Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL"));
+            return;
+        }
+        var target = Path.Combine(_images, sha.ToLowerInvariant() + ".iso");
+        var from = sources[0];
+        var left = sources.RemoveAt(0);
+        _log.Info("floor: fetching image {0} ({1} bytes) from {2}", sha, bytes, from);
+        _fetcher.FetchAsync(from, sha.ToLowerInvariant(), bytes, target, _cancel.Token)
+            .PipeTo(Self, success: () => new Fetched(sha, target), failure: e => new FetchFailed(sha, left, $"from {from}: {Describe(e)}"));
+    }
+
+    private static string Describe(Exception e) => e is AggregateException { InnerException: { } inner } ? Describe(inner)
+        : e is Mastering.Imapi.ImapiException ie ? $"{ie.ImapiName}: {ie.Message}" : e.Message;
+
+    private void OnFetched(Fetched f)
+    {
+        _fetching.Remove(f.Sha256);
+        _held[f.Sha256] = f.Path;
+        foreach (var batchId in _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).Select(j => j.Burn.BatchId).Distinct().ToList())
+            if (!_staging.ContainsKey(batchId)) StartStaging(batchId, f.Sha256, f.Path);
+    }
+
+    private void OnFetchFailed(FetchFailed f)
+    {
+        var waiting = _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).ToList();
+        if (!f.Left.IsEmpty && waiting.Count > 0)
+        {
+            _log.Warning("floor: fetching image {0} failed ({1}); trying {2}", f.Sha256, f.Reason, f.Left[0]);
+            Fetch(f.Sha256, waiting[0].Burn.Image.SectorCount * waiting[0].Burn.Image.SectorSize, f.Left);
+            return;
+        }
+        _fetching.Remove(f.Sha256);
+        _log.Error("floor: image {0} could not be fetched: {1}", f.Sha256, f.Reason);
+        foreach (var j in waiting) Fail(j.DriveId, $"the image could not be fetched: {f.Reason}");
+    }
+
+    private void StartStaging(string batchId, string sha, string path)
+    {
+        // The copy is an image file staged in place; restoring it hashes it against the ledger's SHA-256 before it serves.
+        var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
+        var staging = Context.ActorOf(Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, (path, sha), _settings.Staging), $"staging-{_children++}");
+        _staging[batchId] = new LocalStaging(staging, sha, path, null);
+    }
+
+    private void OnStaged(Staging.Staged s)
+    {
+        if (!_staging.TryGetValue(s.Image.BatchId, out var local) || !Sender.Equals(local.Staging)) return;
+        if (s.Image.ContentSha256 is null) return; // a restored copy comes once, hashed
+        if (s.Image.ContentSha256 != local.Sha256)
+        {
+            StagingFailed(s.Image.BatchId, $"the local copy hashes to {s.Image.ContentSha256}, the ledger has {local.Sha256}");
+            return;
+        }
+        _staging[s.Image.BatchId] = local with { Image = s.Image };
+        SendReady(s.Image.BatchId);
+    }
+
+    /// <summary>Hands the recorders waiting for <paramref name="batchId"/>'s image their burn, with the local image and staging.</summary>
+    private void SendReady(string batchId)
+    {
+        if (!_staging.TryGetValue(batchId, out var local) || local.Image is not { } image) return;
+        foreach (var job in _jobs.Values.Where(j => !j.Sent && j.Burn.BatchId == batchId).ToList())
+            Send(job.DriveId, job.Burn with { Image = image, Staging = local.Staging });
+    }
+
+    private void Send(string driveId, Recorder.Burn burn)
+    {
+        _jobs[driveId] = _jobs[driveId] with { Sent = true };
+        Recorder(driveId).Tell(burn, Self);
+    }
+
+    private void StagingFailed(string batchId, string reason)
+    {
+        if (!_staging.Remove(batchId, out var local)) return;
+        _log.Error("floor: batch {0}: the local copy of its image failed: {1}; it is removed and fetched again for the next disc", batchId, reason);
+        Context.Stop(local.Staging);
+        _held.Remove(local.Sha256);
+        TryDelete(local.Path);
+        foreach (var j in _jobs.Values.Where(j => !j.Sent && j.Burn.BatchId == batchId).ToList()) Fail(j.DriveId, $"the local copy of the image failed: {reason}");
+    }
+
+    /// <summary>Fails a disc not yet given to its recorder (not the drive's fault), telling the router that assigned it if it is still current.</summary>
+    private void Fail(string driveId, string reason)
+    {
+        if (!_jobs.Remove(driveId, out var job)) return;
+        if (job.Router.Equals(_current))
+            job.Router.Tell(new Recorder.DiscFailed(driveId, job.Burn.BatchId, job.Burn.Disc, reason, DriveFault: false), Self);
+        CheckIdle(job.Burn.BatchId);
+    }
+
+    private void OnCancel(Recorder.CancelBurn c)
+    {
+        foreach (var job in _jobs.Values.Where(j => j.Burn.BatchId == c.BatchId).ToList())
+            if (job.Sent) Recorder(job.DriveId).Tell(c, Self);
+            else Fail(job.DriveId, $"cancelled: {c.Reason}");
+    }
+
+    /// <summary>A recorder's outcome: reported to the router that assigned the disc, only while it is the current router.</summary>
+    private void Ended(string driveId, string batchId, int disc, object outcome)
+    {
+        if (!_jobs.TryGetValue(driveId, out var job) || job.Burn.BatchId != batchId || job.Burn.Disc != disc)
+        {
+            _log.Info("floor: drive {0}: disc {1} of batch {2} ended, not reported: its router is gone or it was never assigned here", driveId, disc, batchId);
+            return;
+        }
+        _jobs.Remove(driveId);
+        if (job.Router.Equals(_current)) job.Router.Tell(outcome, Self);
+        CheckIdle(batchId);
+    }
+
+    private void CheckIdle(string batchId)
+    {
+        if (_staging.ContainsKey(batchId) && !_jobs.Values.Any(j => j.Burn.BatchId == batchId))
+            Timers.StartSingleTimer("idle-" + batchId, new IdleCheck(batchId), _agent.IdleStaging);
+    }
+
+    /// <summary>No disc of the batch is on this tower since <see cref="Floor.AgentSettings.IdleStaging"/>: its local staging and copy go.</summary>
+    private void StopIdle(string batchId)
+    {
+        if (_jobs.Values.Any(j => j.Burn.BatchId == batchId) || !_staging.Remove(batchId, out var local)) return;
+        Context.Stop(local.Staging);
+        if (_staging.Values.Any(s => s.Sha256 == local.Sha256)) return; // another batch of the same image still uses it
+        _held.Remove(local.Sha256);
+        TryDelete(local.Path);
+        _log.Info("floor: batch {0}: no disc here for {1}; its local copy {2} is removed", batchId, _agent.IdleStaging, local.Path);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            _log.Warning("floor: could not remove {0}: {1}", path, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            _log.Warning("floor: could not remove {0}: {1}", path, e.Message);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Recorders;
+using Duplicator.Actors.Supervision;
+
+namespace Duplicator.Actors.Floor;
+
+/// <summary>
+/// What makes the tower core (<see cref="DuplicatorSupervisor"/>) a floor router: the <see cref="FloorRoster"/> of
+/// registered towers, each agent watched (a tower whose node leaves is <see cref="Terminated"/>: its drives go and
+/// their discs are interrupted), the burns sent to the drive's agent as <see cref="Floor.Assign"/> with where the image
+/// can be fetched, and reports taken only from the agent holding the drive. Used only on the router's own thread.
+/// </summary>
+internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
+{
+    private FloorRoster _roster = FloorRoster.Empty;
+
+    /// <summary>The towers registered.</summary>
+    public FloorRoster Roster => _roster;
+
+    /// <summary>
+    /// Registers <paramref name="r"/> from <paramref name="agent"/> and answers it; returns the drives after it and the
+    /// drives that left with it (their discs are to be interrupted), or the drives unchanged when it was refused.
+    /// </summary>
+    public (TowerDrives Drives, ImmutableArray<string> Left) Register(Floor.Register r, IActorRef agent, TowerDrives drives, TowerRegistry registry)
+    {
+        if (_roster.Refusal(r) is { } no)
+        {
+            log.Warning("floor: registration refused: {0}", no);
+            agent.Tell(new Floor.RegistrationRefused(r.TowerId, no), context.Self);
+            return (drives, []);
+        }
+        var known = _roster.Towers.GetValueOrDefault(r.TowerId);
+        if (known != null && !known.Agent.Equals(agent)) context.Unwatch(known.Agent);
+        var tower = new FloorTower(r.TowerId, agent, r.ControlUrl, r.Held.IsDefault ? [] : r.Held, [.. r.Drives.Select(d => d.Id)],
+            agent.Path.Address.HasLocalScope);
+        (_roster, var left) = _roster.With(tower);
+        if (known is null || !known.Agent.Equals(agent))
+        {
+            context.Watch(agent);
+            log.Info("floor: tower {0} registered {1} drive(s): {2}", r.TowerId, r.Drives.Length, string.Join(", ", tower.Drives));
+        }
+        agent.Tell(new Floor.Registered(r.TowerId, r.Drives.Length), context.Self);
+        return (FloorDrives.Registered(drives, tower, r.Drives, left, registry), left);
+    }
+
+    /// <summary>A watched actor stopped: if it was a tower's agent, the drives without that tower's and the drives that left; else null.</summary>
+    public (TowerDrives Drives, ImmutableArray<string> Left, string Tower)? Lost(IActorRef actor, TowerDrives drives)
+    {
+        (_roster, var lost) = _roster.Without(actor);
+        if (lost is null) return null;
+        log.Warning("floor: tower {0} left ({1} drive(s): {2}); its discs in flight are interrupted and made again on the others",
+            lost.Id, lost.Drives.Length, string.Join(", ", lost.Drives));
+        foreach (var id in lost.Drives) drives = drives.Remove(id);
+        return (drives, lost.Drives, lost.Id);
+    }
+
+    /// <summary>Whether a drive's report from <paramref name="sender"/> is the drive's: only its tower's agent speaks for it.</summary>
+    public bool Owns(IActorRef sender, string driveId) => _roster.Owns(sender, driveId);
+
+    /// <summary>Sends <paramref name="burn"/> to the agent of <paramref name="drive"/>, with where its image can be fetched.</summary>
+    public void Send(DriveSlot drive, Recorder.Burn burn)
+    {
+        if (_roster.TowerOf(drive.Spec.Id) is not { } tower) return; // it left meanwhile: its Terminated interrupts the disc
+        var sources = burn.Image.ContentSha256 is { } sha ? _roster.Sources(sha, tower.Id) : [];
+        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode, sources), context.Self);
+    }
+
+    /// <summary>Why a submission cannot run on the floor, or null.</summary>
+    public static string? Refuse(BatchSpec spec) => FloorDrives.Refusal(spec);
+}

@@ -1,0 +1,138 @@
+using Akka.Actor;
+using Duplicator.Actors.Batches;
+using Duplicator.Actors.Recorders;
+using Duplicator.Actors.Supervision;
+using Duplicator.Actors.Tests.Supervision;
+
+namespace Duplicator.Actors.Tests.Floor;
+
+/// <summary>
+/// Floors of two or three towers in this process: ActorSystems on 127.0.0.1 talking over real remoting (every
+/// registration, burn, report and answer crosses a socket and the default serializer), the router's ledger in a SQLite
+/// file (the other nodes' drive histories in memory), fake drives on each node, images fetched by hash with a test
+/// double that copies from the other node's folders.
+/// </summary>
+[Collection("floor")] // remoting nodes and one ledger file per test: never two floors at once on a loaded machine
+public sealed class FloorTests : IDisposable
+{
+    private readonly TowerFixture _fx = new();
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+
+    public void Dispose() => _fx.Dispose();
+
+    private string Ledger => Path.Combine(_fx.Dir, "ledger.db");
+
+    private FolderFetcher Fetcher(params FloorNode[] nodes) =>
+        new(nodes.ToDictionary(n => n.ControlUrl, n => n == nodes[0] ? new[] { _fx.Dir } : [n.Stash])); // the router's node serves the batch's image
+
+    private static string TowerOf(string drive) => drive[..2];
+
+    [Fact]
+    public async Task A_batch_submitted_to_the_router_is_burned_on_drives_of_two_towers_with_exactly_N_good_discs_and_the_floor_lists_every_drive()
+    {
+        var (image, sha) = _fx.Image(512);
+        await using var a = FloorNode.Start("ta", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(20));
+        await using var b = FloorNode.Start("tb", _fx.Dir, null, 2, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        await b.Follow(a);
+        var fetcher = Fetcher(a, b);
+        a.StartAgent(fetcher);
+        b.StartAgent(fetcher);
+
+        var drives = await FloorNode.UntilDrives(router, 4, Long);
+        Assert.Equal(["ta", "ta", "tb", "tb"], drives.Select(d => d.Tower).Order());
+        Assert.All(drives, d => Assert.Equal(TowerOf(d.Id), d.Tower));
+
+        var progress = Events.On<Recorder.ImapiEvent>(a.System);
+        // Submitted on the other tower, through its proxy: the submission and every answer cross the wire too.
+        Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
+        var done = await TowerFixture.UntilFinished(b.Proxy!, "f1", Long);
+        Assert.Equal(4, (await FloorNode.FloorDrives(b.Proxy!)).Count(d => d.Tower != null));
+
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(8, done.Good.Count);
+        var towers = done.Good.Keys.Select(g => TowerOf(done.Discs[g].Drive)).Distinct().Order().ToArray();
+        Assert.Equal(["ta", "tb"], towers); // the copies spread over both towers
+        Assert.All(done.Good.Keys, g => Assert.Equal(sha, done.Discs[g].Sha256));
+        // Tower b burned from its own copy, fetched by hash from tower a; tower a from the router's staging.
+        Assert.Contains(fetcher.Fetches, f => f.From == a.ControlUrl && f.Sha256 == sha.ToLowerInvariant());
+        Assert.True(File.Exists(Path.Combine(b.Stash, "floor-images", sha.ToLowerInvariant() + ".iso")));
+        Assert.All(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned), h => Assert.Equal(sha, h));
+        Assert.Equal(8, a.Drives.Concat(b.Drives).Sum(d => d.Burned.Count));
+        Assert.True(b.Drives.Sum(d => d.Burned.Count) > 0);
+        // The other tower's IMAPI progress reaches the router's node (for the floor's live view), once per event.
+        var remote = progress.OfType<Recorder.ImapiEvent>().Where(e => e.DriveId.StartsWith("tb") && e.Event == "BurnComplete").ToArray();
+        Assert.Equal(b.Drives.Sum(d => d.Burned.Count), remote.Length);
+        Assert.Equal(a.Drives.Sum(d => d.Burned.Count), progress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("ta") && e.Event == "BurnComplete"));
+    }
+
+    [Fact]
+    public async Task A_tower_whose_node_stops_mid_batch_has_its_discs_interrupted_and_made_on_the_others_and_a_late_completion_is_not_counted()
+    {
+        var (image, sha) = _fx.Image(1024);
+        await using var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        await using var b = FloorNode.Start("tb", _fx.Dir, null, 1, TimeSpan.FromMilliseconds(20));
+        var c = FloorNode.Start("tc", _fx.Dir, null, 2, TimeSpan.FromMilliseconds(40)); // the slow tower that goes
+        var router = a.StartRouter();
+        await b.Follow(a);
+        await c.Follow(a);
+        var fetcher = Fetcher(a, b, c);
+        a.StartAgent(fetcher);
+        b.StartAgent(fetcher);
+        c.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 4, Long);
+
+        Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f2", image, copies: 6)), Long));
+        var before = await FloorNode.Until(router, "f2", s => s.InFlight.Values.Count(d => TowerOf(d) == "tc") == 2, Long);
+        var cut = before.InFlight.Where(kv => TowerOf(kv.Value) == "tc").Select(kv => kv.Key).ToArray();
+        await c.DisposeAsync(); // the node goes with two discs on its drives
+
+        var done = await TowerFixture.UntilFinished(router, "f2", Long);
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(6, done.Good.Count);
+        Assert.Equal(0, done.Failed); // interrupted discs count against no threshold
+        Assert.All(cut, disc => Assert.Equal(DiscState.Interrupted, done.Discs[disc].State));
+        Assert.True(done.Interrupted >= 2);
+        Assert.Equal(["ta", "tb"], done.Good.Keys.Select(g => TowerOf(done.Discs[g].Drive)).Distinct().Order().ToArray()); // remade on the others
+        Assert.DoesNotContain(await FloorNode.FloorDrives(router), d => d.Tower == "tc");
+
+        // A completion from the tower that left, arriving late (a frozen node that woke): neither the router nor the ledger counts it.
+        router.Tell(new Recorder.DiscBurned("tc1", "f2", cut[0], sha, Verified: true));
+        var answer = await router.Ask<Tower.BatchAnswer>(new Tower.GetBatch("f2"), Long);
+        Assert.Equal(6, answer.State!.Good.Count);
+        Assert.Equal(DiscState.Interrupted, answer.State.Discs[cut[0]].State);
+        // The ledger itself would not count it either (FloorRosterTests checks it on a running batch too).
+        Assert.DoesNotContain(BatchLogic.Decide(done, new CompleteDisc(cut[0], "tc1", sha)).Events, e => e is DiscCompleted);
+    }
+
+    [Fact]
+    public async Task A_router_that_moves_to_another_node_recovers_from_the_journal_the_agents_register_again_and_burns_of_the_old_router_are_cancelled()
+    {
+        var (image, sha) = _fx.Image(1024);
+        var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        var fetcher = Fetcher(a);
+        a.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 1, Long); // the ledger's tables exist before the second node opens the file
+        await using var b = FloorNode.Start("tb", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(40));
+        await b.Follow(a);
+        b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 3, Long);
+
+        Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f3", image, copies: 6)), Long));
+        var before = await FloorNode.Until(router, "f3", s => s.Good.Count >= 1 && s.InFlight.Values.Any(d => TowerOf(d) == "tb"), Long);
+        await a.DisposeAsync(); // the router's node goes (a singleton handover or crash); tb's discs of the old router are in flight
+
+        var moved = b.StartRouter(); // the singleton starts on the other node, from the same journal
+        var done = await TowerFixture.UntilFinished(moved, "f3", Long);
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(6, done.Good.Count);
+        Assert.All(before.Good.Keys, g => Assert.True(done.Good.ContainsKey(g))); // what the old router counted stays counted, once
+        Assert.All(before.InFlight.Where(kv => TowerOf(kv.Value) == "tb").Select(kv => kv.Key),
+            disc => Assert.Equal(DiscState.Interrupted, done.Discs[disc].State)); // recovered as interrupted, made again
+        Assert.True(b.Drives.Sum(d => d.Aborted) >= 1); // the agent cancelled the old router's burns rather than let them finish
+        var drives = await FloorNode.FloorDrives(moved);
+        Assert.Equal(["tb1", "tb2"], drives.Select(d => d.Id).Order().ToArray());
+        Assert.All(drives, d => Assert.Equal("tb", d.Tower));
+    }
+}

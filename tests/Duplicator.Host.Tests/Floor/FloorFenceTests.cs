@@ -1,0 +1,105 @@
+using Duplicator.Host.Serving;
+using Duplicator.Host.Tests.Serving;
+using Npgsql;
+
+namespace Duplicator.Host.Tests.Floor;
+
+/// <summary>
+/// The floor's fence on a real PostgreSQL server (<see cref="PostgresServer"/>): one floor lock; a holder the cluster
+/// still counts as a member keeps it, one it downed is fenced (its lock's backend ended, the lock taken) and every
+/// later journal write of that incarnation is refused by the ledger itself.
+/// </summary>
+public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<FloorFenceTests.Server>
+{
+    /// <summary>One server for the class; each test has its own database.</summary>
+    public sealed class Server : IDisposable
+    {
+        public PostgresServer Pg { get; } = new();
+        public void Dispose() => Pg.Dispose();
+    }
+
+    private static FloorFence.Settings Settings(string cs, string incarnation) => new(FloorWiring.TowerOf(incarnation), incarnation, cs);
+
+    private static void Exec(string cs, string appName, string sql)
+    {
+        using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { ApplicationName = appName }.ConnectionString);
+        c.Open();
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string Journal(string cs)
+    {
+        // The columns that matter here of Akka.Persistence.Sql's journal (the fence guards whatever table is there).
+        Exec(cs, "setup", "CREATE TABLE journal (ordering bigserial PRIMARY KEY, persistence_id text NOT NULL, sequence_number bigint NOT NULL, message bytea, manifest text)");
+        return cs;
+    }
+
+    [Fact]
+    public void The_lock_held_by_a_member_is_not_taken_and_nothing_is_fenced()
+    {
+        var cs = Journal(pg.Pg.NewDatabase("fence_member"));
+        using var first = FloorFence.Connect(Settings(cs, "t1-aaa"));
+        Assert.True(FloorFence.TryTake(first, Settings(cs, "t1-aaa"), _ => true, _ => { }));
+        using var second = FloorFence.Connect(Settings(cs, "t2-bbb"));
+
+        Assert.False(FloorFence.TryTake(second, Settings(cs, "t2-bbb"), inc => inc == "t1-aaa", _ => { }));
+
+        Assert.True(FloorFence.Holds(first));
+        Assert.False(FloorFence.Holds(second));
+        Assert.Equal(0L, pg.Pg.Scalar("fence_member", "SELECT count(*) FROM duplicator_fenced"));
+        Assert.Equal("t1-aaa", pg.Pg.Scalar("fence_member", "SELECT incarnation FROM duplicator_floor WHERE id = 1"));
+        Exec(cs, "t1-aaa", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 1)"); // the holder writes
+    }
+
+    [Fact]
+    public void A_holder_the_floor_downed_is_fenced_its_lock_backend_ended_the_lock_taken_and_its_journal_writes_refused()
+    {
+        var cs = Journal(pg.Pg.NewDatabase("fence_downed"));
+        using var zombie = FloorFence.Connect(Settings(cs, "t1-aaa"));
+        Assert.True(FloorFence.TryTake(zombie, Settings(cs, "t1-aaa"), _ => true, _ => { }));
+        Exec(cs, "t1-aaa", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 1)");
+        using var next = FloorFence.Connect(Settings(cs, "t2-bbb"));
+        var said = new List<string>();
+
+        Assert.True(FloorFence.TryTake(next, Settings(cs, "t2-bbb"), inc => inc != "t1-aaa", said.Add));
+
+        Assert.True(FloorFence.Holds(next));
+        Assert.Contains(said, l => l.Contains("fenced t1-aaa off the ledger") && l.Contains("ended its lock's backend"));
+        Assert.Equal("t2-bbb", pg.Pg.Scalar("fence_downed", "SELECT incarnation FROM duplicator_floor WHERE id = 1"));
+        Assert.Equal("t1", pg.Pg.Scalar("fence_downed", "SELECT tower FROM duplicator_fenced WHERE incarnation = 't1-aaa'"));
+        // The zombie's lock connection is gone (its host's watch stops it) ...
+        Assert.ThrowsAny<Exception>(() => FloorFence.Holds(zombie));
+        // ... and any other connection of that incarnation (the journal's pool) can write nothing, insert, update or delete.
+        foreach (var sql in new[]
+                 {
+                     "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 2)",
+                     "UPDATE journal SET manifest = 'x'",
+                     "DELETE FROM journal",
+                 })
+        {
+            var e = Assert.Throws<PostgresException>(() => Exec(cs, "t1-aaa", sql));
+            Assert.Contains("tower incarnation t1-aaa was downed by the floor and is fenced off the ledger", e.MessageText);
+        }
+        Assert.Equal(1L, pg.Pg.Scalar("fence_downed", "SELECT count(*) FROM journal"));
+        // The new holder and a new incarnation of the same tower (restarted) write as before.
+        Exec(cs, "t2-bbb", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 2)");
+        Exec(cs, "t1-ccc", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('drive-history-t1', 1)");
+        Assert.Equal(3L, pg.Pg.Scalar("fence_downed", "SELECT count(*) FROM journal"));
+    }
+
+    [Fact]
+    public void Towers_of_a_floor_share_the_ledger_and_a_standalone_tower_runs_neither_beside_them_nor_they_beside_it()
+    {
+        var cs = pg.Pg.NewDatabase("fence_shared");
+        using (var t1 = PostgresLedger.Open(cs, "tower t1", floor: true))
+        using (var t2 = PostgresLedger.Open(cs, "tower t2", floor: true))
+        {
+            var alone = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "standalone"));
+            Assert.Contains("is in use by another duplicator: tower t2", alone.Message);
+        }
+        using var standalone = PostgresLedger.Open(cs, "standalone");
+        var floor = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "tower t3", floor: true));
+        Assert.Contains("is in use by a standalone duplicator: standalone; stop that one first, or give the floor its own database", floor.Message);
+    }
+}
