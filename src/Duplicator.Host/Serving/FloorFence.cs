@@ -23,6 +23,9 @@ public static class FloorFence
     /// <summary>The floor's writer lock ("DupFloor" in ASCII): held by the router's node.</summary>
     public const long FloorLockKey = 0x4475_7046_6C6F_6F72;
 
+    /// <summary>The transaction lock key around the fence's DDL ("DupFence").</summary>
+    public const long SchemaLockKey = 0x4475_7046_656E_6365;
+
     /// <summary>What the fence needs: who this is, and the ledger.</summary>
     /// <param name="Tower">This tower's id.</param>
     /// <param name="Incarnation">This process's incarnation (<see cref="FloorWiring.Incarnation"/>).</param>
@@ -61,7 +64,9 @@ public static class FloorFence
     /// </summary>
     internal static bool TryTake(NpgsqlConnection c, Settings s, Func<string, bool> isMember, Action<string> log)
     {
-        Execute(c, Schema);
+        // Two routers may start at once during a handover: the DDL runs one at a time (CREATE ... IF NOT EXISTS is not
+        // safe concurrently), under a transaction lock of its own, never the floor lock a live router holds.
+        Execute(c, $"BEGIN; SELECT pg_advisory_xact_lock({SchemaLockKey}); {Schema} COMMIT;");
         if (!Scalar<bool>(c, $"SELECT pg_try_advisory_lock({FloorLockKey})"))
         {
             string? holder = null;

@@ -126,11 +126,11 @@ public static class FloorWiring
     /// other than by an orderly stop: downed by the others (frozen, partitioned) or removed. A frozen tower that wakes
     /// must stop, not burn.
     /// </summary>
-    public static void WatchMembership(ActorSystem system, ClusterConfig config, TowerHealth health, Microsoft.Extensions.Logging.ILogger log)
+    public static void WatchMembership(ActorSystem system, ClusterConfig config, TowerHealth health, Microsoft.Extensions.Logging.ILogger log, Action? journalAnswered = null)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         system.ActorOf(FloorMembers.Props(log), "floor-members");
-        system.ActorOf(JournalWarmup.Props(config.Tower, log), "journal-warmup");
+        system.ActorOf(JournalWarmup.Props(config.Tower, log, journalAnswered ?? (() => { })), "journal-warmup");
         void Gone(string how)
         {
             if (health.Stopping) return;

@@ -14,15 +14,20 @@ internal sealed class JournalWarmup : ReceivePersistentActor
     private readonly ILogger _log;
     private readonly DateTime _started = DateTime.UtcNow;
 
-    public static Props Props(string tower, ILogger log) => Akka.Actor.Props.Create(() => new JournalWarmup(tower, log));
+    private readonly Action _answered;
 
-    public JournalWarmup(string tower, ILogger log)
+    /// <summary>Props; <paramref name="answered"/> runs once the journal answered or failed (the next tower may start).</summary>
+    public static Props Props(string tower, ILogger log, Action answered) => Akka.Actor.Props.Create(() => new JournalWarmup(tower, log, answered));
+
+    public JournalWarmup(string tower, ILogger log, Action answered)
     {
         _log = log;
+        _answered = answered;
         PersistenceId = $"floor-warmup-{tower}";
         Recover<RecoveryCompleted>(_ =>
         {
             _log.LogInformation("floor: the ledger's journal answered this tower in {Seconds:F1} s", (DateTime.UtcNow - _started).TotalSeconds);
+            _answered();
             Context.Stop(Self);
         });
         RecoverAny(_ => { });
@@ -30,6 +35,9 @@ internal sealed class JournalWarmup : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    protected override void OnRecoveryFailure(Exception reason, object? message = null) =>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
         _log.LogWarning("floor: the ledger's journal did not answer this tower's warm-up: {Error}", reason.Message);
+        _answered();
+    }
 }

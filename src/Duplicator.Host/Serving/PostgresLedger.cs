@@ -16,6 +16,15 @@ public sealed class PostgresLedger : IDisposable
     /// <summary>The advisory lock key of a tower's ledger ("Duplicat" in ASCII): one standalone tower per database.</summary>
     public const long WriterLockKey = 0x4475_706C_6963_6174;
 
+    /// <summary>
+    /// The advisory lock key of a floor tower's start ("Duplicas"): held from <see cref="Open"/> until the tower's journal
+    /// answered once (<see cref="ReleaseStart"/>), so towers started at once create the journal's tables one at a time.
+    /// </summary>
+    public const long StartLockKey = 0x4475_706C_6963_6173;
+
+    /// <summary>Longest wait for another tower's start (<see cref="StartLockKey"/>) before this one gives up.</summary>
+    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(120);
+
     /// <summary>Longest connection string accepted from a config.</summary>
     public const int MaxConnectionStringLength = 4096;
 
@@ -26,12 +35,20 @@ public sealed class PostgresLedger : IDisposable
     private static readonly string[] JournalColumns = ["ordering", "persistence_id", "sequence_number", "message", "manifest"];
 
     private readonly NpgsqlConnection _lock;
+    private NpgsqlConnection? _start;
 
-    private PostgresLedger(NpgsqlConnection held, string name)
+    private PostgresLedger(NpgsqlConnection held, string name, NpgsqlConnection? start)
     {
         _lock = held;
         Name = name;
+        _start = start;
     }
+
+    /// <summary>
+    /// Lets the next tower of a floor start (closing the connection that holds <see cref="StartLockKey"/>): called once
+    /// this tower's journal answered, so its tables exist. Idempotent; nothing for a standalone tower.
+    /// </summary>
+    public void ReleaseStart() => Interlocked.Exchange(ref _start, null)?.Dispose();
 
     /// <summary>The ledger as messages name it: <c>postgres HOST:PORT/DATABASE</c> (never the password).</summary>
     public string Name { get; }
@@ -80,8 +97,12 @@ public sealed class PostgresLedger : IDisposable
             connection.Dispose();
             throw new ImapiException(ImapiError.DeviceNotAccessible, $"ledger {name}: cannot connect: {OneLine(e)}", e);
         }
+        NpgsqlConnection? start = null;
         try
         {
+            // Towers of a floor started at once would race creating the same tables (CREATE TABLE IF NOT EXISTS is not
+            // safe concurrently: 23505 on pg_type_typname_nsp_index, seen with three towers): they start one at a time.
+            if (floor) start = TakeStart(b, name);
             CheckJournal(connection, name);
             if (!Scalar<bool>(connection, floor ? $"SELECT pg_try_advisory_lock_shared({WriterLockKey})" : $"SELECT pg_try_advisory_lock({WriterLockKey})"))
                 throw new ImapiException(ImapiError.StashInUse, floor
@@ -91,16 +112,42 @@ public sealed class PostgresLedger : IDisposable
                 CREATE TABLE IF NOT EXISTS {HolderTable} (id integer PRIMARY KEY, holder text NOT NULL);
                 INSERT INTO {HolderTable} (id, holder) VALUES (1, @holder) ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder;
                 """, who.Length > HolderLimit ? who[..HolderLimit] : who);
-            return new PostgresLedger(connection, name);
+            return new PostgresLedger(connection, name, start);
         }
         catch (NpgsqlException e)
         {
+            start?.Dispose();
             connection.Dispose();
             throw new ImapiException(ImapiError.DeviceNotAccessible, $"ledger {name}: {OneLine(e)}", e);
         }
         catch
         {
+            start?.Dispose();
             connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits (at most <see cref="StartWait"/>) for <see cref="StartLockKey"/> on a connection of its own.</summary>
+    private static NpgsqlConnection TakeStart(NpgsqlConnectionStringBuilder b, string name)
+    {
+        var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(b.ConnectionString) { ApplicationName = "duplicator start lock" }.ConnectionString);
+        try
+        {
+            c.Open();
+            using (var set = new NpgsqlCommand($"SET lock_timeout = '{(int)StartWait.TotalMilliseconds}ms'", c)) set.ExecuteNonQuery();
+            using var cmd = new NpgsqlCommand($"SELECT pg_advisory_lock({StartLockKey})", c) { CommandTimeout = (int)StartWait.TotalSeconds + 10 };
+            cmd.ExecuteNonQuery();
+            return c;
+        }
+        catch (NpgsqlException e) when (e is PostgresException { SqlState: "55P03" })
+        {
+            c.Dispose();
+            throw new ImapiException(ImapiError.StashInUse, $"ledger {name}: another tower of the floor has been starting for more than {StartWait.TotalSeconds:F0} s (start lock); try again", e);
+        }
+        catch
+        {
+            c.Dispose();
             throw;
         }
     }
@@ -177,5 +224,9 @@ public sealed class PostgresLedger : IDisposable
     private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ");
 
     /// <summary>Releases the lock (closing its connection; PostgreSQL also drops it when the process dies).</summary>
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        ReleaseStart();
+        _lock.Dispose();
+    }
 }

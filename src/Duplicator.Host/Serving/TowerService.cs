@@ -37,7 +37,8 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         // A PostgreSQL ledger's writer lock lives in a connection: losing it means another host may take the ledger.
         if (storageLock?.Postgres is { } postgres)
             _lockWatch = Task.Run(() => postgres.WatchAsync(TimeSpan.FromSeconds(2), health.Fail, _stop.Token));
-        if (config.Cluster is { } floor) FloorWiring.WatchMembership(system, floor, health, _log); // downed by the floor: stop
+        if (config.Cluster is { } floor) // downed by the floor: stop; once the journal answered, the next tower may start
+            FloorWiring.WatchMembership(system, floor, health, _log, () => storageLock?.Postgres?.ReleaseStart());
         system.ActorOf(EventLogger.Props(_log), "event-log");
         if (telemetry != null) system.ActorOf(TelemetryFeeder.Props(telemetry), "telemetry"); // metrics and the console's feed
         var roots = config.Control.AllowedRoots.Select(Path.GetFullPath).ToArray();

@@ -93,13 +93,31 @@ public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<F
     {
         var cs = pg.Pg.NewDatabase("fence_shared");
         using (var t1 = PostgresLedger.Open(cs, "tower t1", floor: true))
-        using (var t2 = PostgresLedger.Open(cs, "tower t2", floor: true))
         {
+            t1.ReleaseStart(); // its journal answered: the next tower may start
+            using var t2 = PostgresLedger.Open(cs, "tower t2", floor: true);
+            t2.ReleaseStart();
             var alone = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "standalone"));
             Assert.Contains("is in use by another duplicator: tower t2", alone.Message);
         }
         using var standalone = PostgresLedger.Open(cs, "standalone");
         var floor = Assert.Throws<Duplicator.Mastering.Imapi.ImapiException>(() => PostgresLedger.Open(cs, "tower t3", floor: true));
         Assert.Contains("is in use by a standalone duplicator: standalone; stop that one first, or give the floor its own database", floor.Message);
+    }
+
+    [Fact]
+    public async Task Towers_of_a_floor_start_one_at_a_time_so_they_never_create_the_journal_tables_at_once()
+    {
+        var cs = pg.Pg.NewDatabase("fence_start");
+        using var t1 = PostgresLedger.Open(cs, "tower t1", floor: true);
+        var second = Task.Run(() => PostgresLedger.Open(cs, "tower t2", floor: true));
+        // t1 has not said its journal answered: t2 waits (three towers started at once once failed with 23505 on
+        // pg_type_typname_nsp_index, two of them creating the same table).
+        Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(2)))); // still waiting
+        Assert.Equal(1L, pg.Pg.Scalar("fence_start", $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = {PostgresLedger.StartLockKey & 0xFFFFFFFF}"));
+        t1.ReleaseStart();
+        using var t2 = await second.WaitAsync(TimeSpan.FromSeconds(60));
+        t2.ReleaseStart();
+        Assert.Equal(0L, pg.Pg.Scalar("fence_start", $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = {PostgresLedger.StartLockKey & 0xFFFFFFFF}"));
     }
 }
