@@ -94,20 +94,22 @@ public sealed class AppendJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.
         return (last.GetProperty("start").GetInt64(), last.GetProperty("length").GetInt64());
     }
 
-    private static BatchSpec AppendJob(string id, string folder, int copies, int threshold = 0) =>
+    private static BatchSpec AppendJob(string id, string folder, int copies, int threshold = 0, bool verify = false, bool finalize = false) =>
         new(id, SourceKind.Folder, [folder], copies,
-            new BatchOptions(false, 0, threshold, true, []) { Append = new AppendSpec(), Expect = new DiscIdentity("invoices_2026", "/OLD.TXT") },
+            new BatchOptions(verify, 0, threshold, true, []) { Append = new AppendSpec(finalize), Expect = new DiscIdentity("invoices_2026", "/OLD.TXT") },
             Volume: "INVOICES_2026", FileSystem: "joliet");
 
-    [Fact]
-    public async Task Three_drives_holding_the_same_appendable_disc_each_get_the_new_files_over_the_old_in_a_second_session()
+    [Theory]
+    [InlineData(false, false)] // the ledger's hash: the session as built, hashed
+    [InlineData(true, true)]   // read back in full; the disc closed after the session
+    public async Task Three_drives_holding_the_same_appendable_disc_each_get_the_new_files_over_the_old_in_a_second_session(bool verify, bool finalize)
     {
         var old = Folder("old", ("OLD.TXT", 5000, 1), ("docs/a.bin", 70_000, 2), ("SAME.TXT", 100, 3));
         var pre = PreRecorded("p", old, "INVOICES_2026", close: false);
         var preSha = SHA256.HashData(File.ReadAllBytes(pre));
         var fresh = Folder("new", ("NEW.TXT", 3000, 4), ("docs/b.bin", 200_000, 5), ("SAME.TXT", 777, 6)); // SAME.TXT replaces the old one
         var tower = StartTower("tower", [.. Enumerable.Range(1, 3).Select(i => Drive($"g{i}", $"emulated:dvd+r?dir={Discs}&name=g{i}&load={pre}&state=appendable"))]);
-        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(AppendJob("add", fresh, 3)), Long));
+        Assert.IsType<Tower.Submitted>(await tower.Ask<object>(new Tower.Submit(AppendJob("add", fresh, 3, verify: verify, finalize: finalize)), Long));
         var done = await TowerFixture.UntilFinished(tower, "add", Long);
 
         Assert.True(done.Status == BatchStatus.Completed, done.Reason);
@@ -119,6 +121,13 @@ public sealed class AppendJobTests() : Akka.TestKit.Xunit2.TestKit(TowerFixture.
             var disc = Directory.GetFiles(Path.Combine(Discs, entry.Drive), "disc-*.iso").Single();
             var (start, length) = LastTrack(disc);
             Assert.True(start > 0);
+            using (var sidecar = JsonDocument.Parse(File.ReadAllBytes(Path.ChangeExtension(disc, ".json"))))
+            {
+                Assert.Equal(finalize ? "complete" : "appendable", sidecar.RootElement.GetProperty("status").GetString());
+                Assert.Equal(2, sidecar.RootElement.GetProperty("sessions").GetInt32());
+            }
+            // Verified: the session was read back in full (beyond the descriptors and folders the checks read).
+            Assert.Equal(verify, _made[entry.Drive].BytesRead >= length * 2048);
             // The ledger's hash is the SHA-256 of the session written, read here from the disc file itself.
             using (var f = File.OpenRead(disc))
             {
