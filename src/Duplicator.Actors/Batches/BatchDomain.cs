@@ -111,6 +111,10 @@ public sealed record BatchOptions(bool Verify, int Speed, int FailedDiscThreshol
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DiscIdentity? Expect { get; init; }
 
+    /// <summary>Append a session to each loaded disc instead of burning a blank one (null: burn blank media, as before). Not written when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AppendSpec? Append { get; init; }
+
     /// <summary>The verify policy in force: <see cref="VerifyPolicy"/>, else the one <see cref="Verify"/> implies.</summary>
     [JsonIgnore]
     public VerifyPolicy EffectiveVerify => VerifyPolicy ?? Batches.VerifyPolicy.FromFlag(Verify);

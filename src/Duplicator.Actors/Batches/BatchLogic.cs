@@ -75,6 +75,7 @@ public static class BatchLogic
                 if (BatchFileSystem.Refusal(s.Spec) is { } badFileSystem) return BatchDecision.Refuse(badFileSystem);
                 if (AudioInfoSpec.Refusal(s.Spec) is { } badAudioInfo) return BatchDecision.Refuse(badAudioInfo);
                 if (JobRules.Refusal(s.Spec) is { } badJob) return BatchDecision.Refuse(badJob);
+                if (s.Spec.Options.Append is not null && AppendSpec.Refusal(s.Spec) is { } badAppend) return BatchDecision.Refuse(badAppend);
                 if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
                     return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
                 if (s.Spec.PerDisc is { } perDisc)
@@ -187,6 +188,7 @@ public static class BatchLogic
         if (a.EffectiveVerify != b.EffectiveVerify) return $"verify {b.EffectiveVerify}, not {a.EffectiveVerify}";
         if (!(a.MediaRules?.SameAs(b.MediaRules) ?? b.MediaRules is null)) return $"media rules '{b.MediaRules}', not '{a.MediaRules}'";
         if (!(a.Expect?.SameAs(b.Expect) ?? b.Expect is null)) return $"expect {b.Expect?.ToString() ?? "nothing"}, not {a.Expect?.ToString() ?? "nothing"}";
+        if (a.Append != b.Append) return $"append {b.Append?.ToString() ?? "(none)"}, not {a.Append?.ToString() ?? "(none)"}";
         return null;
     }
 

@@ -64,6 +64,21 @@ public static class Recorder
 
         /// <summary>What the loaded disc must be (volume ID, a file) before a verify-only task reads it (null: no check); a disc that is not is the disc's fault.</summary>
         public Batches.DiscIdentity? Expect { get; init; }
+
+        /// <summary>Append a session to the loaded disc instead of burning a blank one (null: burn, as before).</summary>
+        public AppendBurn? Append { get; init; }
+    }
+
+    /// <summary>
+    /// An appended session: the batch's folder <paramref name="Folder"/> laid over the disc's last session, with volume
+    /// <paramref name="Volume"/>, for a medium of <paramref name="Media"/> (mastering's name: dvd, cd80, ...); the disc is
+    /// closed afterwards when <paramref name="Finalize"/>.
+    /// </summary>
+    public sealed record AppendBurn(string Folder, string Volume, string? Media, bool Finalize)
+    {
+        /// <summary>The append part of a burn of <paramref name="spec"/>, or null when the batch does not append.</summary>
+        public static AppendBurn? Of(Batches.BatchSpec spec) =>
+            spec.Options.Append is { } a ? new(spec.Paths.Single(), spec.Volume ?? "DUPLICATOR", spec.Media, a.Finalize) : null;
     }
 
     /// <summary>

@@ -283,6 +283,11 @@ internal sealed partial class RecorderActor : ReceiveActor, IWithTimers
 
     private void StartBurn(Recorder.Burn job)
     {
+        if (job.Append is not null)
+        {
+            StartAppend(job);
+            return;
+        }
         if (job.Task != DiscTask.Burn)
         {
             StartDiscTask(job);

@@ -62,7 +62,7 @@ internal static class TowerDispatch
             ? new DiscHandOut.Burn(TowerDrives.Starting(drive, batchId, disc), new Recorder.Burn(batchId, disc, image, staging,
                 new RecordOptions(Speed: spec.Options.Speed, Verify: spec.Options.Verify, AudioMode: spec.Options.AudioMode)
                     .WithVerification(VerifyPlan.Level(ok.State.Discs[disc].Verify ?? spec.Options.EffectiveVerify.Mode)), // as the ledger chose it
-                spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec), perDisc) { Media = spec.Options.MediaRules, Expect = spec.Options.Expect }, ok.State)
+                spec.Options.RejectIfNotBlank, JobStaging.TaskOf(spec), perDisc) { Media = spec.Options.MediaRules, Expect = spec.Options.Expect, Append = Recorder.AppendBurn.Of(spec) }, ok.State)
             : new DiscHandOut.Abandon(new FailDisc(disc, driveId, perDiscError ?? "the drive was no longer ready"), ok.State);
         return (drives, batches, next);
     }

@@ -68,6 +68,7 @@ internal sealed class EmulatedDisc : IDisposable
     private SafeFileHandle? _file;
     private bool _created;
     private string? _source;
+    private bool _copyOnWrite;
 
     public EmulatedDisc(EmulatedProfile profile, MediumState state, long capacity, int index, string basePath, bool discard = false)
     {
@@ -197,8 +198,12 @@ internal sealed class EmulatedDisc : IDisposable
         return null;
     }
 
-    /// <summary>Makes this (blank) disc the finalized <paramref name="master"/>: its tracks and sessions, its sectors read from the master's file.</summary>
-    public void LoadMaster(EmulatedMaster master)
+    /// <summary>
+    /// Makes this (blank) disc the <paramref name="master"/>: its tracks and sessions, its sectors read from the master's
+    /// file; finalized, or with <paramref name="appendable"/> open for another session, the master's file copied to
+    /// this disc's own file before the first block is written (the loaded file is never written).
+    /// </summary>
+    public void LoadMaster(EmulatedMaster master, bool appendable = false)
     {
         Tracks = [.. master.Tracks.Select(t => new EmulatedTrack
         {
@@ -206,7 +211,8 @@ internal sealed class EmulatedDisc : IDisposable
             PregapStart = t.PregapStart, Indexes = t.Indexes ?? [], Isrc = t.Isrc,
         })];
         ClosedSessions = master.Sessions;
-        Finalized = true;
+        Finalized = !appendable;
+        _copyOnWrite = appendable;
         Stride = master.BlockSize;
         Catalog = master.Catalog;
         CdText = master.CdText;
@@ -238,7 +244,18 @@ internal sealed class EmulatedDisc : IDisposable
             return;
         }
 
-        if (_source is not null)
+        if (_source is not null && _copyOnWrite && !_discard)
+        {
+            // An appendable master keeps its sessions: they move into the drive's own file, which the new one extends.
+            CloseImage();
+            var own = _basePath + ".iso";
+            Directory.CreateDirectory(Path.GetDirectoryName(own)!);
+            File.Copy(_source, own, overwrite: true);
+            _source = null;
+            _copyOnWrite = false;
+            _created = true;
+        }
+        else if (_source is not null)
         {
             // A blanked rewritable master records into the drive's own file: the loaded one is never written.
             CloseImage();

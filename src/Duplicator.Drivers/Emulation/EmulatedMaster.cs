@@ -26,8 +26,12 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
     /// <summary>Largest sidecar (.json) read.</summary>
     public const int MaxSidecarBytes = 1 << 20;
 
-    /// <summary>Checks <paramref name="path"/> (and its sidecar) against a <paramref name="profile"/> medium of <paramref name="capacity"/> blocks.</summary>
-    public static EmulatedMaster Open(string path, EmulatedProfile profile, long capacity)
+    /// <summary>
+    /// Checks <paramref name="path"/> (and its sidecar) against a <paramref name="profile"/> medium of <paramref name="capacity"/> blocks.
+    /// <paramref name="appendable"/>: the disc is loaded open for another session (<c>state=appendable</c>): a data disc
+    /// (.iso) only, whose sidecar may say <c>complete</c> or <c>appendable</c>.
+    /// </summary>
+    public static EmulatedMaster Open(string path, EmulatedProfile profile, long capacity, bool appendable = false)
     {
         var name = EmulatedProfiles.Name(profile);
         if (profile is EmulatedProfile.None or EmulatedProfile.DvdPlusRw)
@@ -40,6 +44,11 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
         if (!info.Exists)
         {
             throw Bad($"load '{full}': no such file (load=PATH of an ISO image or of a disc-<n>.iso the emulator burned)");
+        }
+
+        if (appendable && (full.EndsWith(".cue", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw Bad($"load '{full}': state=appendable takes a data disc (an .iso of 2048-byte sectors); an audio disc is loaded finalized");
         }
 
         if (EmulatedProfiles.IsCd(profile) && full.EndsWith(".cue", StringComparison.OrdinalIgnoreCase))
@@ -67,10 +76,10 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             return new EmulatedMaster(full, [new MasterTrack(1, 1, 0, blocks)], 1);
         }
 
-        return FromSidecar(full, sidecar, blocks, blockSize, name, capacity, EmulatedProfiles.IsCd(profile) ? 99 : 9999);
+        return FromSidecar(full, sidecar, blocks, blockSize, name, capacity, EmulatedProfiles.IsCd(profile) ? 99 : 9999, appendable);
     }
 
-    private static EmulatedMaster FromSidecar(string image, string sidecar, long fileBlocks, int fileBlockSize, string profileName, long capacity, int maxTracks)
+    private static EmulatedMaster FromSidecar(string image, string sidecar, long fileBlocks, int fileBlockSize, string profileName, long capacity, int maxTracks, bool appendable)
     {
         var length = new FileInfo(sidecar).Length;
         if (length > MaxSidecarBytes)
@@ -89,7 +98,7 @@ internal sealed record EmulatedMaster(string Path, IReadOnlyList<MasterTrack> Tr
             }
 
             var status = root.GetProperty("status").GetString();
-            if (status != "complete")
+            if (status != "complete" && !(appendable && status == "appendable"))
             {
                 throw Bad($"load '{image}': {sidecar} says the disc is {status}; load= takes a finalized (complete) disc");
             }

@@ -84,15 +84,17 @@ public sealed partial class EmulatedRecorder : IScsiTransport, Imapi.IUnderrunCo
         Location = location ?? $"{EmulatedRecorderUrl.Scheme}{EmulatedProfiles.Name(options.Profile)}?name={options.Name}";
         if (options.Profile != EmulatedProfile.None)
         {
-            LoadLocked(options.Profile, options.State, options.CapacityBlocks);
+            // A loaded master brings its own tracks: the medium starts blank and takes them.
+            LoadLocked(options.Profile, options.LoadPath is null ? options.State : MediumState.Blank, options.CapacityBlocks);
             if (options.LoadPath is { } master)
             {
-                if (options.State != MediumState.Blank)
+                if (options.State == MediumState.Closed)
                 {
-                    throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': a loaded master is finalized; state= cannot also be given");
+                    throw new ImapiException(ImapiError.InvalidInput, $"load '{master}': a loaded master is finalized; state= cannot also be given, except state=appendable (left open for another session)");
                 }
 
-                _disc!.LoadMaster(EmulatedMaster.Open(master, options.Profile, _disc.Capacity));
+                var appendable = options.State == MediumState.Appendable;
+                _disc!.LoadMaster(EmulatedMaster.Open(master, options.Profile, _disc.Capacity, appendable), appendable);
             }
         }
         else if (options.LoadPath is { } master)

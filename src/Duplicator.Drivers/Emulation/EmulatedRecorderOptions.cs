@@ -70,7 +70,9 @@ public sealed record EmulatedRecorderOptions
     /// A finalized data disc loaded at start (a master to read): a plain ISO of 2048-byte sectors (one track from
     /// LBA 0), or a <c>disc-&lt;n&gt;.iso</c> this emulator burned, its tracks and sessions taken from the
     /// <c>disc-&lt;n&gt;.json</c> beside it (whose profile must be <see cref="Profile"/>). Read-only; must fit the
-    /// medium's capacity; <see cref="State"/> must stay blank. Null: the medium <see cref="State"/> describes.
+    /// medium's capacity; <see cref="State"/> must stay blank (finalized) or be appendable (the disc open for another
+    /// session: a data disc whose sessions are copied to the drive's own <c>disc-&lt;n&gt;.iso</c> before the first write).
+    /// Null: the medium <see cref="State"/> describes.
     /// </summary>
     public string? LoadPath { get; init; }
 
@@ -190,14 +192,15 @@ public static class EmulatedRecorderUrl
 
         if (options.LoadPath is { } master)
         {
-            if (options.State != MediumState.Blank)
+            if (options.State == MediumState.Closed)
             {
-                throw Bad($"recorder URL '{url}': load= puts a finalized master in the drive; state= cannot also be given");
+                throw Bad($"recorder URL '{url}': load= puts a finalized master in the drive; state= cannot also be given, except state=appendable (the disc left open for another session)");
             }
 
             // Checked here so a bad master is a bad URL; the drive checks it again when it loads it.
             _ = EmulatedMaster.Open(master, options.Profile,
-                options.CapacityBlocks ?? (options.Profile == EmulatedProfile.None ? 0 : EmulatedProfiles.DefaultCapacity(options.Profile)));
+                options.CapacityBlocks ?? (options.Profile == EmulatedProfile.None ? 0 : EmulatedProfiles.DefaultCapacity(options.Profile)),
+                options.State == MediumState.Appendable);
         }
 
         ArmFaults(url, options, faults);

@@ -8,7 +8,7 @@ using Duplicator.Mastering.Imapi;
 namespace Duplicator.Drivers.Imapi;
 
 /// <summary>IMAPI's IDiscRecorder over an MMC drive reached through any <see cref="IScsiTransport"/>.</summary>
-public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader, IDiscIdentityReader, IUnderrunCounter
+public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandTimeout = null) : IDiscRecorder, IDiscReader, IDiscIdentityReader, IUnderrunCounter, ISessionAppender
 {
     /// <inheritdoc />
     public long? Underruns => (transport as IUnderrunCounter)?.Underruns;
@@ -105,6 +105,20 @@ public sealed class MmcDiscRecorder(IScsiTransport transport, TimeSpan? commandT
         catch (TransportException e)
         {
             // Below SCSI: the drive vanished (not transient) or stopped answering in time (transient).
+            throw new ImapiException(e.IsTransient ? ImapiError.DeviceNotAccessible : ImapiError.DeviceNotPresent, e.Message, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public (long Start, byte[]? ReadBack) AppendSession(Burning.SessionBuilder build, RecordOptions options, bool finalize, IDiscMasterProgressEvents progress,
+        CancellationToken cancellationToken, string? expectVolumeId = null, string? expectFile = null)
+    {
+        try
+        {
+            return Burning.DataSessionWriter.Append(_drive, build, options, finalize, progress, cancellationToken, expectVolumeId, expectFile);
+        }
+        catch (TransportException e)
+        {
             throw new ImapiException(e.IsTransient ? ImapiError.DeviceNotAccessible : ImapiError.DeviceNotPresent, e.Message, e);
         }
     }

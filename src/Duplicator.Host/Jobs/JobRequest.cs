@@ -66,6 +66,9 @@ public sealed record JobRequest(
     /// <summary>duplicator.job/2: what the disc loaded for a verify-only job must be (<c>expect</c>: volume ID, a file); null: no check.</summary>
     public Duplicator.Actors.Batches.DiscIdentity? Expect { get; init; }
 
+    /// <summary>duplicator.job/2: append a session to each loaded disc instead of burning blank media (<c>append</c>); null: burn blank media.</summary>
+    public Duplicator.Actors.Batches.AppendSpec? Append { get; init; }
+
     /// <summary>Serial-numbered discs (the job's <c>perDisc</c> section, its CSV embedded); null: every disc is the image.</summary>
     public Duplicator.Actors.Batches.PerDiscSpec? PerDisc { get; init; }
 

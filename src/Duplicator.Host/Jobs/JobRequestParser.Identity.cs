@@ -13,7 +13,7 @@ public static partial class JobRequestParser
     /// disc loaded for a verify-only job must be before it is read (<see cref="DiscIdentity"/>); null when absent. The file
     /// is a path on the disc, checked as one (never resolved on the host).
     /// </summary>
-    internal static DiscIdentity? ReadExpect(JsonElement root, string? schema, JobSourceKind kind, Action<string> problem)
+    internal static DiscIdentity? ReadExpect(JsonElement root, string? schema, JobSourceKind kind, Action<string> problem, bool appends = false)
     {
         if (!root.TryGetProperty("expect", out var e) || e.ValueKind == JsonValueKind.Null) return null;
         if (schema == Schema)
@@ -26,9 +26,9 @@ public static partial class JobRequestParser
             problem("expect: must be an object { volume, file }");
             return null;
         }
-        if (kind != JobSourceKind.Verify)
+        if (kind != JobSourceKind.Verify && !appends)
         {
-            problem("expect: only a verify-only job (verifyAgainst) checks the disc it is given; the other jobs write blank media or read any disc");
+            problem("expect: only a verify-only job (verifyAgainst) or an append job checks the disc it is given; the other jobs write blank media or read any disc");
             return null;
         }
         foreach (var p in e.EnumerateObject())

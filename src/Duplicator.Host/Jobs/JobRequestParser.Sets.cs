@@ -15,7 +15,7 @@ public static partial class JobRequestParser
     private static readonly HashSet<string> SetImageKeys = new(StringComparer.Ordinal) { "folder", "image", "audio", "cue", "volume" };
 
     // Keys a set job gives per image (in set.images) or as set.count, never at the top.
-    private static readonly string[] NotInSets = ["folder", "image", "audio", "cue", "master", "verifyAgainst", "archive", "copies", "perDisc"];
+    private static readonly string[] NotInSets = ["folder", "image", "audio", "cue", "master", "verifyAgainst", "archive", "copies", "perDisc", "append"];
 
     private static bool IsSet(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("set", out _);
 
@@ -33,7 +33,9 @@ public static partial class JobRequestParser
             problems.Add($"set: needs \"schema\": \"{Schema2}\" (a {Schema} document burns one image)");
         foreach (var key in NotInSets)
             if (root.TryGetProperty(key, out _))
-                problems.Add(key == "copies" ? "copies: a set job gives the sets wanted as set.count" : $"{key}: a set job names its images in set.images ({key} is not for sets)");
+                problems.Add(key == "copies" ? "copies: a set job gives the sets wanted as set.count"
+                    : key == "append" ? "append: a disc set burns blank media; it does not append sessions"
+                    : $"{key}: a set job names its images in set.images ({key} is not for sets)");
         int count = 0;
         var images = new List<JsonElement>();
         if (set.ValueKind != JsonValueKind.Object) problems.Add("set: must be an object { images, count }");

@@ -64,6 +64,7 @@ public static partial class JobRequestParser
         "rejectIfNotBlank", "failedDiscThreshold", "audioMode", "master", "verifyAgainst", "archive", "cue", "perDisc", "filesystem", "audioInfo",
         "accept", // duplicator.job/2 (JobRequestParser.Policies.cs)
         "expect", // duplicator.job/2 (JobRequestParser.Identity.cs)
+        "append", // duplicator.job/2 (JobRequestParser.Append.cs)
     };
 
     private static readonly string KnownKeys = string.Join(", ", Keys.Order(StringComparer.Ordinal));
@@ -277,11 +278,13 @@ public static partial class JobRequestParser
 
         var (verify, verifyPolicy) = ReadVerify(root, schema, problems.Add);
         var accept = ReadAccept(root, schema, problems.Add);
-        var expect = kinds == 1 ? ReadExpect(root, schema, kind, problems.Add) : null;
+        var append = kinds == 1 ? ReadAppend(root, schema, kind, fileSystem, problems.Add) : null;
+        var expect = kinds == 1 ? ReadExpect(root, schema, kind, problems.Add, appends: append is not null) : null;
         // Serial-numbered discs: the section, its CSV (read and embedded) and every row's rendering, checked now.
         Duplicator.Actors.Batches.PerDiscSpec? perDisc = null;
         if (root.TryGetProperty("perDisc", out var perDiscValue) && perDiscValue.ValueKind != JsonValueKind.Null)
             perDisc = PerDiscSection.Read(perDiscValue, p => CheckPath("perDisc.values", p, mustBeDirectory: false), kind, copies, id, problems.Add);
+        if (append is not null && perDisc is not null) problems.Add("append: per-disc files are not written in an appended session");
 
         var audioInfo = ReadAudioInfo(root, kind, problems.Add);
 
@@ -291,7 +294,7 @@ public static partial class JobRequestParser
             audioMode switch { "dao" => Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce, "tao" => Duplicator.Drivers.Imapi.AudioWriteMode.TrackAtOnce, _ => null },
             v2 ? Int("priority", 0, MaxPriority) : null,
             fileSystem)
-            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc, AudioInfo = audioInfo, Expect = expect };
+            { VerifyPolicy = verifyPolicy, MediaRules = accept, PerDisc = perDisc, AudioInfo = audioInfo, Expect = expect, Append = append };
         if (problems.Count > 0)
             throw new JobRejectedException(origin, problems.ToList(), forbidden);
         return request;

@@ -84,7 +84,7 @@ public sealed partial class ActorTower : ITower, IJobSink
         new BatchOptions(request.Verify ?? defaults.Verify, request.Speed ?? defaults.Speed,
             request.FailedDiscThreshold ?? defaults.FailedDiscThreshold, request.RejectIfNotBlank ?? defaults.RejectIfNotBlank,
             [.. request.Drives], DiscAtOnce: request.AudioMode == Duplicator.Drivers.Imapi.AudioWriteMode.DiscAtOnce)
-        { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules, Expect = request.Expect },
+        { VerifyPolicy = request.VerifyPolicy, MediaRules = request.MediaRules, Expect = request.Expect, Append = request.Append },
         request.Volume,
         request.Media is { } m ? MediaCapacity.Name(m) : null,
         request.Priority ?? BatchSpec.DefaultPriority,
@@ -93,7 +93,7 @@ public sealed partial class ActorTower : ITower, IJobSink
         // Always recorded for a folder (the medium's default when the job names none, joliet for per-disc files, which
         // are laid out for it alone): a spec without it means joliet.
         FileSystem: request.Source == JobSourceKind.Folder
-            ? FileSystemNames.Name(request.FileSystem ?? (request.PerDisc != null ? DataFileSystems.Joliet : FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd)))
+            ? FileSystemNames.Name(request.FileSystem ?? (request.PerDisc != null || request.Append != null ? DataFileSystems.Joliet : FileSystemNames.DefaultFor(request.Media ?? MediaKind.Dvd)))
             : null);
 
     /// <inheritdoc />

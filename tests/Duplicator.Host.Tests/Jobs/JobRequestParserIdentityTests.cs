@@ -37,7 +37,7 @@ public sealed class JobRequestParserIdentityTests : IDisposable
 
     [Theory]
     [InlineData("""{ "schema": "duplicator.job/1", "verifyAgainst": "b-1", "drives": ["d1"], "expect": { "volume": "V" } }""", "expect: checking the loaded disc needs schema 'duplicator.job/2'")]
-    [InlineData("""{ "image": "input/disc.iso", "copies": 1, "expect": { "volume": "V" } }""", "expect: only a verify-only job (verifyAgainst) checks the disc it is given; the other jobs write blank media or read any disc")]
+    [InlineData("""{ "image": "input/disc.iso", "copies": 1, "expect": { "volume": "V" } }""", "expect: only a verify-only job (verifyAgainst) or an append job checks the disc it is given; the other jobs write blank media or read any disc")]
     [InlineData("""{ "verifyAgainst": "b-1", "drives": ["d1"], "expect": "V" }""", "expect: must be an object { volume, file }")]
     [InlineData("""{ "verifyAgainst": "b-1", "drives": ["d1"], "expect": { } }""", "expect: name a volume, a file or both")]
     [InlineData("""{ "verifyAgainst": "b-1", "drives": ["d1"], "expect": { "volume": "V", "path": "/x" } }""", "expect.path: unknown key (known: file, volume)")]
