@@ -81,8 +81,9 @@ public static class FloorFence
             if (holder is null || isMember(holder)) return false;
             Execute(c, "INSERT INTO duplicator_fenced (incarnation, tower, reason) VALUES (@i, @t, @r) ON CONFLICT (incarnation) DO NOTHING",
                 ("i", holder), ("t", FloorWiring.TowerOf(holder)), ("r", $"downed by the floor; fenced by {s.Incarnation}"));
-            // Only the backend that is that incarnation's lock (a pid may have been reused by now).
-            var ended = Scalar<bool>(c, "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity WHERE pid = @p AND application_name = @a",
+            // Only the backend that is that incarnation's lock (a pid may have been reused by now). Waits up to 5 s for it
+            // to exit (PostgreSQL 14+): without the wait the lock was often still held a moment later (seen in CI).
+            var ended = Scalar<bool>(c, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) > 0 FROM pg_stat_activity WHERE pid = @p AND application_name = @a",
                 ("p", pid), ("a", LockName(holder)));
             log($"floor: fenced {holder} off the ledger (it is no member of the floor){(ended ? $" and ended its lock's backend {pid}" : "")}");
             if (!Scalar<bool>(c, $"SELECT pg_try_advisory_lock({FloorLockKey})")) return false;
