@@ -86,15 +86,9 @@ public static class QuickVerify
                     var d = onDisc.AsSpan(0, count * size);
                     var e = expected.AsSpan(0, count * size);
                     drive.Read10(start + first, size, d);
-                    if (image is IRereadableImage again) again.Reread(first, e);
-                    else image.Read(first, e);
-                    if (!d.SequenceEqual(e))
-                    {
-                        int at = 0;
-                        while (d[at] == e[at]) at++;
+                    if (FirstDifference(image, first, d, e) is var at and >= 0)
                         throw new VerificationException(ImapiError.CannotWriteToMedia,
                             $"{drive.Location}: quick verification: sector {first + at / size} (LBA {start + first + at / size}) differs from the image at byte {at % size}");
-                    }
                     done += count;
                     progress?.NotifyVerifyProgress(done, total);
                 }
@@ -157,15 +151,9 @@ public static class QuickVerify
                         var d = onDisc.AsSpan(0, count * size);
                         var e = expected.AsSpan(0, count * size);
                         drive.ReadCdAudio(track.Start + first, d);
-                        if (image is IRereadableImage again) again.Reread(track.ImageFirst + first, e);
-                        else image.Read(track.ImageFirst + first, e);
-                        if (!d.SequenceEqual(e))
-                        {
-                            int at = 0;
-                            while (d[at] == e[at]) at++;
+                        if (FirstDifference(image, track.ImageFirst + first, d, e) is var at and >= 0)
                             throw new VerificationException(ImapiError.CannotWriteToMedia,
                                 $"{where}: track {track.Number} block {first + at / size} (LBA {track.Start + first + at / size}) differs from the staged audio at byte {at % size}");
-                        }
                         done += count;
                         progress?.NotifyVerifyProgress(done, total);
                     }
@@ -178,4 +166,15 @@ public static class QuickVerify
             }
             return done;
         });
+
+    /// <summary>
+    /// Reads the image's sectors from <paramref name="imageFirst"/> into <paramref name="expected"/> (again from the stash
+    /// when the image can reread it) and returns the first byte where <paramref name="onDisc"/> differs, or -1.
+    /// </summary>
+    private static int FirstDifference(ISectorSource image, long imageFirst, ReadOnlySpan<byte> onDisc, Span<byte> expected)
+    {
+        if (image is IRereadableImage again) again.Reread(imageFirst, expected);
+        else image.Read(imageFirst, expected);
+        return onDisc.SequenceEqual(expected) ? -1 : onDisc.CommonPrefixLength(expected);
+    }
 }

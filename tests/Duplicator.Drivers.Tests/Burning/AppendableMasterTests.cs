@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Duplicator.Drivers.Burning;
 using Duplicator.Drivers.Emulation;
@@ -7,6 +6,8 @@ using Duplicator.Drivers.Mmc;
 using Duplicator.Mastering.Data;
 using Duplicator.Mastering.Imapi;
 using Duplicator.Mastering.Media;
+
+using static Duplicator.Drivers.Tests.Burning.SessionFixture;
 
 namespace Duplicator.Drivers.Tests.Burning;
 
@@ -20,41 +21,7 @@ public sealed class AppendableMasterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private sealed class Quiet : IDiscMasterProgressEvents;
-
-    private static string Run(string tool, params string[] args)
-    {
-        var psi = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{tool} did not start (scripts/install-deps.sh)");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{tool} {string.Join(' ', args)} exited {p.ExitCode}: {stderr}");
-        return stdout.Result;
-    }
-
-    private string Folder(string name, params (string Path, int Bytes)[] files)
-    {
-        var root = Directory.CreateDirectory(Path.Combine(_dir, name)).FullName;
-        foreach (var (path, bytes) in files)
-        {
-            var full = Path.Combine(root, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var data = new byte[bytes];
-            new Random(path.Length * 7 + bytes).NextBytes(data);
-            File.WriteAllBytes(full, data);
-        }
-        return root;
-    }
-
-    private static SessionBuilder Session(string folder, string volume) => (disc, previous, start) =>
-    {
-        var s = new JolietStaging(MediaKind.Dvd) { Properties = new JolietProperties(VolumeName: volume) };
-        s.AddData(folder, false);
-        return s.BuildSession(disc, previous, start);
-    };
-
-    private static List<string> Sorted(string listing) => [.. listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+    private string Folder(string name, params (string Path, int Bytes)[] files) => SessionFixture.Folder(_dir, name, files);
 
     private static string Q(string path) => Uri.EscapeDataString(path);
 
