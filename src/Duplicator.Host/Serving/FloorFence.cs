@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -35,8 +36,23 @@ public static class FloorFence
         /// <summary>How long to wait between two tries while the lock's holder is still a member.</summary>
         public TimeSpan Retry { get; init; } = TimeSpan.FromMilliseconds(250);
 
+        /// <summary>How often the holder renews its lease (the <c>beat</c> of <c>duplicator_floor</c>).</summary>
+        public TimeSpan Beat { get; init; } = TimeSpan.FromMilliseconds(500);
+
+        /// <summary>
+        /// How long since the holder's last renewal before another tower may fence it, even when its own view of the
+        /// cluster says the holder is gone. A tower woken from a freeze sees the others unreachable for a moment and
+        /// once downed them in its own view; the lease (checked on the server's clock) keeps it from fencing a live
+        /// router. Default: the failure detector's pause plus the resolver's stable-after, the least time a tower the
+        /// floor really downed has been silent.
+        /// </summary>
+        public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(4);
+
         /// <summary>The settings of <paramref name="config"/>'s tower.</summary>
-        public static Settings Of(TowerConfig config, string incarnation) => new(config.Cluster!.Tower, incarnation, config.Storage.ConnectionString ?? "");
+        public static Settings Of(TowerConfig config, string incarnation) => new(config.Cluster!.Tower, incarnation, config.Storage.ConnectionString ?? "")
+        {
+            Lease = config.Cluster!.FailureDetectorPause + config.Cluster.StableAfter,
+        };
     }
 
     /// <summary>Props of the fence around <paramref name="router"/>.</summary>
@@ -45,6 +61,7 @@ public static class FloorFence
     /// <summary>The fence's tables and trigger, made idempotently (under the floor lock).</summary>
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS duplicator_floor (id integer PRIMARY KEY, tower text NOT NULL, incarnation text NOT NULL, backend_pid integer NOT NULL, since timestamptz NOT NULL);
+        ALTER TABLE duplicator_floor ADD COLUMN IF NOT EXISTS beat timestamptz NOT NULL DEFAULT now();
         CREATE TABLE IF NOT EXISTS duplicator_fenced (incarnation text PRIMARY KEY, tower text NOT NULL, at timestamptz NOT NULL DEFAULT now(), reason text NOT NULL);
         CREATE OR REPLACE FUNCTION duplicator_fence() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -60,7 +77,8 @@ public static class FloorFence
 
     /// <summary>
     /// Takes the floor lock on <paramref name="c"/>, fencing a holder that is no member (<paramref name="isMember"/>
-    /// false for its incarnation); false when the holder is still a member (try again later).
+    /// false for its incarnation) and whose lease ran out (<see cref="Settings.Lease"/>); false when the holder is
+    /// still a member or still renews its lease (try again later).
     /// </summary>
     internal static bool TryTake(NpgsqlConnection c, Settings s, Func<string, bool> isMember, Action<string> log)
     {
@@ -71,14 +89,23 @@ public static class FloorFence
         {
             string? holder = null;
             int pid = 0;
-            using (var cmd = new NpgsqlCommand("SELECT incarnation, backend_pid FROM duplicator_floor WHERE id = 1", c))
+            double silent = 0;
+            // The holder's silence on the server's clock: the towers' clocks need not agree.
+            using (var cmd = new NpgsqlCommand("SELECT incarnation, backend_pid, extract(epoch FROM clock_timestamp() - beat)::float8 FROM duplicator_floor WHERE id = 1", c))
             using (var r = cmd.ExecuteReader())
                 if (r.Read())
                 {
                     holder = r.GetString(0);
                     pid = r.GetInt32(1);
+                    silent = r.GetDouble(2);
                 }
             if (holder is null || isMember(holder)) return false;
+            if (silent < s.Lease.TotalSeconds)
+            {
+                log(string.Create(CultureInfo.InvariantCulture,
+                    $"floor: not fencing {holder}: no member in this tower's view, but it renewed its lease {silent:F1} s ago (lease {s.Lease.TotalSeconds:F1} s); this view may be stale (a tower woken from a freeze)"));
+                return false;
+            }
             Execute(c, "INSERT INTO duplicator_fenced (incarnation, tower, reason) VALUES (@i, @t, @r) ON CONFLICT (incarnation) DO NOTHING",
                 ("i", holder), ("t", FloorWiring.TowerOf(holder)), ("r", $"downed by the floor; fenced by {s.Incarnation}"));
             // Only the backend that is that incarnation's lock (a pid may have been reused by now). Waits up to 5 s for it
@@ -89,11 +116,19 @@ public static class FloorFence
             if (!Scalar<bool>(c, $"SELECT pg_try_advisory_lock({FloorLockKey})")) return false;
         }
         Execute(c, """
-            INSERT INTO duplicator_floor (id, tower, incarnation, backend_pid, since) VALUES (1, @t, @i, pg_backend_pid(), now())
-            ON CONFLICT (id) DO UPDATE SET tower = EXCLUDED.tower, incarnation = EXCLUDED.incarnation, backend_pid = EXCLUDED.backend_pid, since = EXCLUDED.since
+            INSERT INTO duplicator_floor (id, tower, incarnation, backend_pid, since, beat) VALUES (1, @t, @i, pg_backend_pid(), now(), clock_timestamp())
+            ON CONFLICT (id) DO UPDATE SET tower = EXCLUDED.tower, incarnation = EXCLUDED.incarnation, backend_pid = EXCLUDED.backend_pid, since = EXCLUDED.since, beat = EXCLUDED.beat
             """, ("t", s.Tower), ("i", s.Incarnation));
         Guard(c);
         return true;
+    }
+
+    /// <summary>Renews the holder's lease; false when the floor's record names another holder.</summary>
+    internal static bool Renew(NpgsqlConnection c, string incarnation)
+    {
+        using var cmd = new NpgsqlCommand("UPDATE duplicator_floor SET beat = clock_timestamp() WHERE id = 1 AND incarnation = @i", c);
+        cmd.Parameters.AddWithValue("i", incarnation);
+        return cmd.ExecuteNonQuery() == 1;
     }
 
     /// <summary>Puts the trigger on each guarded table there is; true when all are guarded.</summary>
@@ -211,7 +246,7 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
                 _router = Context.ActorOf(_routerProps, "router");
                 Context.Watch(_router);
                 _log.Info("floor: the router runs on this tower ({0}, incarnation {1}), holding the floor's writer lock", _settings.Tower, _settings.Incarnation);
-                Timers.StartPeriodicTimer("guard", GuardCheck.Instance, TimeSpan.FromSeconds(1));
+                Timers.StartPeriodicTimer("guard", GuardCheck.Instance, _settings.Beat);
                 Self.Tell(GuardCheck.Instance);
                 Become(Running);
                 Stash.UnstashAll();
@@ -237,12 +272,14 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
                 _checking = true;
                 var connection = _lock!;
                 var guarded = _guarded;
+                var incarnation = _settings.Incarnation;
                 Task.Run(() =>
                 {
                     try
                     {
                         var all = guarded || FloorFence.Guard(connection);
-                        return new Checked(all, FloorFence.Holds(connection) ? null : "the floor's writer lock is no longer held");
+                        if (!FloorFence.Holds(connection)) return new Checked(all, "the floor's writer lock is no longer held");
+                        return new Checked(all, FloorFence.Renew(connection, incarnation) ? null : "the floor's record names another holder");
                     }
                     catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
                     {

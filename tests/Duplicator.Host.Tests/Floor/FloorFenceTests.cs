@@ -18,7 +18,8 @@ public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<F
         public void Dispose() => Pg.Dispose();
     }
 
-    private static FloorFence.Settings Settings(string cs, string incarnation) => new(FloorWiring.TowerOf(incarnation), incarnation, cs);
+    private static FloorFence.Settings Settings(string cs, string incarnation, double leaseSeconds = 0) =>
+        new(FloorWiring.TowerOf(incarnation), incarnation, cs) { Lease = TimeSpan.FromSeconds(leaseSeconds) };
 
     private static void Exec(string cs, string appName, string sql)
     {
@@ -86,6 +87,37 @@ public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<F
         Exec(cs, "t2-bbb", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 2)");
         Exec(cs, "t1-ccc", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('drive-history-t1', 1)");
         Assert.Equal(3L, pg.Pg.Scalar("fence_downed", "SELECT count(*) FROM journal"));
+    }
+
+    [Fact]
+    public void A_holder_that_still_renews_its_lease_is_not_fenced_even_when_this_towers_view_says_it_is_gone_and_is_once_it_falls_silent()
+    {
+        // CI saw it: a tower woken from SIGSTOP downed the others in its own view for a moment, became the singleton's
+        // host and fenced the live router. The lease on the server's clock is what stops that.
+        var cs = Journal(pg.Pg.NewDatabase("fence_lease"));
+        using var live = FloorFence.Connect(Settings(cs, "t1-aaa"));
+        Assert.True(FloorFence.TryTake(live, Settings(cs, "t1-aaa"), _ => true, _ => { }));
+        using var woken = FloorFence.Connect(Settings(cs, "t3-ccc"));
+        var said = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.True(FloorFence.Renew(live, "t1-aaa"));
+            Assert.False(FloorFence.TryTake(woken, Settings(cs, "t3-ccc", leaseSeconds: 1.5), inc => inc != "t1-aaa", said.Add));
+            Thread.Sleep(200);
+        }
+        Assert.True(FloorFence.Holds(live));
+        Assert.Equal(0L, pg.Pg.Scalar("fence_lease", "SELECT count(*) FROM duplicator_fenced"));
+        Assert.Contains(said, l => l.Contains("not fencing t1-aaa") && l.Contains("renewed its lease"));
+        Exec(cs, "t1-aaa", "INSERT INTO journal (persistence_id, sequence_number) VALUES ('duplicator-tower', 1)"); // it still writes
+
+        Thread.Sleep(TimeSpan.FromSeconds(1.8)); // silent (frozen) for longer than the lease
+        Assert.True(FloorFence.TryTake(woken, Settings(cs, "t3-ccc", leaseSeconds: 1.5), inc => inc != "t1-aaa", said.Add));
+        Assert.Equal("t3-ccc", pg.Pg.Scalar("fence_lease", "SELECT incarnation FROM duplicator_floor WHERE id = 1"));
+        Assert.Equal(1L, pg.Pg.Scalar("fence_lease", "SELECT count(*) FROM duplicator_fenced WHERE incarnation = 't1-aaa'"));
+        // The old holder's renewal names another holder now (its fence stops its host).
+        Assert.False(FloorFence.Renew(woken, "t1-aaa"));
+        Assert.True(FloorFence.Renew(woken, "t3-ccc"));
     }
 
     [Fact]
