@@ -123,8 +123,9 @@ public static class FloorWiring
 
     /// <summary>
     /// Fails <paramref name="health"/> (so <c>serve</c> exits 1 with one line) when this tower leaves the cluster
-    /// other than by an orderly stop: downed by the others (frozen, partitioned) or removed. A frozen tower that wakes
-    /// must stop, not burn.
+    /// other than by an orderly stop: downed by the others (frozen, partitioned) or removed, or stopped for longer than
+    /// the floor waits before downing a silent tower (<see cref="FreezeWatch"/>). A frozen tower that wakes must stop,
+    /// not burn.
     /// </summary>
     public static void WatchMembership(ActorSystem system, ClusterConfig config, TowerHealth health, Microsoft.Extensions.Logging.ILogger log, Action? journalAnswered = null)
     {
@@ -137,6 +138,12 @@ public static class FloorWiring
             health.Fail($"this tower ({config.Tower}, {cluster.SelfAddress}) {how}; stopping: it burns nothing more and writes nothing more to the ledger");
         }
         cluster.RegisterOnMemberRemoved(() => Gone("was downed and removed from the floor by the other towers"));
+        // Stopped past the failure detector's pause plus stable-after, the others have downed it: stop before its own
+        // stale view acts (its drives finish nothing, its router fences nobody; the lease guards that too).
+        var limit = config.FailureDetectorPause + config.StableAfter;
+        var watch = new FreezeWatch(limit, stopped => Gone(string.Create(CultureInfo.InvariantCulture,
+            $"was frozen for {stopped.TotalSeconds:F1} s, past the failure detector's pause plus stable-after ({limit.TotalSeconds:F1} s), so the other towers have downed it and moved its discs")));
+        system.RegisterOnTermination(watch.Dispose);
         system.WhenTerminated.ContinueWith(_ => Gone($"left the floor (its actor system stopped: {CoordinatedShutdown.Get(system).ShutdownReason?.GetType().Name ?? "no reason given"})"),
             TaskScheduler.Default);
     }
