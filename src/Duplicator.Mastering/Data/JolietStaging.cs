@@ -163,15 +163,15 @@ public sealed class JolietStaging
     /// Reserves a per-disc file at <paramref name="imagePath"/> ('/'-separated, folders made as needed) of at most
     /// <paramref name="maxBytes"/> bytes: the layout gives it an extent of that many bytes rounded up to sectors, the
     /// staged image holds zeros there, and <see cref="DataImage.PerDisc"/> says which sectors each disc gets of its own.
-    /// ISO 9660 + Joliet only (a UDF file entry would need the same treatment: see docs/jobs.md). Reserve after the
+    /// ISO 9660 + Joliet or udf-bridge (whose UDF file entry is patched too; UDF 2.50 is refused). Reserve after the
     /// last <see cref="AddData"/>: a later AddData with overwrite on would replace the reservation.
     /// </summary>
     /// <exception cref="ImapiException">InvalidInput (bad path or size, too many), FileExists, WrongFormat (not Joliet),
     /// BadJolietName or DiscFull; the staging is unchanged.</exception>
     public void ReservePerDiscFile(string imagePath, int maxBytes, DateTime modifiedUtc)
     {
-        if (FileSystems != DataFileSystems.Joliet)
-            throw new ImapiException(ImapiError.WrongFormat, $"per-disc file {imagePath}: per-disc files are made for ISO 9660 + Joliet images, not {FileSystems}");
+        if (FileSystems is not (DataFileSystems.Joliet or DataFileSystems.UdfBridge))
+            throw new ImapiException(ImapiError.WrongFormat, $"per-disc file {imagePath}: per-disc files are made for ISO 9660 + Joliet and udf-bridge images, not {FileSystems}");
         if (maxBytes < 1 || maxBytes > MaxPerDiscFileBytes)
             throw new ImapiException(ImapiError.InvalidInput, $"per-disc file {imagePath}: maxBytes {maxBytes} is outside 1..{MaxPerDiscFileBytes}");
         if (_reserved.Count >= MaxPerDiscFiles)
@@ -235,12 +235,12 @@ public sealed class JolietStaging
             throw new ImapiException(ImapiError.DiscFull, $"the image needs {layout.TotalSectors} blocks, the medium holds {TotalDataBlocks}");
         var created = Properties.CreationTime ?? DateTimeOffset.UtcNow;
         var (metadata, tail) = layout.Write(Properties, created);
-        if (_reserved.Count > 0 && layout.Iso is null || _reserved.Count > 0 && layout.Udf is not null)
-            throw new ImapiException(ImapiError.WrongFormat, $"per-disc files are made for ISO 9660 + Joliet images, not {layout.FileSystems}");
+        if (_reserved.Count > 0 && (layout.Iso is null || layout.Udf is { HasMetadataPartition: true }))
+            throw new ImapiException(ImapiError.WrongFormat, $"per-disc files are made for ISO 9660 + Joliet and udf-bridge images, not {layout.FileSystems}");
         return new DataImage(layout, metadata, Properties, tail)
         {
             Created = created,
-            PerDisc = _reserved.Count == 0 ? null : PerDisc.PerDiscPlan.Create(layout.Iso!, metadata, _reserved),
+            PerDisc = _reserved.Count == 0 ? null : PerDisc.PerDiscPlan.Create(layout.Iso!, layout.Udf, metadata, _reserved),
         };
     }
 

@@ -120,16 +120,27 @@ public sealed class PerDiscLogicTests
     }
 
     [Theory]
-    [InlineData("udf-bridge")]
     [InlineData("udf")]
     [InlineData("dvd-video")]
-    public void Per_disc_files_on_a_file_system_other_than_joliet_are_refused_at_submission_naming_it(string fileSystem)
+    public void Per_disc_files_on_a_file_system_other_than_joliet_or_the_udf_bridge_are_refused_at_submission_naming_it(string fileSystem)
     {
         var d = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = fileSystem }, At));
 
-        Assert.Equal($"perDisc: per-disc files are written on joliet discs only, not filesystem '{fileSystem}'", d.Refused);
+        Assert.Equal($"perDisc: per-disc files are written on joliet and udf-bridge discs only, not filesystem '{fileSystem}'", d.Refused);
         Assert.Empty(d.Events);
         Assert.Null(BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = "joliet" }, At)).Refused);
+    }
+
+    [Fact]
+    public void Per_disc_files_on_the_udf_bridge_are_accepted_but_a_per_disc_volume_name_there_is_refused()
+    {
+        var named = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = "udf-bridge" }, At));
+        Assert.Equal("perDisc.volume: a per-disc volume name is written on joliet discs only, not filesystem 'udf-bridge' (its UDF descriptors carry the staged name)", named.Refused);
+        Assert.Empty(named.Events);
+
+        var plain = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3) with { Volume = null }) with { FileSystem = "udf-bridge" }, At));
+        Assert.Null(plain.Refused);
+        Assert.Single(plain.Events);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Duplicator.Host.Tests.Commands;
 
 /// <summary>`burn --per-disc FILE`: a section that cannot give every disc its data is refused before anything is burned.</summary>
@@ -7,7 +9,7 @@ public sealed class PerDiscBurnTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private string Config()
+    private string Config(string driveQuery = "")
     {
         var path = Path.Combine(_dir, "duplicator.json");
         var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -17,7 +19,7 @@ public sealed class PerDiscBurnTests : IDisposable
         File.WriteAllText(path, $$"""
             {
               "name": "t",
-              "drives": [ { "id": "d1", "url": "emulated:dvd+r?dir={{Path.Combine(_dir, "discs")}}&name=d1" } ],
+              "drives": [ { "id": "d1", "url": "emulated:dvd+r?dir={{Path.Combine(_dir, "discs")}}&name=d1{{driveQuery}}" } ],
               "storage": { "provider": "sqlite", "path": "{{Path.Combine(_dir, "ledger.db")}}" },
               "stash": "{{Path.Combine(_dir, "stash")}}",
               "control": { "listen": "http://127.0.0.1:{{p}}" }
@@ -58,6 +60,44 @@ public sealed class PerDiscBurnTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("row 2 of keys.csv (serial 1001): perDisc.files[0] (SERIAL.TXT) renders to 56 bytes, its maxBytes is 32", err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "stash")) && Directory.EnumerateFiles(Path.Combine(_dir, "stash"), "*.iso", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public void Serial_numbered_udf_bridge_discs_burned_with_verify_read_back_with_their_own_serials_on_the_udf_and_joliet_sides()
+    {
+        var src = Directory.CreateDirectory(Path.Combine(_dir, "src")).FullName;
+        File.WriteAllText(Path.Combine(src, "a.txt"), "a");
+        var longName = new string('n', 120) + ".txt"; // beyond Joliet: the bridge's UDF side holds it in full
+        File.WriteAllText(Path.Combine(src, longName), "long");
+        File.WriteAllText(Path.Combine(_dir, "keys.csv"), "key\nK1\nK2\nK3\n");
+        var section = Path.Combine(_dir, "perdisc.json");
+        File.WriteAllText(section, Section.Replace("KEYS", Path.Combine(_dir, "keys.csv")).Replace("\"volume\": \"DATA_{serial}\",", ""));
+        var r = CliRunner.Run("burn", "--config", Config("&autoreload=true"), "--folder", src, "--copies", "3", "--per-disc", section, "--filesystem", "udf-bridge", "--verify", "--wait");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+
+        var serials = new HashSet<string>();
+        foreach (var disc in Directory.EnumerateFiles(Path.Combine(_dir, "discs", "d1"), "disc-*.iso"))
+        {
+            var x = Path.Combine(_dir, "x-" + Path.GetFileNameWithoutExtension(disc));
+            using (var p = Process.Start(new ProcessStartInfo("7z", ["x", "-tudf", "-y", "-bd", "-o" + x, disc]) { RedirectStandardOutput = true })!)
+            {
+                var output = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, $"7z -tudf on {disc}: {output}");
+            }
+            var serial = File.ReadAllText(Path.Combine(x, "SERIAL.TXT"));
+            Assert.Matches(@"^Serial 00100[0-2]\nKey K[1-3]\n$", serial);
+            Assert.Equal("long", File.ReadAllText(Path.Combine(x, longName)));
+            Assert.Equal("a", File.ReadAllText(Path.Combine(x, "a.txt")));
+            using (var p = Process.Start(new ProcessStartInfo("isoinfo", ["-J", "-i", disc, "-x", "/SERIAL.TXT"]) { RedirectStandardOutput = true })!)
+            {
+                var joliet = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.Equal(serial, joliet); // the Joliet side's record carries the same file at its own size
+            }
+            serials.Add(serial);
+        }
+        Assert.Equal(3, serials.Count);
     }
 
     [Fact]

@@ -26,10 +26,15 @@ public readonly record struct RecordSite(long Lba, int Offset);
 /// <param name="Lba">First sector of the extent.</param>
 /// <param name="Sectors">Sectors of the extent.</param>
 /// <param name="Records">Its directory records (ISO 9660 and Joliet), whose data length each disc sets.</param>
-public sealed record PerDiscSlot(string Path, int MaxBytes, long Lba, int Sectors, IReadOnlyList<RecordSite> Records);
+public sealed record PerDiscSlot(string Path, int MaxBytes, long Lba, int Sectors, IReadOnlyList<RecordSite> Records)
+{
+    /// <summary>The sector of its UDF file entry in a udf-bridge image (whose size each disc sets), or null (ISO 9660 + Joliet alone).</summary>
+    public long? UdfEntryLba { get; init; }
+}
 
 /// <summary>
-/// What mastering reserved for per-disc data in one staged ISO 9660 + Joliet image, and the pure function from a
+/// What mastering reserved for per-disc data in one staged ISO 9660 + Joliet image (or udf-bridge: the UDF file entry
+/// of each per-disc file is one more sector of the disc's own, the data extent is shared), and the pure function from a
 /// disc's file contents (and volume name) to that disc's sectors (<see cref="Patches"/>). The staged image is
 /// written once with zeros in each per-disc extent; a disc is the staged image with its patches laid over it:
 /// the extent sectors, the directory sectors holding each file's size in both trees, and (when the volume name
@@ -39,7 +44,7 @@ public sealed record PerDiscSlot(string Path, int MaxBytes, long Lba, int Sector
 public sealed class PerDiscPlan
 {
     private const int S = IsoStructures.SectorSize;
-    private const int MaxBaseSectors = 2 + 2 * JolietStaging.MaxPerDiscFiles;
+    private const int MaxBaseSectors = 2 + 3 * JolietStaging.MaxPerDiscFiles;
     private readonly SortedDictionary<long, byte[]> _base; // the staged image's bytes of every sector a patch may rewrite
 
     private PerDiscPlan(IReadOnlyList<PerDiscSlot> files, long sectorCount, SortedDictionary<long, byte[]> baseSectors)
@@ -52,11 +57,16 @@ public sealed class PerDiscPlan
     /// <summary>The per-disc files in the order they were reserved.</summary>
     public IReadOnlyList<PerDiscSlot> Files { get; }
 
+    /// <summary>Whether the image is a udf-bridge one (its per-disc files have UDF file entries too).</summary>
+    public bool HasUdf => Files.Any(f => f.UdfEntryLba is not null);
+
     /// <summary>Sectors of the image the plan belongs to.</summary>
     public long SectorCount { get; }
 
-    internal static PerDiscPlan Create(IsoLayout layout, byte[] metadata, IReadOnlyList<(string Path, StagedFile File)> reserved)
+    internal static PerDiscPlan Create(IsoLayout layout, Udf.UdfLayout? udf, byte[] metadata, IReadOnlyList<(string Path, StagedFile File)> reserved)
     {
+        if (udf is { HasMetadataPartition: true })
+            throw new ImapiException(ImapiError.WrongFormat, "per-disc files are made for ISO 9660 + Joliet and udf-bridge images, not UDF 2.50");
         var slots = new List<PerDiscSlot>(reserved.Count);
         var baseSectors = new SortedDictionary<long, byte[]>
         {
@@ -76,7 +86,15 @@ public sealed class PerDiscPlan
                 sites.Add(site);
                 baseSectors.TryAdd(site.Lba, metadata.AsSpan((int)(site.Lba * S), S).ToArray());
             }
-            slots.Add(new PerDiscSlot(path, checked((int)file.Size), lf.Lba, checked((int)lf.Sectors), sites));
+            long? udfEntry = null;
+            if (udf is not null)
+            {
+                // The bridge's partition starts at UdfWriter.PartitionStart and holds the file structures from its block 0.
+                var node = udf.Files.Single(n => ReferenceEquals(n.Source, file));
+                udfEntry = Udf.UdfWriter.PartitionStart + node.EntryBlock;
+                baseSectors.TryAdd(udfEntry.Value, metadata.AsSpan((int)(udfEntry.Value * S), S).ToArray());
+            }
+            slots.Add(new PerDiscSlot(path, checked((int)file.Size), lf.Lba, checked((int)lf.Sectors), sites) { UdfEntryLba = udfEntry });
         }
         return new PerDiscPlan(slots, layout.TotalSectors, baseSectors);
     }
@@ -106,11 +124,14 @@ public sealed class PerDiscPlan
     /// <paramref name="volumeName"/> the primary and Joliet descriptors carrying it. Pure: the same arguments give the
     /// same bytes.
     /// </summary>
-    /// <exception cref="ImapiException">InvalidInput: a content is longer than its file's declared maximum, or the count is wrong.</exception>
+    /// <exception cref="ImapiException">InvalidInput: a content is longer than its file's declared maximum, the count is
+    /// wrong, or a volume name for a udf-bridge image (its UDF descriptors carry the staged name).</exception>
     public IReadOnlyList<SectorPatch> Patches(IReadOnlyList<ReadOnlyMemory<byte>> contents, string? volumeName)
     {
         if (contents.Count != Files.Count)
             throw new ImapiException(ImapiError.InvalidInput, $"{contents.Count} per-disc contents for {Files.Count} per-disc files");
+        if (volumeName is not null && HasUdf)
+            throw new ImapiException(ImapiError.InvalidInput, "perDisc.volume: a per-disc volume name is written on joliet discs only; a udf-bridge disc's UDF descriptors carry the staged name");
         var sectors = new SortedDictionary<long, byte[]>();
         byte[] Sector(long lba) => sectors.TryGetValue(lba, out var s) ? s : sectors[lba] = (byte[])_base[lba].Clone();
         for (int i = 0; i < Files.Count; i++)
@@ -128,6 +149,8 @@ public sealed class PerDiscPlan
             }
             foreach (var site in f.Records)
                 IsoStructures.WriteBoth32(Sector(site.Lba).AsSpan(site.Offset + IsoStructures.RecordDataLengthOffset), (uint)content.Length);
+            if (f.UdfEntryLba is { } entry)
+                Udf.UdfStructures.SetFileEntrySize(Sector(entry), (ulong)content.Length, (ulong)f.MaxBytes);
         }
         if (volumeName is not null)
         {
@@ -161,7 +184,11 @@ public sealed class PerDiscPlan
     }
 
     private sealed record Dto(long SectorCount, List<SlotDto> Files, Dictionary<long, string> Sectors);
-    private sealed record SlotDto(string Path, int MaxBytes, long Lba, int Sectors, List<long[]> Records);
+    private sealed record SlotDto(string Path, int MaxBytes, long Lba, int Sectors, List<long[]> Records)
+    {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public long? Udf { get; init; }
+    }
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Largest serialized plan <see cref="Parse"/> accepts.</summary>
@@ -169,7 +196,7 @@ public sealed class PerDiscPlan
 
     /// <summary>The plan as JSON (kept beside the staged image so a restarted host can use the stash as it is).</summary>
     public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(new Dto(SectorCount,
-        [.. Files.Select(f => new SlotDto(f.Path, f.MaxBytes, f.Lba, f.Sectors, [.. f.Records.Select(r => new[] { r.Lba, r.Offset })]))],
+        [.. Files.Select(f => new SlotDto(f.Path, f.MaxBytes, f.Lba, f.Sectors, [.. f.Records.Select(r => new[] { r.Lba, r.Offset })]) { Udf = f.UdfEntryLba })],
         _base.ToDictionary(kv => kv.Key, kv => Convert.ToBase64String(kv.Value))), Json);
 
     /// <summary>Reads what <see cref="Serialize"/> wrote, bounding every count and offset; InvalidImage for anything else.</summary>
@@ -202,8 +229,10 @@ public sealed class PerDiscPlan
                 if (r is not { Length: 2 } || !baseSectors.ContainsKey(r[0]) || r[1] < 0 || r[1] > S - 34) throw Bad($"a record of {f.Path} out of bounds");
                 sites.Add(new RecordSite(r[0], (int)r[1]));
             }
-            slots.Add(new PerDiscSlot(f.Path, f.MaxBytes, f.Lba, f.Sectors, sites));
+            if (f.Udf is { } u && !baseSectors.ContainsKey(u)) throw Bad($"the UDF file entry of {f.Path} out of bounds");
+            slots.Add(new PerDiscSlot(f.Path, f.MaxBytes, f.Lba, f.Sectors, sites) { UdfEntryLba = f.Udf });
         }
+        if (slots.Any(f => f.UdfEntryLba is null) && slots.Any(f => f.UdfEntryLba is not null)) throw Bad("UDF file entries for some files only");
         return new PerDiscPlan(slots, dto.SectorCount, baseSectors);
     }
 }

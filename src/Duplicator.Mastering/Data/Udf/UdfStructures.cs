@@ -671,6 +671,33 @@ internal static class UdfStructures
         return len;
     }
 
+    /// <summary>
+    /// Sets the size of the file whose entry (4/14.9, one short_ad, as <see cref="WriteFileEntry"/> wrote it for a
+    /// per-disc file) is in <paramref name="block"/>: information length, logical blocks recorded, the short_ad's
+    /// extent length (4/14.14.1.1), then the tag's CRC and checksum again (3/7.2). Everything else stays, so a disc's
+    /// file entry differs from the staged one in its size alone.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The block holds no file entry of one short_ad, or the size does not fit its extent.</exception>
+    public static void SetFileEntrySize(Span<byte> block, ulong size, ulong maxBytes)
+    {
+        var icb = block[FeIcbTag..];
+        if (BinaryPrimitives.ReadUInt16LittleEndian(block[TagIdentifier..]) != TagFileEntry
+            || BinaryPrimitives.ReadUInt32LittleEndian(block[FeEaLength..]) != 0
+            || BinaryPrimitives.ReadUInt32LittleEndian(block[FeAdLength..]) != ShortAdLength
+            || (BinaryPrimitives.ReadUInt16LittleEndian(icb[IcbFlags..]) & 7) != 0)
+            throw new InvalidOperationException("not the file entry of one short_ad that a per-disc file has");
+        if (size > maxBytes || maxBytes > (ulong)MaxExtentBytes)
+            throw new InvalidOperationException($"per-disc file of {size} bytes, its extent holds {maxBytes}");
+        BinaryPrimitives.WriteUInt64LittleEndian(block[FeInformationLength..], size);
+        BinaryPrimitives.WriteUInt64LittleEndian(block[FeBlocksRecorded..], (size + SectorSize - 1) / SectorSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[FeFixed..], (uint)size); // extent type 0 (recorded) in the top two bits
+        int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(block[TagCrcLength..]);
+        if (crcLength != FeFixed + ShortAdLength - TagLength)
+            throw new InvalidOperationException($"file entry's tag covers {crcLength} bytes, not one short_ad's");
+        BinaryPrimitives.WriteUInt16LittleEndian(block[TagCrc..], Crc(block.Slice(TagLength, crcLength)));
+        block[TagChecksum] = TagSum(block);
+    }
+
     /// <summary>short_ads a file of <paramref name="size"/> bytes needs (none when empty).</summary>
     public static int AdCount(ulong size) => (int)((size + (ulong)MaxExtentBytes - 1) / (ulong)MaxExtentBytes);
 

@@ -80,6 +80,52 @@ public sealed class PerDiscPlanTests : IDisposable
     }
 
     [Fact]
+    public void A_patched_udf_bridge_disc_reads_back_with_its_own_files_on_the_udf_side_and_the_joliet_side()
+    {
+        var staging = new JolietStaging(MediaKind.Dvd) { FileSystems = DataFileSystems.UdfBridge, Properties = new JolietProperties(VolumeName: "BASE", CreationTime: Fixed) };
+        staging.AddData(_src.Root, overwrite: false);
+        staging.ReservePerDiscFile("SERIAL.TXT", 256, Fixed);
+        staging.ReservePerDiscFile("docs/licence/KEY.TXT", 3000, Fixed);
+        var image = staging.Build();
+        var plan = image.PerDisc!;
+        Assert.True(plan.HasUdf);
+        Assert.All(plan.Files, f => Assert.NotNull(f.UdfEntryLba));
+        var staged = new ImageFile(Write(image, Path.Combine(_work, "bridge.iso")));
+        plan.CheckAgainst(staged);
+        var again = PerDiscPlan.Parse(plan.Serialize()); // what a restarted host reads beside the stash
+        Assert.Equal(plan.Files.Select(f => f.UdfEntryLba), again.Files.Select(f => f.UdfEntryLba));
+
+        foreach (var (serial, key) in new[] { (1000L, "AAAA-1111"), (1001L, "BBBB-2222-" + new string('x', 2500)), (1002L, "") })
+        {
+            var serialText = $"Serial {serial:000000}\n";
+            var patches = again.Patches([Encoding.UTF8.GetBytes(serialText), Encoding.UTF8.GetBytes(key)], volumeName: null);
+            // The extents, the directory sectors of both ISO trees, and each file's UDF file entry: nothing else.
+            Assert.All(patches, p => Assert.True(plan.Files.Any(f => p.Lba >= f.Lba && p.Lba < f.Lba + f.Sectors || p.Lba == f.UdfEntryLba)
+                || plan.Files.SelectMany(f => f.Records).Any(r => r.Lba == p.Lba), $"unexpected patch at {p.Lba}"));
+            var disc = Write(new PatchedImage(staged, patches), Path.Combine(_work, $"bridge-{serial}.iso"));
+            var expected = Path.Combine(_work, $"bridge-expected-{serial}");
+            CopyTree(_src.Root, expected);
+            File.WriteAllText(Path.Combine(expected, "SERIAL.TXT"), serialText);
+            Directory.CreateDirectory(Path.Combine(expected, "docs", "licence"));
+            File.WriteAllText(Path.Combine(expected, "docs", "licence", "KEY.TXT"), key);
+
+            // UDF side: 7-Zip's UDF handler checks descriptor CRCs and extracts the tree; udfinfo reads the volume.
+            var x = Path.Combine(_work, $"bridge-udf-{serial}");
+            var r = UdfReaders.Extract7z(disc, x);
+            Assert.True(r.ExitCode == 0, $"7z -tudf: exit {r.ExitCode}: {r.StdErr}{r.StdOut}");
+            Assert.Empty(TreeComparer.Differences(expected, x));
+            Assert.Equal("1.02", UdfReaders.Udfinfo(disc)["udfrev"]);
+            // Joliet and ISO 9660 sides, as for a Joliet disc.
+            IsoReaders.AssertExtractsIdentical(disc, expected, "xorriso", "bsdtar");
+            IsoReaders.AssertIsoinfoReadsJoliet(disc);
+            Assert.Equal(serialText, ExternalTool.Run("isoinfo", ["-i", disc, "-x", "/SERIAL.TXT;1"]).StdOut);
+            Assert.Equal(key, ExternalTool.Run("isoinfo", ["-J", "-i", disc, "-x", "/docs/licence/KEY.TXT"]).StdOut);
+        }
+        // A per-disc volume name would leave the UDF descriptors with the staged one: refused.
+        Assert.Equal(ImapiError.InvalidInput, Assert.Throws<ImapiException>(() => plan.Patches([new byte[1], new byte[1]], "DATA_1")).Code);
+    }
+
+    [Fact]
     public void The_staged_image_holds_zeros_in_each_reserved_extent_and_is_otherwise_the_source()
     {
         var image = Stage();
@@ -129,7 +175,7 @@ public sealed class PerDiscPlanTests : IDisposable
     }
 
     [Fact]
-    public void Reserving_refuses_a_clash_a_bad_path_a_bad_size_and_udf()
+    public void Reserving_refuses_a_clash_a_bad_path_a_bad_size_and_udf_2_50()
     {
         var staging = new JolietStaging(MediaKind.Dvd);
         staging.AddData(_src.Root, overwrite: false);
