@@ -82,12 +82,10 @@ public static class BatchLogic
                 {
                     if (s.Spec.Source != SourceKind.Folder) return BatchDecision.Refuse($"perDisc: per-disc files are mastered into a folder's image, not a {s.Spec.Source.ToString().ToLowerInvariant()} source");
                     if (PerDiscLogic.Refusal(perDisc, s.Spec.Copies, s.Spec.BatchId) is { } bad) return BatchDecision.Refuse(bad);
-                    // Per-disc sectors are laid out for ISO 9660 + Joliet and the udf-bridge (its UDF file entries patched
-                    // too); a per-disc volume name only for Joliet: the bridge's UDF descriptors keep the staged name.
+                    // Per-disc sectors are laid out for ISO 9660 + Joliet and the udf-bridge (its UDF file entries and
+                    // volume descriptors patched too); UDF 2.50's metadata partition and mirror are not.
                     if (s.Spec.FileSystem is { } fs && fs is not ("joliet" or "udf-bridge"))
                         return BatchDecision.Refuse($"perDisc: per-disc files are written on joliet and udf-bridge discs only, not filesystem '{fs}'");
-                    if (s.Spec.FileSystem == "udf-bridge" && perDisc.Volume is not null)
-                        return BatchDecision.Refuse("perDisc.volume: a per-disc volume name is written on joliet discs only, not filesystem 'udf-bridge' (its UDF descriptors carry the staged name)");
                 }
                 return BatchDecision.Accept(new BatchSubmitted(s.Spec, s.At));
             case var _ when state.Spec is null:

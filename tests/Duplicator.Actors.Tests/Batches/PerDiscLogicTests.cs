@@ -132,15 +132,11 @@ public sealed class PerDiscLogicTests
     }
 
     [Fact]
-    public void Per_disc_files_on_the_udf_bridge_are_accepted_but_a_per_disc_volume_name_there_is_refused()
+    public void Per_disc_files_and_a_per_disc_volume_name_on_the_udf_bridge_are_accepted()
     {
-        var named = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = "udf-bridge" }, At));
-        Assert.Equal("perDisc.volume: a per-disc volume name is written on joliet discs only, not filesystem 'udf-bridge' (its UDF descriptors carry the staged name)", named.Refused);
-        Assert.Empty(named.Events);
-
-        var plain = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3) with { Volume = null }) with { FileSystem = "udf-bridge" }, At));
-        Assert.Null(plain.Refused);
-        Assert.Single(plain.Events);
+        var d = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(Spec(2, Section(3)) with { FileSystem = "udf-bridge" }, At));
+        Assert.Null(d.Refused);
+        Assert.IsType<BatchSubmitted>(Assert.Single(d.Events));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class PerDiscBurnTests : IDisposable
     }
 
     [Fact]
-    public void Serial_numbered_udf_bridge_discs_burned_with_verify_read_back_with_their_own_serials_on_the_udf_and_joliet_sides()
+    public void Serial_numbered_udf_bridge_discs_burned_with_verify_read_back_with_their_own_serials_and_volume_names_on_the_udf_and_joliet_sides()
     {
         var src = Directory.CreateDirectory(Path.Combine(_dir, "src")).FullName;
         File.WriteAllText(Path.Combine(src, "a.txt"), "a");
@@ -71,7 +71,7 @@ public sealed class PerDiscBurnTests : IDisposable
         File.WriteAllText(Path.Combine(src, longName), "long");
         File.WriteAllText(Path.Combine(_dir, "keys.csv"), "key\nK1\nK2\nK3\n");
         var section = Path.Combine(_dir, "perdisc.json");
-        File.WriteAllText(section, Section.Replace("KEYS", Path.Combine(_dir, "keys.csv")).Replace("\"volume\": \"DATA_{serial}\",", ""));
+        File.WriteAllText(section, Section.Replace("KEYS", Path.Combine(_dir, "keys.csv")));
         var r = CliRunner.Run("burn", "--config", Config("&autoreload=true"), "--folder", src, "--copies", "3", "--per-disc", section, "--filesystem", "udf-bridge", "--verify", "--wait");
         Assert.True(r.ExitCode == 0, r.StdErr);
 
@@ -94,6 +94,13 @@ public sealed class PerDiscBurnTests : IDisposable
                 var joliet = p.StandardOutput.ReadToEnd();
                 p.WaitForExit();
                 Assert.Equal(serial, joliet); // the Joliet side's record carries the same file at its own size
+            }
+            // The volume name template reaches the UDF descriptors too (udfinfo's label is the logical volume's).
+            using (var p = Process.Start(new ProcessStartInfo("udfinfo", [disc]) { RedirectStandardOutput = true })!)
+            {
+                var info = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.Contains($"label=DATA_{serial.Substring(7, 6).TrimStart('0')}\n", info);
             }
             serials.Add(serial);
         }

@@ -44,7 +44,18 @@ public sealed record PerDiscSlot(string Path, int MaxBytes, long Lba, int Sector
 public sealed class PerDiscPlan
 {
     private const int S = IsoStructures.SectorSize;
-    private const int MaxBaseSectors = 2 + 3 * JolietStaging.MaxPerDiscFiles;
+    private const int MaxBaseSectors = 2 + 7 + 3 * JolietStaging.MaxPerDiscFiles;
+
+    /// <summary>
+    /// A udf-bridge image's sectors that carry the volume name: PVD, IUVD and LVD of the main and the reserve
+    /// sequence (UdfWriter's layout: PVD, IUVD, PD, LVD, ...), and the file set descriptor at partition block 0.
+    /// </summary>
+    private static readonly long[] UdfVolumeSectors =
+    [
+        Udf.UdfWriter.MainSequenceLba, Udf.UdfWriter.MainSequenceLba + 1, Udf.UdfWriter.MainSequenceLba + 3,
+        Udf.UdfWriter.ReserveSequenceLba, Udf.UdfWriter.ReserveSequenceLba + 1, Udf.UdfWriter.ReserveSequenceLba + 3,
+        Udf.UdfWriter.PartitionStart + Udf.UdfLayout.FileSetBlock,
+    ];
     private readonly SortedDictionary<long, byte[]> _base; // the staged image's bytes of every sector a patch may rewrite
 
     private PerDiscPlan(IReadOnlyList<PerDiscSlot> files, long sectorCount, SortedDictionary<long, byte[]> baseSectors)
@@ -73,6 +84,9 @@ public sealed class PerDiscPlan
             [IsoLayout.PrimaryLba] = metadata.AsSpan(IsoLayout.PrimaryLba * S, S).ToArray(),
             [IsoLayout.JolietLba] = metadata.AsSpan(IsoLayout.JolietLba * S, S).ToArray(),
         };
+        if (udf is not null)
+            foreach (var lba in UdfVolumeSectors)
+                baseSectors[lba] = metadata.AsSpan((int)(lba * S), S).ToArray();
         foreach (var (path, file) in reserved)
         {
             var lf = layout.Files.Single(f => ReferenceEquals(f.Source, file));
@@ -121,17 +135,15 @@ public sealed class PerDiscPlan
     /// <summary>
     /// A disc's sectors, ascending and not overlapping: each file's extent with <paramref name="contents"/>[i] (zero
     /// padded), the directory sectors with each file's size set to its content's length, and with
-    /// <paramref name="volumeName"/> the primary and Joliet descriptors carrying it. Pure: the same arguments give the
+    /// <paramref name="volumeName"/> the primary and Joliet descriptors (on udf-bridge also the UDF volume, logical volume
+    /// and file set descriptors of both sequences) carrying it. Pure: the same arguments give the
     /// same bytes.
     /// </summary>
-    /// <exception cref="ImapiException">InvalidInput: a content is longer than its file's declared maximum, the count is
-    /// wrong, or a volume name for a udf-bridge image (its UDF descriptors carry the staged name).</exception>
+    /// <exception cref="ImapiException">InvalidInput: a content is longer than its file's declared maximum, or the count is wrong.</exception>
     public IReadOnlyList<SectorPatch> Patches(IReadOnlyList<ReadOnlyMemory<byte>> contents, string? volumeName)
     {
         if (contents.Count != Files.Count)
             throw new ImapiException(ImapiError.InvalidInput, $"{contents.Count} per-disc contents for {Files.Count} per-disc files");
-        if (volumeName is not null && HasUdf)
-            throw new ImapiException(ImapiError.InvalidInput, "perDisc.volume: a per-disc volume name is written on joliet discs only; a udf-bridge disc's UDF descriptors carry the staged name");
         var sectors = new SortedDictionary<long, byte[]>();
         byte[] Sector(long lba) => sectors.TryGetValue(lba, out var s) ? s : sectors[lba] = (byte[])_base[lba].Clone();
         for (int i = 0; i < Files.Count; i++)
@@ -156,6 +168,9 @@ public sealed class PerDiscPlan
         {
             IsoStructures.WriteVolumeName(Sector(IsoLayout.PrimaryLba), joliet: false, volumeName);
             IsoStructures.WriteVolumeName(Sector(IsoLayout.JolietLba), joliet: true, volumeName);
+            if (HasUdf)
+                foreach (var lba in UdfVolumeSectors)
+                    Udf.UdfStructures.SetVolumeName(Sector(lba), volumeName);
         }
         return [.. sectors.Select(kv => new SectorPatch(kv.Key, kv.Value))];
     }
@@ -233,6 +248,7 @@ public sealed class PerDiscPlan
             slots.Add(new PerDiscSlot(f.Path, f.MaxBytes, f.Lba, f.Sectors, sites) { UdfEntryLba = f.Udf });
         }
         if (slots.Any(f => f.UdfEntryLba is null) && slots.Any(f => f.UdfEntryLba is not null)) throw Bad("UDF file entries for some files only");
+        if (slots[0].UdfEntryLba is not null && !UdfVolumeSectors.All(baseSectors.ContainsKey)) throw Bad("no UDF volume descriptors");
         return new PerDiscPlan(slots, dto.SectorCount, baseSectors);
     }
 }

@@ -694,8 +694,51 @@ internal static class UdfStructures
         int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(block[TagCrcLength..]);
         if (crcLength != FeFixed + ShortAdLength - TagLength)
             throw new InvalidOperationException($"file entry's tag covers {crcLength} bytes, not one short_ad's");
-        BinaryPrimitives.WriteUInt16LittleEndian(block[TagCrc..], Crc(block.Slice(TagLength, crcLength)));
-        block[TagChecksum] = TagSum(block);
+        Retag(block);
+    }
+
+    /// <summary>
+    /// Sets the volume name in the descriptor of <paramref name="sector"/> as <see cref="WriteVolumeDescriptorSequence"/>
+    /// and <see cref="WriteFileSet"/> wrote it: the PVD's volume identifier (3/10.1.4), the IUVD's and the LVD's logical
+    /// volume identifier (UDF 2.2.7.2, 3/10.6.4), the FSD's logical volume and file set identifiers (4/14.1.11, 4/14.1.15),
+    /// and the PVD's volume set identifier after its 16 unique characters (UDF 2.2.2.5, as <see cref="VolumeSetId"/> made
+    /// it), then the tag's CRC and checksum again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sector holds none of those descriptors.</exception>
+    public static void SetVolumeName(Span<byte> sector, string volumeId)
+    {
+        switch (BinaryPrimitives.ReadUInt16LittleEndian(sector[TagIdentifier..]))
+        {
+            case TagPrimaryVolume:
+                WriteDString(sector.Slice(PvdVolumeId, 32), volumeId);
+                // The volume set identifier is 16 unique hex digits and the volume name (VolumeSetId): the digits stay.
+                var set = sector.Slice(PvdVolumeSetId, 128);
+                var unique = set[0] switch
+                {
+                    8 when set[^1] >= 17 => System.Text.Encoding.Latin1.GetString(set.Slice(1, 16)),
+                    16 when set[^1] >= 33 => System.Text.Encoding.BigEndianUnicode.GetString(set.Slice(1, 32)),
+                    _ => null,
+                };
+                if (unique is not null) WriteDString(set, unique + volumeId.Replace(" ", "_", StringComparison.Ordinal));
+                break;
+            case TagImplementationUse: WriteDString(sector.Slice(IuvdLogicalVolumeId, 128), volumeId); break;
+            case TagLogicalVolume: WriteDString(sector.Slice(LvdLogicalVolumeId, 128), volumeId); break;
+            case TagFileSet:
+                WriteDString(sector.Slice(FsdLogicalVolumeId, 128), volumeId);
+                WriteDString(sector.Slice(FsdFileSetId, 32), volumeId);
+                break;
+            default: throw new InvalidOperationException("no volume, logical volume or file set descriptor in this sector");
+        }
+        Retag(sector);
+    }
+
+    /// <summary>The CRC (over the length the tag names) and the checksum of a descriptor whose body changed (3/7.2.3, 3/7.2.6).</summary>
+    private static void Retag(Span<byte> d)
+    {
+        int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(d[TagCrcLength..]);
+        if (crcLength > d.Length - TagLength) throw new InvalidOperationException($"descriptor tag covers {crcLength} bytes, past its sector");
+        BinaryPrimitives.WriteUInt16LittleEndian(d[TagCrc..], Crc(d.Slice(TagLength, crcLength)));
+        d[TagChecksum] = TagSum(d);
     }
 
     /// <summary>short_ads a file of <paramref name="size"/> bytes needs (none when empty).</summary>

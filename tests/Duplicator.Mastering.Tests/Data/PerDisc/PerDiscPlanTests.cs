@@ -98,9 +98,11 @@ public sealed class PerDiscPlanTests : IDisposable
         foreach (var (serial, key) in new[] { (1000L, "AAAA-1111"), (1001L, "BBBB-2222-" + new string('x', 2500)), (1002L, "") })
         {
             var serialText = $"Serial {serial:000000}\n";
-            var patches = again.Patches([Encoding.UTF8.GetBytes(serialText), Encoding.UTF8.GetBytes(key)], volumeName: null);
-            // The extents, the directory sectors of both ISO trees, and each file's UDF file entry: nothing else.
-            Assert.All(patches, p => Assert.True(plan.Files.Any(f => p.Lba >= f.Lba && p.Lba < f.Lba + f.Sectors || p.Lba == f.UdfEntryLba)
+            var patches = again.Patches([Encoding.UTF8.GetBytes(serialText), Encoding.UTF8.GetBytes(key)], $"DATA {serial}");
+            // The extents, the directory sectors of both ISO trees, each file's UDF file entry, the ISO descriptors and
+            // the UDF ones naming the volume (PVD, IUVD, LVD of both sequences at 32 and 48, the FSD at 257): nothing else.
+            long[] descriptors = [16, 17, 32, 33, 35, 48, 49, 51, 257];
+            Assert.All(patches, p => Assert.True(descriptors.Contains(p.Lba) || plan.Files.Any(f => p.Lba >= f.Lba && p.Lba < f.Lba + f.Sectors || p.Lba == f.UdfEntryLba)
                 || plan.Files.SelectMany(f => f.Records).Any(r => r.Lba == p.Lba), $"unexpected patch at {p.Lba}"));
             var disc = Write(new PatchedImage(staged, patches), Path.Combine(_work, $"bridge-{serial}.iso"));
             var expected = Path.Combine(_work, $"bridge-expected-{serial}");
@@ -114,15 +116,18 @@ public sealed class PerDiscPlanTests : IDisposable
             var r = UdfReaders.Extract7z(disc, x);
             Assert.True(r.ExitCode == 0, $"7z -tudf: exit {r.ExitCode}: {r.StdErr}{r.StdOut}");
             Assert.Empty(TreeComparer.Differences(expected, x));
-            Assert.Equal("1.02", UdfReaders.Udfinfo(disc)["udfrev"]);
+            var info = UdfReaders.Udfinfo(disc);
+            Assert.Equal("1.02", info["udfrev"]);
+            foreach (var field in new[] { "label", "lvid", "vid", "fsid" }) Assert.Equal($"DATA {serial}", info[field]);
+            Assert.Equal($"DATA_{serial}", info["vsid"]);
+            Assert.Matches($"^[0-9A-F]{{16}}DATA_{serial}$", info["fullvsid"]);
+            Assert.Contains($"Volume id: DATA_{serial}", ExternalTool.Run("isoinfo", ["-d", "-i", disc]).StdOut); // d-characters: no space
             // Joliet and ISO 9660 sides, as for a Joliet disc.
             IsoReaders.AssertExtractsIdentical(disc, expected, "xorriso", "bsdtar");
             IsoReaders.AssertIsoinfoReadsJoliet(disc);
             Assert.Equal(serialText, ExternalTool.Run("isoinfo", ["-i", disc, "-x", "/SERIAL.TXT;1"]).StdOut);
             Assert.Equal(key, ExternalTool.Run("isoinfo", ["-J", "-i", disc, "-x", "/docs/licence/KEY.TXT"]).StdOut);
         }
-        // A per-disc volume name would leave the UDF descriptors with the staged one: refused.
-        Assert.Equal(ImapiError.InvalidInput, Assert.Throws<ImapiException>(() => plan.Patches([new byte[1], new byte[1]], "DATA_1")).Code);
     }
 
     [Fact]
