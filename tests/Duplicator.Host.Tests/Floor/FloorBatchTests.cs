@@ -92,6 +92,36 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_job_file_dropped_in_the_hot_folder_of_a_tower_without_the_router_is_burned_across_the_floor_and_marked_done()
+    {
+        using var floor = new Floor(pg.Pg, "hotfloor");
+        await floor.StartAsync();
+        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
+        var router = floor.RouterTower();
+        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
+
+        var dropped = floor.Towers[(router + 1) % 3]; // its hot folder goes to the router through the singleton proxy
+        var job = JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "hot-floor", folder = Source(floor), copies = 6 });
+        File.WriteAllText(Path.Combine(dropped.HotFolder, ".hot.tmp"), job);
+        File.Move(Path.Combine(dropped.HotFolder, ".hot.tmp"), Path.Combine(dropped.HotFolder, "hot.job"));
+        await floor.UntilAsync(() =>
+        {
+            if (File.Exists(Path.Combine(dropped.HotFolder, "hot.job.failed")))
+                Assert.Fail("the hot-folder job failed: " + File.ReadAllText(Path.Combine(dropped.HotFolder, "hot.result.json")));
+            return File.Exists(Path.Combine(dropped.HotFolder, "hot.job.done"));
+        }, TimeSpan.FromMinutes(4), "the hot-folder job did not finish");
+
+        var detail = Detail(floor, router, "hot-floor");
+        Assert.NotNull(detail);
+        Assert.Equal(("completed", 6), (detail!.Batch.State, detail.Batch.Good));
+        var good = detail.Discs.Where(d => d.State == "completed").ToArray();
+        Assert.Equal(6, good.Length);
+        output.WriteLine($"floor: hot-folder job on {Floor.Id((router + 1) % 3)}, good discs by tower: {string.Join(", ", good.GroupBy(d => Floor.Id(Floor.TowerOfDrive(d.Drive))).OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Count()}"))}");
+        Assert.True(good.Select(d => Floor.TowerOfDrive(d.Drive)).Distinct().Count() >= 2, "the good discs were made on one tower");
+        Assert.Contains("\"batchId\": \"hot-floor\"", File.ReadAllText(Path.Combine(dropped.HotFolder, "hot.result.json")));
+    }
+
+    [Fact]
     public async Task A_tower_frozen_mid_batch_is_downed_its_discs_are_made_elsewhere_and_after_SIGCONT_it_exits_without_counting_one_twice()
     {
         using var floor = new Floor(pg.Pg, "freeze");
