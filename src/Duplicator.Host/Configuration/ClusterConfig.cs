@@ -15,6 +15,12 @@ namespace Duplicator.Host.Configuration;
 public sealed record ClusterConfig(string Tower, string Host, int Port, IReadOnlyList<Uri> Seeds, IReadOnlyList<string> Roles,
     TimeSpan FailureDetectorPause, TimeSpan StableAfter, TimeSpan DownRemovalMargin)
 {
+    /// <summary>
+    /// The least time a tower the floor downed has been silent: the failure detector's pause plus stable-after. The
+    /// fence's lease (<see cref="Serving.FloorFence.Settings.Lease"/>) and the freeze watch (<see cref="Serving.FreezeWatch"/>) both wait this long.
+    /// </summary>
+    public TimeSpan DownedAfterSilence => FailureDetectorPause + StableAfter;
+
     /// <summary>At most this many seed nodes.</summary>
     public const int MaxSeeds = 16;
 

@@ -51,7 +51,7 @@ public static class FloorFence
         /// <summary>The settings of <paramref name="config"/>'s tower.</summary>
         public static Settings Of(TowerConfig config, string incarnation) => new(config.Cluster!.Tower, incarnation, config.Storage.ConnectionString ?? "")
         {
-            Lease = config.Cluster!.FailureDetectorPause + config.Cluster.StableAfter,
+            Lease = config.Cluster!.DownedAfterSilence,
         };
     }
 

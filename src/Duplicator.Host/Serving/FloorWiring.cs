@@ -140,7 +140,7 @@ public static class FloorWiring
         cluster.RegisterOnMemberRemoved(() => Gone("was downed and removed from the floor by the other towers"));
         // Stopped past the failure detector's pause plus stable-after, the others have downed it: stop before its own
         // stale view acts (its drives finish nothing, its router fences nobody; the lease guards that too).
-        var limit = config.FailureDetectorPause + config.StableAfter;
+        var limit = config.DownedAfterSilence;
         var watch = new FreezeWatch(limit, stopped => Gone(string.Create(CultureInfo.InvariantCulture,
             $"was frozen for {stopped.TotalSeconds:F1} s, past the failure detector's pause plus stable-after ({limit.TotalSeconds:F1} s), so the other towers have downed it and moved its discs")));
         system.RegisterOnTermination(watch.Dispose);

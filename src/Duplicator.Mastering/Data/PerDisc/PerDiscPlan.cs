@@ -76,8 +76,7 @@ public sealed class PerDiscPlan
 
     internal static PerDiscPlan Create(IsoLayout layout, Udf.UdfLayout? udf, byte[] metadata, IReadOnlyList<(string Path, StagedFile File)> reserved)
     {
-        if (udf is { HasMetadataPartition: true })
-            throw new ImapiException(ImapiError.WrongFormat, "per-disc files are made for ISO 9660 + Joliet and udf-bridge images, not UDF 2.50");
+        // Build refuses UDF 2.50 (its file entries are in a metadata partition with a mirror) before it comes here.
         var slots = new List<PerDiscSlot>(reserved.Count);
         var baseSectors = new SortedDictionary<long, byte[]>
         {

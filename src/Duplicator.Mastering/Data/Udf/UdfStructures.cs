@@ -239,14 +239,11 @@ internal static class UdfStructures
     {
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagIdentifier..], identifier);
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagVersion..], TagVersionOf(revision));
-        d[TagChecksum] = 0;
-        d[TagChecksum + 1] = 0;
+        d[TagChecksum + 1] = 0; // reserved
         BinaryPrimitives.WriteUInt16LittleEndian(d[TagSerial..], 1);
-        var body = d[TagLength..];
-        BinaryPrimitives.WriteUInt16LittleEndian(d[TagCrc..], Crc(body));
-        BinaryPrimitives.WriteUInt16LittleEndian(d[TagCrcLength..], checked((ushort)body.Length));
+        BinaryPrimitives.WriteUInt16LittleEndian(d[TagCrcLength..], checked((ushort)(d.Length - TagLength)));
         BinaryPrimitives.WriteUInt32LittleEndian(d[TagLocation..], location);
-        d[TagChecksum] = TagSum(d);
+        Retag(d);
     }
 
     /// <summary>3/7.2.3: sum modulo 256 of tag bytes 0-3 and 5-15.</summary>
@@ -688,12 +685,12 @@ internal static class UdfStructures
             throw new InvalidOperationException("not the file entry of one short_ad that a per-disc file has");
         if (size > maxBytes || maxBytes > (ulong)MaxExtentBytes)
             throw new InvalidOperationException($"per-disc file of {size} bytes, its extent holds {maxBytes}");
-        BinaryPrimitives.WriteUInt64LittleEndian(block[FeInformationLength..], size);
-        BinaryPrimitives.WriteUInt64LittleEndian(block[FeBlocksRecorded..], (size + SectorSize - 1) / SectorSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[FeFixed..], (uint)size); // extent type 0 (recorded) in the top two bits
         int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(block[TagCrcLength..]);
         if (crcLength != FeFixed + ShortAdLength - TagLength)
             throw new InvalidOperationException($"file entry's tag covers {crcLength} bytes, not one short_ad's");
+        BinaryPrimitives.WriteUInt64LittleEndian(block[FeInformationLength..], size);
+        BinaryPrimitives.WriteUInt64LittleEndian(block[FeBlocksRecorded..], (size + SectorSize - 1) / SectorSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[FeFixed..], (uint)size); // extent type 0 (recorded) in the top two bits
         Retag(block);
     }
 
@@ -732,7 +729,7 @@ internal static class UdfStructures
         Retag(sector);
     }
 
-    /// <summary>The CRC (over the length the tag names) and the checksum of a descriptor whose body changed (3/7.2.3, 3/7.2.6).</summary>
+    /// <summary>The CRC (over the length the tag names) and the checksum of a descriptor (3/7.2.3, 3/7.2.6): after <see cref="WriteTag"/> and whenever its body changed.</summary>
     private static void Retag(Span<byte> d)
     {
         int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(d[TagCrcLength..]);
