@@ -23,10 +23,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
     public async Task A_batch_spreads_over_three_towers_and_after_kill_9_of_one_mid_batch_ends_with_exactly_N_good_discs_each_equal_to_the_staged_image()
     {
         using var floor = new Floor(pg.Pg, "spread");
-        await floor.StartAsync();
-        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
-        var router = floor.RouterTower();
-        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
+        var router = await StartedAsync(floor);
 
         var submitter = (router + 1) % 3; // a tower that does not run the router: submissions go to it through the proxy
         using var client = floor.Towers[submitter].Client();
@@ -95,10 +92,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
     public async Task A_job_file_dropped_in_the_hot_folder_of_a_tower_without_the_router_is_burned_across_the_floor_and_marked_done()
     {
         using var floor = new Floor(pg.Pg, "hotfloor");
-        await floor.StartAsync();
-        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
-        var router = floor.RouterTower();
-        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
+        var router = await StartedAsync(floor);
 
         var dropped = floor.Towers[(router + 1) % 3]; // its hot folder goes to the router through the singleton proxy
         var job = JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "hot-floor", folder = Source(floor), copies = 6 });
@@ -125,10 +119,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
     public async Task A_tower_frozen_mid_batch_is_downed_its_discs_are_made_elsewhere_and_after_SIGCONT_it_exits_without_counting_one_twice()
     {
         using var floor = new Floor(pg.Pg, "freeze");
-        await floor.StartAsync();
-        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
-        var router = floor.RouterTower();
-        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
+        var router = await StartedAsync(floor);
         using var client = floor.Towers[router].Client();
         await Submit(client, JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "freeze", folder = Source(floor), copies = Copies }));
 
@@ -210,6 +201,16 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         {
             return null;
         }
+    }
+
+    /// <summary>Starts <paramref name="floor"/> and waits until a tower runs the router and it lists all three towers' drives; returns that tower.</summary>
+    private static async Task<int> StartedAsync(Floor floor)
+    {
+        await floor.StartAsync();
+        await floor.UntilAsync(() => floor.RouterTower() >= 0, Long, "no tower started the router");
+        var router = floor.RouterTower();
+        await floor.UntilAsync(() => Drives(floor, router).Select(d => d.Tower).Distinct().Count() == 3, Long, "the router did not list all three towers' drives");
+        return router;
     }
 
     private static IReadOnlyList<DriveView> Drives(Floor floor, int tower)

@@ -63,11 +63,7 @@ public sealed class PerDiscPlanTests : IDisposable
                 || plan.Files.SelectMany(f => f.Records).Any(r => r.Lba == p.Lba), $"unexpected patch at {p.Lba}"));
             var disc = Write(new PatchedImage(staged, patches), Path.Combine(_work, $"disc-{serial}.iso"));
 
-            var expected = Path.Combine(_work, $"expected-{serial}");
-            CopyTree(_src.Root, expected);
-            File.WriteAllText(Path.Combine(expected, "SERIAL.TXT"), serialText);
-            Directory.CreateDirectory(Path.Combine(expected, "docs", "licence"));
-            File.WriteAllText(Path.Combine(expected, "docs", "licence", "KEY.TXT"), key);
+            var expected = Expected($"expected-{serial}", serialText, key);
             IsoReaders.AssertExtractsIdentical(disc, expected);
             IsoReaders.AssertIsoinfoReadsJoliet(disc);
 
@@ -105,11 +101,7 @@ public sealed class PerDiscPlanTests : IDisposable
             Assert.All(patches, p => Assert.True(descriptors.Contains(p.Lba) || plan.Files.Any(f => p.Lba >= f.Lba && p.Lba < f.Lba + f.Sectors || p.Lba == f.UdfEntryLba)
                 || plan.Files.SelectMany(f => f.Records).Any(r => r.Lba == p.Lba), $"unexpected patch at {p.Lba}"));
             var disc = Write(new PatchedImage(staged, patches), Path.Combine(_work, $"bridge-{serial}.iso"));
-            var expected = Path.Combine(_work, $"bridge-expected-{serial}");
-            CopyTree(_src.Root, expected);
-            File.WriteAllText(Path.Combine(expected, "SERIAL.TXT"), serialText);
-            Directory.CreateDirectory(Path.Combine(expected, "docs", "licence"));
-            File.WriteAllText(Path.Combine(expected, "docs", "licence", "KEY.TXT"), key);
+            var expected = Expected($"bridge-expected-{serial}", serialText, key);
 
             // UDF side: 7-Zip's UDF handler checks descriptor CRCs and extracts the tree; udfinfo reads the volume.
             var x = Path.Combine(_work, $"bridge-udf-{serial}");
@@ -195,6 +187,17 @@ public sealed class PerDiscPlanTests : IDisposable
         Assert.Equal(before + 3, staging.UsedDataBlocks); // 4097 bytes: three sectors of extent
         var udf = new JolietStaging(MediaKind.Dvd) { FileSystems = DataFileSystems.Udf };
         Assert.Equal(ImapiError.WrongFormat, Assert.Throws<ImapiException>(() => udf.ReservePerDiscFile("x", 10, Fixed)).Code);
+    }
+
+    /// <summary>What a disc of <see cref="Stage"/>'s source with these per-disc contents holds, as a folder under the work folder.</summary>
+    private string Expected(string name, string serialText, string key)
+    {
+        var expected = Path.Combine(_work, name);
+        CopyTree(_src.Root, expected);
+        File.WriteAllText(Path.Combine(expected, "SERIAL.TXT"), serialText);
+        Directory.CreateDirectory(Path.Combine(expected, "docs", "licence"));
+        File.WriteAllText(Path.Combine(expected, "docs", "licence", "KEY.TXT"), key);
+        return expected;
     }
 
     private static void CopyTree(string from, string to)
