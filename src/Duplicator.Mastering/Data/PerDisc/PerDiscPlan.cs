@@ -247,7 +247,20 @@ public sealed class PerDiscPlan
             slots.Add(new PerDiscSlot(f.Path, f.MaxBytes, f.Lba, f.Sectors, sites) { UdfEntryLba = f.Udf });
         }
         if (slots.Any(f => f.UdfEntryLba is null) && slots.Any(f => f.UdfEntryLba is not null)) throw Bad("UDF file entries for some files only");
-        if (slots[0].UdfEntryLba is not null && !UdfVolumeSectors.All(baseSectors.ContainsKey)) throw Bad("no UDF volume descriptors");
+        if (slots[0].UdfEntryLba is not null)
+        {
+            if (!UdfVolumeSectors.All(baseSectors.ContainsKey)) throw Bad("no UDF volume descriptors");
+            // What Patches will rewrite must be what it expects there: a file entry of one short_ad, a descriptor naming the volume.
+            try
+            {
+                foreach (var f in slots) Udf.UdfStructures.SetFileEntrySize((byte[])baseSectors[f.UdfEntryLba!.Value].Clone(), 0, (ulong)f.MaxBytes);
+                foreach (var lba in UdfVolumeSectors) Udf.UdfStructures.SetVolumeName((byte[])baseSectors[lba].Clone(), "X");
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Bad($"a UDF sector is not what a udf-bridge image has there: {e.Message}");
+            }
+        }
         return new PerDiscPlan(slots, dto.SectorCount, baseSectors);
     }
 }

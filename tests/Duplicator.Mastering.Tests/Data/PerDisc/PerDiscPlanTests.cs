@@ -90,6 +90,12 @@ public sealed class PerDiscPlanTests : IDisposable
         plan.CheckAgainst(staged);
         var again = PerDiscPlan.Parse(plan.Serialize()); // what a restarted host reads beside the stash
         Assert.Equal(plan.Files.Select(f => f.UdfEntryLba), again.Files.Select(f => f.UdfEntryLba));
+        // A plan file whose UDF entry names another of its sectors (a directory of the ISO tree) is refused as it is read.
+        var forged = System.Text.Json.Nodes.JsonNode.Parse(plan.Serialize())!;
+        forged["files"]![0]!["udf"] = plan.Files[0].Records[0].Lba;
+        var refused = Assert.Throws<ImapiException>(() => PerDiscPlan.Parse(System.Text.Encoding.UTF8.GetBytes(forged.ToJsonString())));
+        Assert.Equal(ImapiError.InvalidImage, refused.Code);
+        Assert.Contains("not the file entry of one short_ad", refused.Message);
 
         foreach (var (serial, key) in new[] { (1000L, "AAAA-1111"), (1001L, "BBBB-2222-" + new string('x', 2500)), (1002L, "") })
         {
