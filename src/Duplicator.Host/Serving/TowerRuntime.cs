@@ -79,7 +79,10 @@ public static class TowerRuntime
         };
         builder.Services.AddAkka("duplicator", (akka, _) =>
         {
-            akka.AddHocon(persistence.WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {akkaLevel}\nakka.log-dead-letters = off")), HoconAddMode.Prepend);
+            // The host's stop runs the coordinated shutdown (Akka.Hosting's StopAsync) while the logger factory is alive;
+            // Akka's own process-exit hook could run it a second time after the factory is disposed, and its lines then
+            // came out as plain text in a json log (seen once in CI).
+            akka.AddHocon(persistence.WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {akkaLevel}\nakka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off")), HoconAddMode.Prepend);
             akka.ConfigureLoggers(l =>
             {
                 l.ClearLoggers();
