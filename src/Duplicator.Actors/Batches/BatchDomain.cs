@@ -148,7 +148,21 @@ public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray
     /// <summary>The disc set this batch is one image of (<see cref="DiscSets"/>); null for an ordinary batch, and then not written, so such a spec persists as before.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SetMember? Set { get; init; }
+
+    /// <summary>
+    /// On a floor of towers: the image the submitting tower staged from <see cref="Paths"/> (which other towers may not
+    /// see), fetched by every tower by its hash; the router stages nothing from the paths. Null elsewhere, and then not
+    /// written, so such a spec persists as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FloorImage? FloorImage { get; init; }
 }
+
+/// <summary>
+/// An image a floor tower staged for a batch submitted to it: its content SHA-256 (64 upper-case hex digits, as the
+/// ledger keeps it), its 2048-byte sectors, and the control API base URL of that tower (where it is fetched first).
+/// </summary>
+public sealed record FloorImage(string Sha256, long Sectors, string? Origin);
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;

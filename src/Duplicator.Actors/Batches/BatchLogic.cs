@@ -78,6 +78,7 @@ public static class BatchLogic
                 if (s.Spec.Options.Append is not null && AppendSpec.Refusal(s.Spec) is { } badAppend) return BatchDecision.Refuse(badAppend);
                 if (s.Spec.Priority is < 0 or > BatchSpec.MaxPriority)
                     return BatchDecision.Refuse($"priority {s.Spec.Priority}: 0 (lowest) to {BatchSpec.MaxPriority} (highest)");
+                if (s.Spec.FloorImage is { } floorImage && FloorImageRefusal(floorImage) is { } badImage) return BatchDecision.Refuse(badImage);
                 if (s.Spec.PerDisc is { } perDisc)
                 {
                     if (s.Spec.Source != SourceKind.Folder) return BatchDecision.Refuse($"perDisc: per-disc files are mastered into a folder's image, not a {s.Spec.Source.ToString().ToLowerInvariant()} source");
@@ -162,6 +163,20 @@ public static class BatchLogic
             return BatchDecision.Accept(events);
         return BatchDecision.Accept([.. events, new BatchFinished(state.Spec.BatchId, false,
             $"the {pd.Rows.Length} rows of {pd.ValuesName ?? "the values"} are used up: {after.Good.Count} good discs of {state.Spec.Copies} ({after.Failed + after.Interrupted} failed or interrupted discs voided their rows)")]);
+    }
+
+    /// <summary>The most sectors a floor image may have (an 8 TiB image: beyond any medium a floor burns).</summary>
+    public const long MaxFloorImageSectors = 1L << 32;
+
+    // A floor image comes from another tower's host: its hash names a file and its origin a URL, so both are checked.
+    private static string? FloorImageRefusal(FloorImage image)
+    {
+        if (image.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
+            return $"floorImage: sha256 '{BatchIds.Show(image.Sha256 ?? "")}' is not 64 hex digits";
+        if (image.Sectors is < 1 or > MaxFloorImageSectors) return $"floorImage: {image.Sectors} sectors; 1 to {MaxFloorImageSectors}";
+        if (image.Origin is { } origin && !(Uri.TryCreate(origin, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            return $"floorImage: origin '{BatchIds.Show(origin)}' is not an http(s) URL";
+        return null;
     }
 
     /// <summary>

@@ -69,6 +69,34 @@ public static class Floor
     /// </summary>
     public sealed record Assign(string DriveId, Recorder.Burn Burn, bool SameNode, ImmutableArray<Uri> Sources);
 
+    /// <summary>
+    /// The host of the tower a batch was submitted to staged its image at <see cref="ImagePath"/> (sender waits for
+    /// <see cref="HoldTaken"/>): the agent registers it at once as held (other towers fetch it from here) and keeps it
+    /// until the router says the batch ended (<see cref="BatchEnded"/>).
+    /// </summary>
+    public sealed record Hold(string Sha256);
+
+    /// <summary>The agent holds the image and has registered it.</summary>
+    public sealed record HoldTaken(string Sha256);
+
+    /// <summary>The host's submission that staged the image was refused: the agent lets its copy go unless a batch uses it.</summary>
+    public sealed record Unhold(string Sha256);
+
+    /// <summary>Why a floor does not run <paramref name="spec"/> (it runs data batches, a folder or an ISO image, of identical discs), or null.</summary>
+    public static string? Refusal(Batches.BatchSpec spec) => FloorDrives.Refusal(spec);
+
+    /// <summary>The router to every agent: a batch of a floor image ended; its local staging and copies may go.</summary>
+    public sealed record BatchEnded(string BatchId, string Sha256);
+
+    /// <summary>
+    /// Where a tower keeps a floor image in its stash: <c>STASH/floor-images/sha256.iso</c> (lower case). The name is
+    /// built from a hash checked to be 64 hex digits, never from anything else.
+    /// </summary>
+    public static string ImagePath(string stashDirectory, string sha256) =>
+        sha256 is { Length: 64 } && sha256.All(char.IsAsciiHexDigit)
+            ? Path.Combine(stashDirectory, "floor-images", sha256.ToLowerInvariant() + ".iso")
+            : throw new ArgumentException($"'{(sha256.Length > 70 ? sha256[..70] + "..." : sha256)}' is not a SHA-256 (64 hex digits)", nameof(sha256));
+
     /// <summary>Props of the floor router: the tower core with drives registered at run time and its own journal.</summary>
     public static Props RouterProps(Tower.Settings settings) =>
         Akka.Actor.Props.Create(() => new DuplicatorSupervisor(ImmutableArray<Tower.DriveSpec>.Empty, settings, true));

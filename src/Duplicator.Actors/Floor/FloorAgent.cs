@@ -51,6 +51,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Job> _jobs = []; // by drive id
     private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
     private readonly HashSet<string> _fetching = [];
+    private readonly HashSet<string> _pinned = []; // images staged here for a batch submitted here: kept until it ends
     private readonly Dictionary<string, LocalStaging> _staging = []; // by batch id
     private IActorRef? _current;
     private int _children;
@@ -96,6 +97,16 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Receive<Staging.Staged>(OnStaged);
         Receive<Staging.StagingFailed>(f => StagingFailed(f.BatchId, f.Reason));
         Receive<IdleCheck>(i => StopIdle(i.BatchId));
+        Receive<Floor.Hold>(OnHold);
+        Receive<Floor.BatchEnded>(OnBatchEnded);
+        Receive<Floor.Unhold>(u =>
+        {
+            var sha = u.Sha256.ToUpperInvariant();
+            _pinned.Remove(sha);
+            if (_staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha) || !_held.Remove(sha, out var path)) return;
+            TryDelete(path);
+            Register();
+        });
         Receive<Drives.DriveHistory.Get>(g => Context.Child("drive-history").Forward(g));
     }
 
@@ -321,10 +332,40 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     {
         if (_jobs.Values.Any(j => j.Burn.BatchId == batchId) || !_staging.Remove(batchId, out var local)) return;
         Context.Stop(local.Staging);
-        if (_staging.Values.Any(s => s.Sha256 == local.Sha256)) return; // another batch of the same image still uses it
+        // Another batch of the same image still uses it, or the batch was submitted here: the others fetch it from here.
+        if (_staging.Values.Any(s => s.Sha256 == local.Sha256) || _pinned.Contains(local.Sha256)) return;
         _held.Remove(local.Sha256);
         TryDelete(local.Path);
         _log.Info("floor: batch {0}: no disc here for {1}; its local copy {2} is removed", batchId, _agent.IdleStaging, local.Path);
+    }
+
+    /// <summary>The host staged a batch's image here (<see cref="Floor.ImagePath"/>): held, registered now, kept until the batch ends.</summary>
+    private void OnHold(Floor.Hold h)
+    {
+        var sha = h.Sha256.ToUpperInvariant();
+        var path = Floor.ImagePath(_settings.StashDirectory, sha);
+        if (!File.Exists(path))
+        {
+            Sender.Tell(new Status.Failure(new FileNotFoundException($"floor: no staged image {path}")));
+            return;
+        }
+        _held[sha] = path;
+        _pinned.Add(sha);
+        Register(); // before the host submits the batch: the router knows this tower holds it
+        Sender.Tell(new Floor.HoldTaken(sha));
+    }
+
+    /// <summary>The router says a batch of a floor image ended: its staging here stops and the copy goes unless another batch uses it.</summary>
+    private void OnBatchEnded(Floor.BatchEnded e)
+    {
+        if (!Sender.Equals(_current)) return;
+        var sha = e.Sha256.ToUpperInvariant();
+        if (_staging.Remove(e.BatchId, out var local)) Context.Stop(local.Staging);
+        Timers.Cancel("idle-" + e.BatchId);
+        _pinned.Remove(sha);
+        if (_staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha) || !_held.Remove(sha, out var path)) return;
+        TryDelete(path);
+        _log.Info("floor: batch {0} ended; its image's copy {1} is removed", e.BatchId, path);
     }
 
     private void TryDelete(string path)

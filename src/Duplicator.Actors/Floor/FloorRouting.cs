@@ -60,12 +60,25 @@ internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
     /// <summary>Whether a drive's report from <paramref name="sender"/> is the drive's: only its tower's agent speaks for it.</summary>
     public bool Owns(IActorRef sender, string driveId) => _roster.Owns(sender, driveId);
 
-    /// <summary>Sends <paramref name="burn"/> to the agent of <paramref name="drive"/>, with where its image can be fetched.</summary>
-    public void Send(DriveSlot drive, Recorder.Burn burn)
+    /// <summary>
+    /// Sends <paramref name="burn"/> to the agent of <paramref name="drive"/>, with where its image can be fetched: for a
+    /// batch's <paramref name="floorImage"/> (staged by the tower it was submitted to, not by the router) that tower
+    /// first, and every agent, the router's own node's too, makes it local.
+    /// </summary>
+    public void Send(DriveSlot drive, Recorder.Burn burn, FloorImage? floorImage)
     {
         if (_roster.TowerOf(drive.Spec.Id) is not { } tower) return; // it left meanwhile: its Terminated interrupts the disc
         var sources = burn.Image.ContentSha256 is { } sha ? _roster.Sources(sha, tower.Id) : [];
-        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode, sources), context.Self);
+        if (floorImage?.Origin is { } origin && Uri.TryCreate(origin, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            && !url.Equals(tower.ControlUrl))
+            sources = [url, .. sources.Where(s => !s.Equals(url))];
+        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode && floorImage is null, sources), context.Self);
+    }
+
+    /// <summary>A batch of a floor image ended: every agent is told, so its staging and copies of the image may go.</summary>
+    public void Ended(string batchId, string sha256)
+    {
+        foreach (var t in _roster.Towers.Values) t.Agent.Tell(new Floor.BatchEnded(batchId, sha256), context.Self);
     }
 
     /// <summary>Why a submission cannot run on the floor, or null.</summary>

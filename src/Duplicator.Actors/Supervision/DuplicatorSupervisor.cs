@@ -231,6 +231,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         Context.System.EventStream.Publish(new Tower.BatchChanged(slot.State, slot.At));
         if (slot.State.IsFinished)
         {
+            if (slot.Staging != null && slot.State.Spec?.FloorImage is { } image) _floor?.Ended(slot.Id, image.Sha256);
             _batches = _batches.Set(_staging.Ended(slot, _drives));
             if (Registry.Find(slot.Id) is { IsOpen: true } && slot.State.Spec != null)
                 Record(new CloseBatch(slot.Id, BatchSummary.Of(slot.State)), _ => { }); // the next start keeps it as a summary
@@ -275,7 +276,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
                 break;
             case DiscHandOut.Burn burn:
                 SetDrive(burn.Drive);
-                if (_floor is { } floor) floor.Send(burn.Drive, burn.Command);
+                if (_floor is { } floor) floor.Send(burn.Drive, burn.Command, _batches.Get(a.BatchId)?.State.Spec?.FloorImage);
                 else burn.Drive.Recorder.Tell(burn.Command);
                 UpdateBatch(_batches.Get(a.BatchId)!, burn.State);
                 break;

@@ -21,6 +21,14 @@ internal sealed class TowerStaging(IActorContext context, Tower.Settings setting
     {
         var state = slot.State;
         if (state.Status != BatchStatus.Running || slot.Staging is not null) return slot;
+        if (state.Spec!.FloorImage is { } floor)
+        {
+            // Staged by the tower it was submitted to: every agent fetches it by hash and stages it on its own node.
+            var path = Floor.Floor.ImagePath(settings.StashDirectory, floor.Sha256);
+            context.Self.Tell(new Staging.Staged(new StagedImage(slot.Id, path, 2048, floor.Sectors,
+                [new Mastering.Images.TrackInfo(1, Mastering.Images.TrackKind.Data, 0, floor.Sectors, 0)], floor.Sha256)));
+            return slot with { Staging = ActorRefs.Nobody };
+        }
         (string, string)? previous = state.StashPath is { } p && state.ImageSha256 is { } h ? (p, h) : null;
         var master = JobStaging.DrivesNamed(state.Spec!).Select(d => drives.Get(d)?.Recorder).FirstOrDefault();
         var staging = context.ActorOf(Staging.Props(state.Spec!, slot.At, settings.StashDirectory, previous, settings.Staging, master), $"staging-{_children++}");
@@ -36,7 +44,7 @@ internal sealed class TowerStaging(IActorContext context, Tower.Settings setting
         if (slot.Staging is not { } staging) return slot;
         var state = slot.State;
         var how = state.Status.ToString().ToLowerInvariant();
-        context.Stop(staging);
+        if (!staging.IsNobody()) context.Stop(staging);
         foreach (var d in drives.On(slot.Id))
             d.Recorder.Tell(new Recorder.CancelBurn(slot.Id, $"batch {how}: {state.Reason}"));
         stash.Finished(slot.Id, state.Spec!);
@@ -47,6 +55,6 @@ internal sealed class TowerStaging(IActorContext context, Tower.Settings setting
     /// <summary>Stops the slot's staging, if any (its ledger is being recovered; it is staged again once it answers).</summary>
     public void Stop(BatchSlot slot)
     {
-        if (slot.Staging is { } s) context.Stop(s);
+        if (slot.Staging is { } s && !s.IsNobody()) context.Stop(s);
     }
 }

@@ -50,13 +50,22 @@ public sealed partial class ActorTower : ITower, IJobSink
     {
         if (request.Set != null) throw new JobRejectedException("request", ["set: a disc set job is submitted as a set (SubmitSetAsync)"]);
         var spec = ToSpec(batchId, request, _defaults);
-        return await Ask<Tower.SubmitReply>(new Tower.Submit(spec), "the submission", cancellationToken) switch
+        // On a floor this tower stages the image (it sees the source); a batch the router knows is submitted as it is.
+        if (Floor is { } floor && FloorSubmission.Stages(spec)
+            && (await Ask<Tower.BatchAnswer>(new Tower.GetBatch(batchId), $"batch {batchId}", cancellationToken)).State is null)
+            spec = await floor.StageAsync(spec, cancellationToken);
+        var reply = await Ask<Tower.SubmitReply>(new Tower.Submit(spec), "the submission", cancellationToken);
+        if (reply is not Tower.Submitted { Created: true } && spec.FloorImage is { } staged) Floor!.Release(staged.Sha256);
+        return reply switch
         {
             Tower.Submitted s => new SubmitResult(View(Tower.BatchInfo.Of(batchId, s.State, default), []), s.Created),
             Tower.Rejected r => throw new JobRejectedException("request", [r.Reason]),
             var other => throw new InvalidOperationException($"the tower answered the submission with {other.GetType().Name}"),
         };
     }
+
+    /// <summary>On a floor of towers: how this tower stages what is submitted to it and serves the images it staged (null: a standalone tower).</summary>
+    public FloorSubmission? Floor { get; init; }
 
     void IJobSink.Submit(string batchId, JobRequest request)
     {
@@ -164,6 +173,7 @@ public sealed partial class ActorTower : ITower, IJobSink
     /// </remarks>
     public async Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken)
     {
+        if (Floor?.Held(sha256) is { } held) return held; // staged here for a batch submitted here, or fetched here
         var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
         foreach (var b in list.Batches.Where(b => b.Staged && b.Status == BatchStatus.Running))
         {

@@ -31,7 +31,11 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var towerRef = await towerActor.GetAsync(cancellationToken); // the tower is registered: the front ends may ask it
-        var tower = new ActorTower(towerActor, config.Defaults, health: health);
+        var tower = new ActorTower(towerActor, config.Defaults, health: health)
+        {
+            Floor = config.Cluster is null ? null
+                : new FloorSubmission(system, config.StashDirectory, FloorWiring.ControlUrl(config), frontEnds ? [.. TowerRuntime.ServedRoots(config)] : null, TimeSpan.FromSeconds(30)),
+        };
         var ledgerFile = StorageLock.LedgerFile(config.Storage);
         system.ActorOf(JournalWatch.Props(towerRef, health, StorageLock.LedgerName(config.Storage), ledgerFile), "journal-watch");
         // A PostgreSQL ledger's writer lock lives in a connection: losing it means another host may take the ledger.

@@ -135,4 +135,59 @@ public sealed class FloorTests : IDisposable
         Assert.Equal(["tb1", "tb2"], drives.Select(d => d.Id).Order().ToArray());
         Assert.All(drives, d => Assert.Equal("tb", d.Tower));
     }
+
+    [Fact]
+    public async Task A_batch_staged_by_the_tower_it_was_submitted_to_is_fetched_by_hash_by_every_tower_the_router_reads_no_path_and_its_copies_go_when_it_ends()
+    {
+        var (image, sha) = _fx.Image(512);
+        await using var a = FloorNode.Start("ta", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(20));
+        await using var b = FloorNode.Start("tb", _fx.Dir, null, 2, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        await b.Follow(a);
+        // Only tower b holds the image (its host staged it there); the router's node serves nothing.
+        var held = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
+        File.Copy(image, held);
+        var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [], [b.ControlUrl] = [Path.GetDirectoryName(held)!] });
+        a.StartAgent(fetcher);
+        var agentB = b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 4, Long);
+        Assert.IsType<Duplicator.Actors.Floor.Floor.HoldTaken>(await agentB.Ask<object>(new Duplicator.Actors.Floor.Floor.Hold(sha), Long));
+
+        // The paths name a file no node has: the router stages nothing from them.
+        var spec = FloorNode.Batch("f-held", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 6) with
+        {
+            FloorImage = new FloorImage(sha, 512, b.ControlUrl.ToString()),
+        };
+        Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
+        var done = await TowerFixture.UntilFinished(b.Proxy!, "f-held", Long);
+
+        Assert.Equal(BatchStatus.Completed, done.Status);
+        Assert.Equal(6, done.Good.Count);
+        Assert.All(done.Good.Keys, g => Assert.Equal(sha, done.Discs[g].Sha256));
+        Assert.All(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned), h => Assert.Equal(sha, h));
+        Assert.True(a.Drives.Sum(d => d.Burned.Count) > 0, "the router's own node burned nothing");
+        // The router's node fetched it from tower b, the tower it was submitted to; tower b fetched nothing.
+        Assert.Contains(fetcher.Fetches, f => f.From == b.ControlUrl && f.Sha256 == sha.ToLowerInvariant());
+        Assert.DoesNotContain(fetcher.Fetches, f => f.From == a.ControlUrl);
+        // The batch ended: both towers' copies go (the submitting tower's was kept until then).
+        var copyA = Duplicator.Actors.Floor.Floor.ImagePath(a.Stash, sha);
+        var deadline = DateTime.UtcNow + Long;
+        while ((File.Exists(held) || File.Exists(copyA)) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.False(File.Exists(held), "the submitting tower kept its copy after the batch ended");
+        Assert.False(File.Exists(copyA), "the router's node kept its fetched copy after the batch ended");
+    }
+
+    [Theory]
+    [InlineData("not-a-hash", 512, null, "is not 64 hex digits")]
+    [InlineData("0000000000000000000000000000000000000000000000000000000000000000", 0, null, "0 sectors")]
+    [InlineData("0000000000000000000000000000000000000000000000000000000000000000", 512, "file:///etc/passwd", "is not an http(s) URL")]
+    public void A_floor_image_with_a_bad_hash_size_or_origin_is_refused_naming_it(string sha, long sectors, string? origin, string expected)
+    {
+        var spec = FloorNode.Batch("f-bad", "/x/image.iso", copies: 1) with { FloorImage = new FloorImage(sha, sectors, origin) };
+        var refused = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, DateTimeOffset.UtcNow)).Refused;
+        Assert.NotNull(refused);
+        Assert.Contains("floorImage", refused);
+        Assert.Contains(expected, refused);
+    }
 }

@@ -9,8 +9,8 @@ namespace Duplicator.Host.Tests.Floor;
 
 /// <summary>
 /// The floor end to end (issue 14): three `duplicator serve` towers on one private PostgreSQL, two emulated drives
-/// each; a batch submitted to one tower's control API is burned on the drives of every tower (the other towers fetch
-/// the staged image by its SHA-256 from the router's tower), a tower is killed -9 (or frozen) mid-batch, and the batch
+/// each; a batch submitted to one tower's control API is staged by that tower and burned on the drives of every tower
+/// (each fetches the staged image by its SHA-256, the source folder is gone by then), a tower is killed -9 (or frozen) mid-batch, and the batch
 /// still ends with exactly N good discs, each good disc's file on its tower equal to the staged image. The time from
 /// the kill to the first disc restarted elsewhere is printed, not asserted.
 /// </summary>
@@ -29,6 +29,11 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         using var client = floor.Towers[submitter].Client();
         var src = Source(floor);
         await Submit(client, JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "spread", folder = src, copies = Copies }));
+        // The submitting tower staged the image before it answered, into its own stash; then the source goes: no tower
+        // (the router's included, wherever it moves) may need to see the submitter's source folder.
+        var staged = Directory.EnumerateFiles(Path.Combine(floor.Towers[submitter].Dir, "stash", "floor-images"), "*.iso").Select(Sha).ToHashSet();
+        Assert.Single(staged);
+        Directory.Delete(src, recursive: true);
 
         // Kill -9 a tower other than the router's while one of its drives writes a disc of the batch.
         var victim = -1;
@@ -41,8 +46,6 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
             victim = Floor.TowerOfDrive(inFlight[0].Drive);
             return true;
         }, Long, "no disc started on a tower other than the router's");
-        // The staged image while the batch runs (a folder batch's stash goes when it ends): the router tower's stash ISO.
-        var staged = Directory.EnumerateFiles(Path.Combine(floor.Towers[router].Dir, "stash"), "*.iso", SearchOption.AllDirectories).Select(Sha).ToHashSet();
         var startedBefore = (Detail(floor, submitter)?.Discs ?? []).Select(d => d.Number).ToHashSet();
         var victimDiscs = inFlight.Where(d => Floor.TowerOfDrive(d.Drive) == victim).Select(d => d.Number).ToArray();
         var killedAt = Stopwatch.StartNew();
@@ -74,7 +77,7 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         output.WriteLine($"floor: good discs by tower: {string.Join(", ", good.GroupBy(d => Floor.Id(Floor.TowerOfDrive(d.Drive))).OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Count()}"))}");
         Assert.True(towers.Length >= 2, $"the good discs were made on {towers.Length} tower(s)");
 
-        // The staged image: the router's stash ISO; every good disc's SHA-256 is its hash, and each good disc's file is those bytes.
+        // The staged image: the submitter's; every good disc's SHA-256 is its hash, and each good disc's file is those bytes.
         var image = Assert.Single(good.Select(d => d.Sha256).Distinct());
         Assert.NotNull(image);
         Assert.Contains(image, staged);
@@ -86,6 +89,11 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
             // A survivor's drive made no disc the ledger does not count (a verified disc of the image, counted twice or lost).
             if (Floor.TowerOfDrive(drive.Key) != victim) Assert.Equal(drive.Count(), files.Values.Count(h => h == image));
         }
+        // The batch ended: every surviving tower lets its copy of the image go (the submitter kept its own until then).
+        var survivors = Enumerable.Range(0, 3).Where(t => t != victim).ToArray();
+        string[] Held() => [.. survivors.Select(t => Path.Combine(floor.Towers[t].Dir, "stash", "floor-images")).Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.iso"))];
+        await floor.UntilAsync(() => Held().Length == 0, Long, "a surviving tower kept its copy of the image after the batch ended");
     }
 
     [Fact]
