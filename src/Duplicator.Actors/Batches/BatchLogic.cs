@@ -16,7 +16,15 @@ public sealed record RecordStaged(string StashPath, string Sha256, long Sectors)
 public sealed record StartDisc(string Drive) : BatchCommand;
 
 /// <summary>A disc came out good.</summary>
-public sealed record CompleteDisc(int Disc, string Drive, string Sha256) : BatchCommand;
+public sealed record CompleteDisc(int Disc, string Drive, string Sha256) : BatchCommand
+{
+    /// <summary>
+    /// Reported after the router that handed the disc out was gone (a floor's router moved, and the new one recovered
+    /// the disc as interrupted): counted only when the ledger has it interrupted on that drive and the batch still needs
+    /// a disc (good plus in flight under the copies), else refused as a surplus disc to set aside.
+    /// </summary>
+    public bool Late { get; init; }
+}
 
 /// <summary>A disc failed.</summary>
 public sealed record FailDisc(int Disc, string Drive, string Reason, DiscError? Error = null) : BatchCommand
@@ -122,7 +130,14 @@ public static class BatchLogic
                 return BatchDecision.Accept(new DiscStarted(id, state.NextDisc, s.Drive, pd.SerialStart + index,
                     pd.Columns.Length > 0 ? index : null, pd.Columns.Length > 0 ? PerDiscLogic.RowValues(pd, index) : null) { Verify = verify });
             case CompleteDisc c:
-                if (!state.InFlight.ContainsKey(c.Disc)) return BatchDecision.Accept(); // already counted
+                if (!state.InFlight.ContainsKey(c.Disc))
+                {
+                    if (!c.Late || state.Discs.GetValueOrDefault(c.Disc) is { State: DiscState.Completed }) return BatchDecision.Accept(); // already counted
+                    if (state.Discs.GetValueOrDefault(c.Disc) is not { State: DiscState.Interrupted } entry || entry.Drive != c.Drive)
+                        return BatchDecision.Refuse($"disc {c.Disc} came out good on {c.Drive} after its router was gone, but the ledger does not have it interrupted on that drive: not counted, set it aside");
+                    if (state.Good.Count + state.InFlight.Count >= state.Spec.Copies || JobRules.ChecksOnce(state.Spec))
+                        return BatchDecision.Refuse($"disc {c.Disc} came out good on {c.Drive} after its router was gone; the batch has its {state.Spec.Copies} discs made or in flight: not counted (a surplus disc), set it aside");
+                }
                 if (JobRules.ChecksOnce(state.Spec)) return JobRules.Checked(state, new DiscCompleted(id, c.Disc, c.Drive, c.Sha256));
                 return state.Good.Count + 1 >= state.Spec.Copies
                     ? BatchDecision.Accept(new DiscCompleted(id, c.Disc, c.Drive, c.Sha256), new BatchFinished(id, true, $"{state.Spec.Copies} good discs"))
@@ -226,6 +241,8 @@ public static class BatchLogic
         },
         DiscCompleted d => state with
         {
+            // A late completion (CompleteDisc.Late) turns an interrupted disc good.
+            Interrupted = state.Discs.GetValueOrDefault(d.Disc) is { State: DiscState.Interrupted } ? state.Interrupted - 1 : state.Interrupted,
             InFlight = state.InFlight.Remove(d.Disc), Good = state.Good.SetItem(d.Disc, d.Sha256),
             Ledger = state.Discs.SetItem(d.Disc, Entry(state, d.Disc) with { Drive = d.Drive, State = DiscState.Completed, Sha256 = d.Sha256, Completed = state.Version + 1 }),
         },

@@ -53,7 +53,13 @@ public static class Floor
     /// <param name="Drives">Its drives, at most <see cref="MaxDrivesPerTower"/>.</param>
     /// <param name="ControlUrl">Its control API base URL (images are fetched from there), or null.</param>
     /// <param name="Held">The staged images it holds.</param>
-    public sealed record Register(string TowerId, ImmutableArray<DriveInfo> Drives, Uri? ControlUrl, ImmutableArray<HeldImage> Held);
+    /// <param name="Late">Good discs of its drives no live router has counted (see <see cref="Late"/>), at most <see cref="MaxLate"/>:
+    /// the router asks their ledgers before it hands these drives anything, so a late disc is counted before its remake starts.</param>
+    public sealed record Register(string TowerId, ImmutableArray<DriveInfo> Drives, Uri? ControlUrl, ImmutableArray<HeldImage> Held,
+        ImmutableArray<Recorder.DiscBurned> Late = default);
+
+    /// <summary>Most late discs one registration may carry.</summary>
+    public const int MaxLate = 256;
 
     /// <summary>The router took the registration.</summary>
     public sealed record Registered(string TowerId, int Drives);
@@ -84,6 +90,14 @@ public static class Floor
 
     /// <summary>Why a floor does not run <paramref name="spec"/> (it runs data batches, a folder or an ISO image, of identical discs), or null.</summary>
     public static string? Refusal(Batches.BatchSpec spec) => FloorDrives.Refusal(spec);
+
+    /// <summary>
+    /// An agent to a new router: a disc of its drive came out good after the router that handed it out was gone (its
+    /// report went to a dead router, or the burn ended after it was cancelled). The router counts it if the ledger still
+    /// has it interrupted and the batch needs a disc (<see cref="Batches.CompleteDisc.Late"/>); else it is logged as a
+    /// disc to set aside.
+    /// </summary>
+    public sealed record Late(Recorder.DiscBurned Burned);
 
     /// <summary>The router to every agent: a batch of a floor image ended; its local staging and copies may go.</summary>
     public sealed record BatchEnded(string BatchId, string Sha256);

@@ -51,7 +51,10 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Job> _jobs = []; // by drive id
     private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
     private readonly HashSet<string> _fetching = [];
-    private readonly HashSet<string> _pinned = []; // images staged here for a batch submitted here: kept until it ends
+    private readonly HashSet<string> _pinned = [];
+    // Good discs reported to the current router lately: if it dies, it may have died before counting them.
+    private readonly Queue<(Recorder.DiscBurned Burned, DateTime At)> _reported = new();
+    private readonly List<Recorder.DiscBurned> _late = []; // good discs no live router has counted: told to the next one // images staged here for a batch submitted here: kept until it ends
     private readonly Dictionary<string, LocalStaging> _staging = []; // by batch id
     private IActorRef? _current;
     private int _children;
@@ -75,6 +78,8 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             if (!t.ActorRef.Equals(_current)) return;
             _log.Warning("floor: the router {0} is gone; cancelling its burns and registering again", t.ActorRef.Path);
             _current = null;
+            _late.AddRange(_reported.Select(r => r.Burned).Take(Floor.MaxLate - _late.Count)); // a report the dead router had not written yet; a counted one is ignored
+            _reported.Clear();
             CancelStale(null);
             Self.Tell(RegisterNow.Instance);
         });
@@ -130,7 +135,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private void Register() =>
         _router.Tell(new Floor.Register(_towerId,
             [.. _drives.Order.Select(id => new Floor.DriveInfo(id, _drives.Get(id)!.Spec.Url, _last.GetValueOrDefault(id)))],
-            _controlUrl, [.. _held.Select(kv => new Floor.HeldImage(kv.Key, SizeOf(kv.Value)))]), Self);
+            _controlUrl, [.. _held.Select(kv => new Floor.HeldImage(kv.Key, SizeOf(kv.Value)))], [.. _late]), Self);
 
     private static long SizeOf(string path)
     {
@@ -153,6 +158,9 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Context.Watch(Sender);
         CancelStale(Sender); // the new router recovered their discs as interrupted: they must not complete into its ledger
         foreach (var s in _last.Values) Sender.Tell(s, Self);
+        // The registration carried them (counted before these drives got anything); again, for one added since it was sent.
+        foreach (var b in _late) Sender.Tell(new Floor.Late(b), Self);
+        _late.Clear();
     }
 
     /// <summary>Cancels every burn not assigned by <paramref name="router"/> (null: every burn) and forgets it, so its outcome is never reported.</summary>
@@ -313,12 +321,31 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     {
         if (!_jobs.TryGetValue(driveId, out var job) || job.Burn.BatchId != batchId || job.Burn.Disc != disc)
         {
-            _log.Info("floor: drive {0}: disc {1} of batch {2} ended, not reported: its router is gone or it was never assigned here", driveId, disc, batchId);
+            // Cancelled when its router went, it came out good all the same: the next router decides whether it counts.
+            if (outcome is Recorder.DiscBurned good && _late.Count < Floor.MaxLate)
+            {
+                _log.Warning("floor: drive {0}: disc {1} of batch {2} came out good after its router was gone; it is reported to the current router as late", driveId, disc, batchId);
+                if (_current is { } now) now.Tell(new Floor.Late(good), Self);
+                else _late.Add(good);
+            }
+            else _log.Info("floor: drive {0}: disc {1} of batch {2} ended, not reported: its router is gone or it was never assigned here", driveId, disc, batchId);
             return;
         }
         _jobs.Remove(driveId);
-        if (job.Router.Equals(_current)) job.Router.Tell(outcome, Self);
+        if (job.Router.Equals(_current))
+        {
+            job.Router.Tell(outcome, Self);
+            if (outcome is Recorder.DiscBurned burned) Remember(burned);
+        }
         CheckIdle(batchId);
+    }
+
+    private void Remember(Recorder.DiscBurned burned)
+    {
+        var now = DateTime.UtcNow;
+        _reported.Enqueue((burned, now));
+        // A router that took a report longer ago than a downing takes has written it (or is alive and will).
+        while (_reported.Count > 0 && (_reported.Count > Floor.MaxLate || now - _reported.Peek().At > TimeSpan.FromSeconds(60))) _reported.Dequeue();
     }
 
     private void CheckIdle(string batchId)

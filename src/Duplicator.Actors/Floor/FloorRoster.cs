@@ -43,6 +43,8 @@ internal sealed record FloorRoster(ImmutableDictionary<string, FloorTower> Tower
             return $"tower {r.TowerId}: {(r.Drives.IsDefault ? 0 : r.Drives.Length)} drives; a tower registers 0-{Floor.MaxDrivesPerTower}";
         if (!r.Held.IsDefault && r.Held.Length > Floor.MaxHeldImages)
             return $"tower {r.TowerId}: {r.Held.Length} held images; at most {Floor.MaxHeldImages}";
+        if (!r.Late.IsDefault && r.Late.Length > Floor.MaxLate)
+            return $"tower {r.TowerId}: {r.Late.Length} late discs; at most {Floor.MaxLate}";
         if (r.Drives.FirstOrDefault(d => !Floor.IsId(d.Id)) is { } bad)
             return $"tower {r.TowerId}: drive id '{Show(bad.Id)}' must be 1-32 letters, digits, '-' or '_'";
         if (r.Drives.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)

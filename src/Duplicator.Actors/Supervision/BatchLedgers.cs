@@ -97,8 +97,13 @@ internal sealed class BatchLedgers(IActorContext context, Tower.Settings setting
     /// <summary>The state a ledger accepted <paramref name="a"/> with, or null (a refusal is logged as debug, no answer as an error).</summary>
     public BatchState? Accepted(Answered a)
     {
-        if (a.Reply is Batch.Accepted ok) return ok.State;
-        if (a.Reply is Batch.Refused no) log.Debug("batch {0}: ledger refused {1}: {2}", a.BatchId, a.What, no.Reason);
+        if (a.Reply is Batch.Accepted ok)
+        {
+            if (a.What == "late") log.Info("batch {0}: a disc reported late (its router was gone) is in the ledger: {1} good", a.BatchId, ok.State.Good.Count);
+            return ok.State;
+        }
+        if (a.Reply is Batch.Refused late && a.What == "late") log.Warning("batch {0}: {1}", a.BatchId, late.Reason);
+        else if (a.Reply is Batch.Refused no) log.Debug("batch {0}: ledger refused {1}: {2}", a.BatchId, a.What, no.Reason);
         else if (a.Reply is Batch.Unanswered u) log.Error("batch {0}: the ledger did not answer {1}: {2}", a.BatchId, a.What, u.Reason);
         return null;
     }

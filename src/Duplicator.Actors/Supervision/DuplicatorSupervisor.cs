@@ -134,6 +134,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
             AskLedger(b.BatchId, "complete", new CompleteDisc(b.Disc, b.DriveId, b.Sha256));
         });
         Command<Recorder.DiscFailed>(OnDiscFailed);
+        Command<Floor.Floor.Late>(l => OnLate(l.Burned));
         Command<Tower.SubmitSet>(OnSubmitSet);
         Command<SetAnswered>(OnSetAnswered);
         Command<Tower.Cancel>(c =>
@@ -171,10 +172,21 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     /// <summary>A standalone tower's recorders are its children; on a floor only the agent holding the drive speaks for it.</summary>
     private bool FromDrive(string driveId) => _floor?.Owns(Sender, driveId) ?? true;
 
+    /// <summary>A good disc no live router counted, from the agent of its drive: its ledger decides (<see cref="CompleteDisc.Late"/>).</summary>
+    private void OnLate(Recorder.DiscBurned b)
+    {
+        if (_floor is null || !FromDrive(b.DriveId)) return;
+        if (_batches.Get(b.BatchId) is null)
+            Log.Warning("floor: disc {0} of batch {1} came out good on {2} after its router was gone; the batch has ended: not counted, set it aside", b.Disc, b.BatchId, b.DriveId);
+        else AskLedger(b.BatchId, "late", new CompleteDisc(b.Disc, b.DriveId, b.Sha256) { Late = true });
+    }
+
     private void OnRegister(Floor.Floor.Register r)
     {
         (_drives, var left) = _floor!.Register(r, Sender, _drives, Registry);
         DrivesLeft(left, $"tower {r.TowerId} registered again without them");
+        // Before these drives are handed anything: a late disc is counted before a remake of it could start.
+        foreach (var b in r.Late.IsDefault ? [] : r.Late) OnLate(b);
         foreach (var id in r.Drives.Select(d => d.Id).Where(_drives.Contains)) SetDrive(_drives.Get(id)!);
         TryDispatch();
     }

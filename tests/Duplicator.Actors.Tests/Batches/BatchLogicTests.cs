@@ -81,6 +81,32 @@ public class BatchLogicTests
     }
 
     [Fact]
+    public void A_late_completion_turns_an_interrupted_disc_good_only_while_the_batch_still_needs_a_disc_and_never_counts_one_twice()
+    {
+        var s = Run(BatchState.Empty, new SubmitBatch(Spec(3), At)).State;
+        s = Run(s, new StartDisc("a")).State; // 1
+        s = Run(s, new StartDisc("b")).State; // 2
+        s = Run(s, new StartDisc("c")).State; // 3
+        s = Run(s, new CompleteDisc(1, "a", "x")).State;
+        s = Run(s, new RecoverBatch()).State; // the router moved: discs 2 and 3 interrupted
+        Assert.Equal((1, 2, 2), (s.Good.Count, s.Interrupted, s.Remaining));
+        // A plain late report of an interrupted disc changes nothing; one named late from another drive is refused.
+        Assert.Empty(Run(s, new CompleteDisc(2, "b", "x")).Events);
+        Assert.Contains("does not have it interrupted on that drive", BatchLogic.Decide(s, new CompleteDisc(2, "c", "x") { Late = true }).Refused);
+        // Disc 2 came out good on its drive after all: counted, and no longer interrupted.
+        s = Run(s, new CompleteDisc(2, "b", "x") { Late = true }).State;
+        Assert.Equal((2, 1, 1), (s.Good.Count, s.Interrupted, s.Remaining));
+        Assert.Empty(Run(s, new CompleteDisc(2, "b", "x") { Late = true }).Events); // told again: already counted
+        // Disc 3's remake is in flight: good plus in flight make the copies, so disc 3 coming late is a surplus disc.
+        s = Run(s, new StartDisc("c")).State; // 4
+        Assert.Contains("surplus", BatchLogic.Decide(s, new CompleteDisc(3, "c", "x") { Late = true }).Refused);
+        var (done, last) = Run(s, new CompleteDisc(4, "c", "x"));
+        Assert.IsType<BatchFinished>(last[^1]);
+        Assert.Equal(3, done.Good.Count);
+        Assert.NotNull(BatchLogic.Decide(done, new CompleteDisc(3, "c", "x") { Late = true }).Refused); // ended: never a fourth
+    }
+
+    [Fact]
     public void The_failed_disc_threshold_stops_the_batch_and_cancel_stops_it_cleanly()
     {
         var s = Run(BatchState.Empty, new SubmitBatch(Spec(5, threshold: 2), At)).State;

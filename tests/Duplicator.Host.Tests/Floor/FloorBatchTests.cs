@@ -97,6 +97,40 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
     }
 
     [Fact]
+    public async Task After_kill_9_of_the_routers_tower_mid_batch_the_moved_router_finishes_it_with_exactly_N_good_discs_without_the_source()
+    {
+        using var floor = new Floor(pg.Pg, "moverouter");
+        var router = await StartedAsync(floor);
+        var submitter = (router + 1) % 3;
+        using var client = floor.Towers[submitter].Client();
+        var src = Source(floor);
+        await Submit(client, JsonSerializer.Serialize(new { schema = "duplicator.job/1", id = "moved", folder = src, copies = Copies }));
+        Directory.Delete(src, recursive: true); // staged by the submitter: the moved router must not need it
+
+        await floor.UntilAsync(() => Detail(floor, submitter, "moved") is { Batch.Good: >= 1 } d && d.Discs.Any(x => x.State == "started"), Long,
+            "no disc was made and another started");
+        var killedAt = Stopwatch.StartNew();
+        floor.Towers[router].Kill();
+        output.WriteLine($"floor: kill -9 of {Floor.Id(router)}, the router's tower, mid-batch");
+
+        BatchDetail? detail = null;
+        await floor.UntilAsync(() => (detail = Detail(floor, submitter, "moved")) is { Batch.IsFinished: true }, TimeSpan.FromMinutes(4), "the batch did not finish");
+        output.WriteLine($"floor: the moved router finished the batch {killedAt.Elapsed.TotalSeconds:F1} s after the kill");
+        Assert.Equal("completed", detail!.Batch.State);
+        var good = detail.Discs.Where(d => d.State == "completed").ToArray();
+        Assert.Equal(Copies, good.Length); // exactly N across the move: none lost, none counted twice
+        Assert.Equal(Copies, detail.Batch.Good);
+        foreach (var t in Enumerable.Range(0, 3).Where(t => t != router))
+            foreach (var l in floor.Towers[t].Log.Split('\n').Where(l => l.Contains("after its router was gone") || l.Contains("was assigned by a router that is gone") || l.Contains("ended, not reported")))
+                output.WriteLine($"{Floor.Id(t)}: {(l.Length > 300 ? l[..300] : l)}");
+        output.WriteLine("discs: " + string.Join(", ", detail.Discs.Select(d => $"{d.Number}:{d.Drive}:{d.State}")));
+        var image = Assert.Single(good.Select(d => d.Sha256).Distinct());
+        foreach (var drive in good.Where(d => Floor.TowerOfDrive(d.Drive) != router).GroupBy(d => d.Drive))
+            Assert.Equal(drive.Count(), floor.DiscFiles(drive.Key).Values.Count(h => h == image));
+        Assert.Contains(good, d => Floor.TowerOfDrive(d.Drive) != router);
+    }
+
+    [Fact]
     public async Task A_job_file_dropped_in_the_hot_folder_of_a_tower_without_the_router_is_burned_across_the_floor_and_marked_done()
     {
         using var floor = new Floor(pg.Pg, "hotfloor");
