@@ -52,6 +52,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
     private readonly HashSet<string> _fetching = [];
     private readonly HashSet<string> _pinned = [];
+    private readonly HashSet<string> _verified = []; // copies this process checked against their hash as it placed them
     // Good discs reported to the current router lately: if it dies, it may have died before counting them.
     private readonly Queue<(Recorder.DiscBurned Burned, DateTime At)> _reported = new();
     private readonly List<Recorder.DiscBurned> _late = []; // good discs no live router has counted: told to the next one // images staged here for a batch submitted here: kept until it ends
@@ -237,6 +238,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     {
         _fetching.Remove(f.Sha256);
         _held[f.Sha256] = f.Path;
+        _verified.Add(f.Sha256);
         foreach (var batchId in _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).Select(j => j.Burn.BatchId).Distinct().ToList())
             if (!_staging.ContainsKey(batchId)) StartStaging(batchId, f.Sha256, f.Path);
     }
@@ -257,22 +259,33 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
 
     private void StartStaging(string batchId, string sha, string path)
     {
-        // The copy is an image file staged in place; restoring it hashes it against the ledger's SHA-256 before it serves.
+        // A copy this process checked against the ledger's SHA-256 as it placed it (the fetcher's check before its rename,
+        // or the submitting host's own hash) is staged in place at once and hashed again while its first wave streams;
+        // one found in the stash at start is hashed before it serves. It is this tower's own stash file, so the allowed
+        // roots of submitted sources do not apply.
         var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
-        var staging = Context.ActorOf(Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, (path, sha), _settings.Staging), $"staging-{_children++}");
+        (string, string)? check = _verified.Contains(sha) ? null : (path, sha);
+        var staging = Context.ActorOf(Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, check, _settings.Staging with { LinkRoots = null }),
+            $"staging-{_children++}");
         _staging[batchId] = new LocalStaging(staging, sha, path, null);
     }
 
     private void OnStaged(Staging.Staged s)
     {
         if (!_staging.TryGetValue(s.Image.BatchId, out var local) || !Sender.Equals(local.Staging)) return;
-        if (s.Image.ContentSha256 is null) return; // a restored copy comes once, hashed
+        if (s.Image.ContentSha256 is null)
+        {
+            // Readable now; the hash the copy was checked against goes with it (verification needs it).
+            _staging[s.Image.BatchId] = local with { Image = s.Image with { ContentSha256 = local.Sha256 } };
+            SendReady(s.Image.BatchId);
+            return;
+        }
         if (s.Image.ContentSha256 != local.Sha256)
         {
             StagingFailed(s.Image.BatchId, $"the local copy hashes to {s.Image.ContentSha256}, the ledger has {local.Sha256}");
             return;
         }
-        _staging[s.Image.BatchId] = local with { Image = s.Image };
+        if (local.Image is null) _staging[s.Image.BatchId] = local with { Image = s.Image };
         SendReady(s.Image.BatchId);
     }
 
@@ -296,8 +309,11 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         _log.Error("floor: batch {0}: the local copy of its image failed: {1}; it is removed and fetched again for the next disc", batchId, reason);
         Context.Stop(local.Staging);
         _held.Remove(local.Sha256);
+        _verified.Remove(local.Sha256);
         TryDelete(local.Path);
-        foreach (var j in _jobs.Values.Where(j => !j.Sent && j.Burn.BatchId == batchId).ToList()) Fail(j.DriveId, $"the local copy of the image failed: {reason}");
+        foreach (var j in _jobs.Values.Where(j => j.Burn.BatchId == batchId).ToList())
+            if (j.Sent) Recorder(j.DriveId).Tell(new Recorder.CancelBurn(batchId, $"the local copy of the image failed: {reason}"), Self); // fails its disc
+            else Fail(j.DriveId, $"the local copy of the image failed: {reason}");
     }
 
     /// <summary>Fails a disc not yet given to its recorder (not the drive's fault), telling the router that assigned it if it is still current.</summary>
@@ -378,6 +394,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         }
         _held[sha] = path;
         _pinned.Add(sha);
+        _verified.Add(sha); // the host hashed it as it placed it
         Register(); // before the host submits the batch: the router knows this tower holds it
         Sender.Tell(new Floor.HoldTaken(sha));
     }

@@ -173,8 +173,9 @@ public interface ITower
 
     /// <summary>
     /// The stash file of a batch of this tower whose ledger recorded <paramref name="sha256"/> (64 hex digits, either
-    /// case) as its image's content SHA-256, when that file still exists and its bytes are that content (a data image);
-    /// null otherwise. Other towers fetch it through <c>GET /api/images/{sha256}</c> (docs/control-api.md).
+    /// case) as its image's content SHA-256, when that file still exists and its bytes are that content (a data image),
+    /// or on a floor the copy of that image this tower holds (staged here for a batch submitted here, or fetched and
+    /// checked here); null otherwise. Other towers fetch it through <c>GET /api/images/{sha256}</c> (docs/control-api.md).
     /// </summary>
     Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken);
 }

@@ -178,6 +178,41 @@ public sealed class FloorTests : IDisposable
         Assert.False(File.Exists(copyA), "the router's node kept its fetched copy after the batch ended");
     }
 
+    [Fact]
+    public async Task A_copy_found_in_the_stash_at_start_that_no_longer_hashes_to_the_ledger_is_deleted_before_any_byte_reaches_a_disc()
+    {
+        var (image, sha) = _fx.Image(512);
+        await using var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        await using var b = FloorNode.Start("tb", _fx.Dir, null, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        await b.Follow(a);
+        // Tower b's copy, left in its stash by an earlier run, was altered since: one byte in its last sector.
+        var held = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
+        var bytes = File.ReadAllBytes(image);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(held, bytes);
+        var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [], [b.ControlUrl] = [Path.GetDirectoryName(held)!] });
+        a.StartAgent(fetcher);
+        b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 2, Long);
+
+        var spec = FloorNode.Batch("f-bad-copy", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 2) with
+        {
+            FloorImage = new FloorImage(sha, 512, b.ControlUrl.ToString()),
+        };
+        Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
+        // Tower b hashes a copy it did not place itself before it serves: it differs, so the copy goes and the disc fails.
+        var deadline = DateTime.UtcNow + Long;
+        while (File.Exists(held) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.False(File.Exists(held), "the altered copy was kept");
+        var state = await FloorNode.Until(router, "f-bad-copy", s => s.Failed + s.Interrupted >= 2, Long);
+        router.Tell(new Tower.Cancel("f-bad-copy", "test over"));
+        Assert.Empty(state.Good); // no disc of the altered copy counted, nor of anything else: nobody holds the image now
+        Assert.Contains(state.Discs.Values, d => d.Drive.StartsWith("tb") && d.Reason != null && d.Reason.Contains("the ledger has " + sha));
+        Assert.Empty(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned)); // not one disc was written from it
+    }
+
     [Theory]
     [InlineData("not-a-hash", 512, null, "is not 64 hex digits")]
     [InlineData("0000000000000000000000000000000000000000000000000000000000000000", 0, null, "0 sectors")]

@@ -9,7 +9,7 @@ namespace Duplicator.Host.Control.Images;
 /// tower of the floor to fetch (<see cref="HttpImageFetcher"/>). Behind the control API's guards (Host, Origin, the
 /// bearer token). The hash is checked to be exactly 64 hex digits (400 otherwise, and nothing is looked up); the file is
 /// the one the tower answers for it (<see cref="ITower.StagedImageAsync"/>: a running batch's ledger recorded that
-/// hash), never a path built from the request (404 when there is none). The answer is the file streamed from disc with
+/// hash, or the tower holds it as a floor image), never a path built from the request (404 when there is none). The answer is the file streamed from disc with
 /// <c>Accept-Ranges: bytes</c> and the strong ETag <c>"sha256"</c> (lower case): one range (<c>bytes=a-b</c>,
 /// <c>a-</c>, <c>-n</c>) is a 206 with <c>Content-Range</c>, a range past the end a 416 with
 /// <c>Content-Range: bytes */size</c>, several ranges are served as the whole file (200), and an <c>If-Range</c>
