@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Event;
 using Duplicator.Actors.Batches;
 using Duplicator.Actors.Floor;
 using Duplicator.Actors.Images;
@@ -34,7 +35,10 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
             throw new JobRejectedException("request", [$"id: batch {BatchIds.Show(spec.BatchId)} is being staged on this tower already; try again when it answers"]);
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var (sha, sectors) = await Task.Run(() => Stage(spec, cancellationToken), cancellationToken);
+            system.Log.Info("floor: batch {0}: staged its image for the floor on this tower ({1} sectors, SHA-256 {2}) in {3:F2} s",
+                BatchIds.Show(spec.BatchId), sectors, sha, clock.Elapsed.TotalSeconds);
             var answer = await system.ActorSelection("/user/" + FloorWiring.AgentName).Ask<object>(new Floor.Hold(sha), timeout, cancellationToken);
             if (answer is not Floor.HoldTaken) throw new InvalidOperationException($"the floor agent answered {answer.GetType().Name} to holding image {sha}");
             return spec with { FloorImage = new FloorImage(sha, sectors, controlUrl.ToString()) };
