@@ -99,6 +99,12 @@ public static class Floor
     /// </summary>
     public sealed record Late(Recorder.DiscBurned Burned);
 
+    /// <summary>
+    /// The router to every agent once a floor image's batch is logged: make the image local now (held, or fetched from
+    /// <paramref name="Sources"/>), so the first disc handed to this tower does not wait for the fetch.
+    /// </summary>
+    public sealed record Prefetch(string BatchId, string Sha256, long Bytes, ImmutableArray<Uri> Sources);
+
     /// <summary>The router to every agent: a batch of a floor image ended; its local staging and copies may go.</summary>
     public sealed record BatchEnded(string BatchId, string Sha256);
 

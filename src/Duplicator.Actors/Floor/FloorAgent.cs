@@ -105,6 +105,11 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Receive<IdleCheck>(i => StopIdle(i.BatchId));
         Receive<Floor.Hold>(OnHold);
         Receive<Floor.BatchEnded>(OnBatchEnded);
+        Receive<Floor.Prefetch>(p =>
+        {
+            if (!Sender.Equals(_current) || p.Sha256 is not { Length: 64 } || !p.Sha256.All(char.IsAsciiHexDigit)) return;
+            Prepare(p.BatchId, p.Sha256.ToUpperInvariant(), p.Bytes, p.Sources); // its first disc finds it local, or the fetch under way
+        });
         Receive<Floor.Unhold>(u =>
         {
             var sha = u.Sha256.ToUpperInvariant();

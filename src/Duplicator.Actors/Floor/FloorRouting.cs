@@ -68,11 +68,25 @@ internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
     public void Send(DriveSlot drive, Recorder.Burn burn, FloorImage? floorImage)
     {
         if (_roster.TowerOf(drive.Spec.Id) is not { } tower) return; // it left meanwhile: its Terminated interrupts the disc
-        var sources = burn.Image.ContentSha256 is { } sha ? _roster.Sources(sha, tower.Id) : [];
+        var sources = burn.Image.ContentSha256 is { } sha ? Sources(tower, sha, floorImage) : [];
+        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode && floorImage is null, sources), context.Self);
+    }
+
+    /// <summary>A floor image's batch is logged: every tower makes the image local at once, before its first disc.</summary>
+    public void Prefetch(string batchId, FloorImage image)
+    {
+        foreach (var t in _roster.Towers.Values)
+            t.Agent.Tell(new Floor.Prefetch(batchId, image.Sha256, image.Sectors * 2048, Sources(t, image.Sha256, image)), context.Self);
+    }
+
+    // Where a tower fetches an image: the tower a floor image was submitted to first, then the towers that hold it.
+    private ImmutableArray<Uri> Sources(FloorTower tower, string sha, FloorImage? floorImage)
+    {
+        var sources = _roster.Sources(sha, tower.Id);
         if (floorImage?.Origin is { } origin && Uri.TryCreate(origin, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
             && !url.Equals(tower.ControlUrl))
             sources = [url, .. sources.Where(s => !s.Equals(url))];
-        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode && floorImage is null, sources), context.Self);
+        return sources;
     }
 
     /// <summary>A batch of a floor image ended: every agent is told, so its staging and copies of the image may go.</summary>

@@ -262,6 +262,7 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         // Staged comes first without the hash (discs start at once), then with it: only a hashed image goes into the ledger.
         if (image.ContentSha256 is { } sha && (slot.State.ImageSha256 != sha || slot.State.StashPath != image.StashPath))
             AskLedger(slot.Id, "staged", new RecordStaged(image.StashPath, sha, image.SectorCount));
+        if (slot.Image is null && slot.State.Spec?.FloorImage is { } floorImage) _floor?.Prefetch(slot.Id, floorImage);
         TryDispatch();
     }
 

@@ -179,6 +179,39 @@ public sealed class FloorTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_tower_fetches_a_floor_image_as_soon_as_its_batch_is_logged_even_one_whose_drives_get_no_disc()
+    {
+        var (image, sha) = _fx.Image(512);
+        await using var a = FloorNode.Start("ta", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(20));
+        await using var b = FloorNode.Start("tb", _fx.Dir, null, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        await b.Follow(a);
+        var held = Duplicator.Actors.Floor.Floor.ImagePath(a.Stash, sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
+        File.Copy(image, held);
+        var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [Path.GetDirectoryName(held)!], [b.ControlUrl] = [] });
+        var agentA = a.StartAgent(fetcher);
+        b.StartAgent(fetcher);
+        await FloorNode.UntilDrives(router, 3, Long);
+        await router.Ask<object>(new Tower.Hold("tb1"), Long); // tower b's one drive is held: it is never handed a disc
+        Assert.IsType<Duplicator.Actors.Floor.Floor.HoldTaken>(await agentA.Ask<object>(new Duplicator.Actors.Floor.Floor.Hold(sha), Long));
+
+        var spec = FloorNode.Batch("f-pre", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 2) with { FloorImage = new FloorImage(sha, 512, a.ControlUrl.ToString()) };
+        Assert.IsType<Tower.Submitted>(await a.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
+        var copyB = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
+        var deadline = DateTime.UtcNow + Long;
+        while (!File.Exists(copyB) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(File.Exists(copyB), "tower b did not fetch the image it was told to prefetch");
+        Assert.Contains(fetcher.Fetches, f => f.From == a.ControlUrl && f.Sha256 == sha.ToLowerInvariant());
+        var done = await TowerFixture.UntilFinished(a.Proxy!, "f-pre", Long);
+        Assert.Equal((BatchStatus.Completed, 2), (done.Status, done.Good.Count));
+        Assert.Empty(b.Drives.SelectMany(d => d.Burned));
+        deadline = DateTime.UtcNow + Long;
+        while (File.Exists(copyB) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.False(File.Exists(copyB), "tower b kept its prefetched copy after the batch ended");
+    }
+
+    [Fact]
     public async Task A_copy_found_in_the_stash_at_start_that_no_longer_hashes_to_the_ledger_is_deleted_before_any_byte_reaches_a_disc()
     {
         var (image, sha) = _fx.Image(512);
@@ -202,14 +235,17 @@ public sealed class FloorTests : IDisposable
             FloorImage = new FloorImage(sha, 512, b.ControlUrl.ToString()),
         };
         Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
-        // Tower b hashes a copy it did not place itself before it serves: it differs, so the copy goes and the disc fails.
+        // Tower b hashes a copy it did not place itself before it serves (at the prefetch): it differs, so the copy goes.
         var deadline = DateTime.UtcNow + Long;
         while (File.Exists(held) && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.False(File.Exists(held), "the altered copy was kept");
         var state = await FloorNode.Until(router, "f-bad-copy", s => s.Failed + s.Interrupted >= 2, Long);
         router.Tell(new Tower.Cancel("f-bad-copy", "test over"));
         Assert.Empty(state.Good); // no disc of the altered copy counted, nor of anything else: nobody holds the image now
-        Assert.Contains(state.Discs.Values, d => d.Drive.StartsWith("tb") && d.Reason != null && d.Reason.Contains("the ledger has " + sha));
+        // Its disc failed: from the copy's hash check when it came first, else (the copy prefetched and already gone)
+        // because no tower holds the image any more.
+        Assert.Contains(state.Discs.Values, d => d.Drive.StartsWith("tb") && d.State == DiscState.Failed
+            && d.Reason != null && (d.Reason.Contains("the ledger has " + sha) || d.Reason.Contains("could not be fetched")));
         Assert.Empty(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned)); // not one disc was written from it
     }
 
