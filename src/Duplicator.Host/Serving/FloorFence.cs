@@ -195,6 +195,8 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
     private readonly FloorFence.Settings _settings;
     private readonly Props _routerProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    // The router retries every 250 ms while a holder's lease is fresh: one line every 2 s says it (with how many it held back).
+    private readonly LogEvery _waiting = new(TimeSpan.FromSeconds(2));
     private NpgsqlConnection? _lock;
     private IActorRef? _router;
     private bool _guarded;
@@ -220,13 +222,14 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
                 var settings = _settings;
                 var cluster = Akka.Cluster.Cluster.Get(Context.System);
                 var log = _log;
+                var waiting = _waiting;
                 Task.Run(() =>
                 {
                     NpgsqlConnection? c = null;
                     try
                     {
                         c = FloorFence.Connect(settings);
-                        if (FloorFence.TryTake(c, settings, inc => IsMember(cluster, inc), m => log.Warning(m))) return (object)new Taken(c);
+                        if (FloorFence.TryTake(c, settings, inc => IsMember(cluster, inc), m => waiting.Say(m, line => log.Warning(line)))) return (object)new Taken(c);
                         c.Dispose();
                         return new NotYet(null);
                     }
@@ -310,4 +313,29 @@ internal sealed class FloorFenceActor : UntypedActor, IWithStash, IWithTimers
                                        && m.Roles.Contains(FloorWiring.IncarnationRolePrefix + incarnation));
 
     protected override void PostStop() => _lock?.Dispose(); // the lock goes with its connection
+}
+
+/// <summary>Lets one line through per <paramref name="every"/>, saying how many like it were held back (thread-safe: the fence logs from a task).</summary>
+internal sealed class LogEvery(TimeSpan every)
+{
+    private readonly object _gate = new();
+    private long _next;
+    private int _held;
+
+    public void Say(string line, Action<string> log)
+    {
+        int held;
+        lock (_gate)
+        {
+            var now = Environment.TickCount64;
+            if (now < _next)
+            {
+                _held++;
+                return;
+            }
+            _next = now + (long)every.TotalMilliseconds;
+            (held, _held) = (_held, 0);
+        }
+        log(held == 0 ? line : $"{line} ({held} more like it in the last {every.TotalSeconds:0.#} s)");
+    }
 }

@@ -152,4 +152,17 @@ public sealed class FloorFenceTests(FloorFenceTests.Server pg) : IClassFixture<F
         t2.ReleaseStart();
         Assert.Equal(0L, pg.Pg.Scalar("fence_start", $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = {PostgresLedger.StartLockKey & 0xFFFFFFFF}"));
     }
+
+    [Fact]
+    public async Task The_fence_says_a_fresh_lease_once_per_interval_with_how_many_lines_it_held_back()
+    {
+        var said = new List<string>();
+        var every = new LogEvery(TimeSpan.FromMilliseconds(300));
+        for (int i = 0; i < 5; i++) every.Say("not fencing t1", said.Add);
+        Assert.Equal(["not fencing t1"], said);
+        await Task.Delay(400);
+        every.Say("not fencing t1", said.Add);
+        Assert.Equal(2, said.Count);
+        Assert.Equal("not fencing t1 (4 more like it in the last 0.3 s)", said[1]);
+    }
 }
