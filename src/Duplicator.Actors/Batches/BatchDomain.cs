@@ -162,7 +162,11 @@ public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray
 /// An image a floor tower staged for a batch submitted to it: its content SHA-256 (64 upper-case hex digits, as the
 /// ledger keeps it), its 2048-byte sectors, and the control API base URL of that tower (where it is fetched first).
 /// </summary>
-public sealed record FloorImage(string Sha256, long Sectors, string? Origin);
+public sealed record FloorImage(string Sha256, long Sectors, string? Origin)
+{
+    /// <summary>True when <paramref name="value"/> is a SHA-256 as hex: exactly 64 hex digits, either case.</summary>
+    public static bool IsSha256(string? value) => value is { Length: 64 } && value.All(char.IsAsciiHexDigit);
+}
 
 /// <summary>Marker of everything the batch ledger persists (bound to <see cref="BatchSerializer"/>).</summary>
 public interface IBatchPersisted;

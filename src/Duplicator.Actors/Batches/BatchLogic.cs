@@ -186,7 +186,7 @@ public static class BatchLogic
     // A floor image comes from another tower's host: its hash names a file and its origin a URL, so both are checked.
     private static string? FloorImageRefusal(FloorImage image)
     {
-        if (image.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
+        if (!FloorImage.IsSha256(image.Sha256))
             return $"floorImage: sha256 '{BatchIds.Show(image.Sha256 ?? "")}' is not 64 hex digits";
         if (image.Sectors is < 1 or > MaxFloorImageSectors) return $"floorImage: {image.Sectors} sectors; 1 to {MaxFloorImageSectors}";
         if (image.Origin is { } origin && !(Uri.TryCreate(origin, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))

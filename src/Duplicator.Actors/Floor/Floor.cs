@@ -113,9 +113,12 @@ public static class Floor
     /// built from a hash checked to be 64 hex digits, never from anything else.
     /// </summary>
     public static string ImagePath(string stashDirectory, string sha256) =>
-        sha256 is { Length: 64 } && sha256.All(char.IsAsciiHexDigit)
-            ? Path.Combine(stashDirectory, "floor-images", sha256.ToLowerInvariant() + ".iso")
+        Batches.FloorImage.IsSha256(sha256)
+            ? Path.Combine(ImageFolder(stashDirectory), sha256.ToLowerInvariant() + ".iso")
             : throw new ArgumentException($"'{(sha256.Length > 70 ? sha256[..70] + "..." : sha256)}' is not a SHA-256 (64 hex digits)", nameof(sha256));
+
+    /// <summary>The folder of a tower's stash that holds its floor images (<see cref="ImagePath"/>).</summary>
+    public static string ImageFolder(string stashDirectory) => Path.Combine(stashDirectory, "floor-images");
 
     /// <summary>Props of the floor router: the tower core with drives registered at run time and its own journal.</summary>
     public static Props RouterProps(Tower.Settings settings) =>

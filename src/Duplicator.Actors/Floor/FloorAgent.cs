@@ -64,10 +64,10 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Floor.AgentSettings agent)
     {
         (_towerId, _settings, _router, _fetcher, _controlUrl, _agent) = (towerId, settings, router, fetcher, controlUrl, agent);
-        _images = Path.Combine(settings.StashDirectory, "floor-images");
+        _images = Floor.ImageFolder(settings.StashDirectory);
         Directory.CreateDirectory(_images);
         foreach (var f in Directory.EnumerateFiles(_images, "*.iso"))
-            if (Path.GetFileNameWithoutExtension(f) is { Length: 64 } name && name.All(Uri.IsHexDigit)) _held[name.ToUpperInvariant()] = f;
+            if (Path.GetFileNameWithoutExtension(f) is var name && FloorImage.IsSha256(name)) _held[name.ToUpperInvariant()] = f;
         Drives.DriveHistory.Start(Context, settings.SnapshotEvery, Floor.DriveHistoryId(towerId)); // before any recorder
         _drives = TowerRecorders.Start(Context, drives, settings, TowerRegistry.Empty, _log);
 
@@ -107,16 +107,12 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Receive<Floor.BatchEnded>(OnBatchEnded);
         Receive<Floor.Prefetch>(p =>
         {
-            if (!Sender.Equals(_current) || p.Sha256 is not { Length: 64 } || !p.Sha256.All(char.IsAsciiHexDigit)) return;
+            if (!Sender.Equals(_current) || !FloorImage.IsSha256(p.Sha256)) return;
             Prepare(p.BatchId, p.Sha256.ToUpperInvariant(), p.Bytes, p.Sources); // its first disc finds it local, or the fetch under way
         });
         Receive<Floor.Unhold>(u =>
         {
-            var sha = u.Sha256.ToUpperInvariant();
-            _pinned.Remove(sha);
-            if (_staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha) || !_held.Remove(sha, out var path)) return;
-            TryDelete(path);
-            Register();
+            if (LetGo(u.Sha256.ToUpperInvariant()) != null) Register();
         });
         Receive<Drives.DriveHistory.Get>(g => Context.Child("drive-history").Forward(g));
     }
@@ -228,7 +224,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL"));
             return;
         }
-        var target = Path.Combine(_images, sha.ToLowerInvariant() + ".iso");
+        var target = Floor.ImagePath(_settings.StashDirectory, sha);
         var from = sources[0];
         var left = sources.RemoveAt(0);
         _log.Info("floor: fetching image {0} ({1} bytes) from {2}", sha, bytes, from);
@@ -411,10 +407,17 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         var sha = e.Sha256.ToUpperInvariant();
         if (_staging.Remove(e.BatchId, out var local)) Context.Stop(local.Staging);
         Timers.Cancel("idle-" + e.BatchId);
+        if (LetGo(sha) is { } path) _log.Info("floor: batch {0} ended; its image's copy {1} is removed", e.BatchId, path);
+    }
+
+    /// <summary>Unpins <paramref name="sha"/> and removes its copy unless a staging or a disc here still uses it; the path removed, or null.</summary>
+    private string? LetGo(string sha)
+    {
         _pinned.Remove(sha);
-        if (_staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha) || !_held.Remove(sha, out var path)) return;
+        if (_staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha) || !_held.Remove(sha, out var path)) return null;
+        _verified.Remove(sha);
         TryDelete(path);
-        _log.Info("floor: batch {0} ended; its image's copy {1} is removed", e.BatchId, path);
+        return path;
     }
 
     private void TryDelete(string path)

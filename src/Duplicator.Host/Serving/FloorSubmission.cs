@@ -67,8 +67,7 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
     private (string Sha, long Sectors) Stage(BatchSpec spec, CancellationToken cancellationToken)
     {
         var work = Path.Combine(stashDirectory, "floor-submit"); // this class's own folder: one batch folder per staging, removed after
-        var images = Path.GetDirectoryName(Floor.ImagePath(stashDirectory, new string('0', 64)))!;
-        Directory.CreateDirectory(images);
+        Directory.CreateDirectory(Floor.ImageFolder(stashDirectory));
         string? part = null;
         try
         {

@@ -27,6 +27,26 @@ public sealed class FloorTests : IDisposable
 
     private static string TowerOf(string drive) => drive[..2];
 
+    /// <summary>Puts <paramref name="bytes"/> in <paramref name="node"/>'s stash as its copy of the floor image <paramref name="sha"/>; its path.</summary>
+    private static string PlaceCopy(FloorNode node, string sha, byte[] bytes)
+    {
+        var path = Duplicator.Actors.Floor.Floor.ImagePath(node.Stash, sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>A batch of the 512-sector floor image <paramref name="sha"/> submitted to <paramref name="origin"/>, whose paths name a file no node has.</summary>
+    private BatchSpec FloorBatch(string id, string sha, FloorNode origin, int copies) =>
+        FloorNode.Batch(id, Path.Combine(_fx.Dir, "gone", "image.iso"), copies) with { FloorImage = new FloorImage(sha, 512, origin.ControlUrl.ToString()) };
+
+    /// <summary>Waits up to <see cref="Long"/> for <paramref name="done"/>; the caller asserts what it waited for.</summary>
+    private static async Task Until(Func<bool> done)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        while (!done() && DateTime.UtcNow < deadline) await Task.Delay(50);
+    }
+
     [Fact]
     public async Task A_batch_submitted_to_the_router_is_burned_on_drives_of_two_towers_with_exactly_N_good_discs_and_the_floor_lists_every_drive()
     {
@@ -145,9 +165,7 @@ public sealed class FloorTests : IDisposable
         var router = a.StartRouter();
         await b.Follow(a);
         // Only tower b holds the image (its host staged it there); the router's node serves nothing.
-        var held = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
-        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
-        File.Copy(image, held);
+        var held = PlaceCopy(b, sha, File.ReadAllBytes(image));
         var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [], [b.ControlUrl] = [Path.GetDirectoryName(held)!] });
         a.StartAgent(fetcher);
         var agentB = b.StartAgent(fetcher);
@@ -155,10 +173,7 @@ public sealed class FloorTests : IDisposable
         Assert.IsType<Duplicator.Actors.Floor.Floor.HoldTaken>(await agentB.Ask<object>(new Duplicator.Actors.Floor.Floor.Hold(sha), Long));
 
         // The paths name a file no node has: the router stages nothing from them.
-        var spec = FloorNode.Batch("f-held", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 6) with
-        {
-            FloorImage = new FloorImage(sha, 512, b.ControlUrl.ToString()),
-        };
+        var spec = FloorBatch("f-held", sha, b, copies: 6);
         Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
         var done = await TowerFixture.UntilFinished(b.Proxy!, "f-held", Long);
 
@@ -172,8 +187,7 @@ public sealed class FloorTests : IDisposable
         Assert.DoesNotContain(fetcher.Fetches, f => f.From == a.ControlUrl);
         // The batch ended: both towers' copies go (the submitting tower's was kept until then).
         var copyA = Duplicator.Actors.Floor.Floor.ImagePath(a.Stash, sha);
-        var deadline = DateTime.UtcNow + Long;
-        while ((File.Exists(held) || File.Exists(copyA)) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Until(() => !File.Exists(held) && !File.Exists(copyA));
         Assert.False(File.Exists(held), "the submitting tower kept its copy after the batch ended");
         Assert.False(File.Exists(copyA), "the router's node kept its fetched copy after the batch ended");
     }
@@ -186,9 +200,7 @@ public sealed class FloorTests : IDisposable
         await using var b = FloorNode.Start("tb", _fx.Dir, null, 1, TimeSpan.FromMilliseconds(20));
         var router = a.StartRouter();
         await b.Follow(a);
-        var held = Duplicator.Actors.Floor.Floor.ImagePath(a.Stash, sha);
-        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
-        File.Copy(image, held);
+        var held = PlaceCopy(a, sha, File.ReadAllBytes(image));
         var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [Path.GetDirectoryName(held)!], [b.ControlUrl] = [] });
         var agentA = a.StartAgent(fetcher);
         b.StartAgent(fetcher);
@@ -196,18 +208,16 @@ public sealed class FloorTests : IDisposable
         await router.Ask<object>(new Tower.Hold("tb1"), Long); // tower b's one drive is held: it is never handed a disc
         Assert.IsType<Duplicator.Actors.Floor.Floor.HoldTaken>(await agentA.Ask<object>(new Duplicator.Actors.Floor.Floor.Hold(sha), Long));
 
-        var spec = FloorNode.Batch("f-pre", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 2) with { FloorImage = new FloorImage(sha, 512, a.ControlUrl.ToString()) };
+        var spec = FloorBatch("f-pre", sha, a, copies: 2);
         Assert.IsType<Tower.Submitted>(await a.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
         var copyB = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
-        var deadline = DateTime.UtcNow + Long;
-        while (!File.Exists(copyB) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Until(() => File.Exists(copyB));
         Assert.True(File.Exists(copyB), "tower b did not fetch the image it was told to prefetch");
         Assert.Contains(fetcher.Fetches, f => f.From == a.ControlUrl && f.Sha256 == sha.ToLowerInvariant());
         var done = await TowerFixture.UntilFinished(a.Proxy!, "f-pre", Long);
         Assert.Equal((BatchStatus.Completed, 2), (done.Status, done.Good.Count));
         Assert.Empty(b.Drives.SelectMany(d => d.Burned));
-        deadline = DateTime.UtcNow + Long;
-        while (File.Exists(copyB) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Until(() => !File.Exists(copyB));
         Assert.False(File.Exists(copyB), "tower b kept its prefetched copy after the batch ended");
     }
 
@@ -220,24 +230,18 @@ public sealed class FloorTests : IDisposable
         var router = a.StartRouter();
         await b.Follow(a);
         // Tower b's copy, left in its stash by an earlier run, was altered since: one byte in its last sector.
-        var held = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
-        Directory.CreateDirectory(Path.GetDirectoryName(held)!);
         var bytes = File.ReadAllBytes(image);
         bytes[^1] ^= 0xFF;
-        File.WriteAllBytes(held, bytes);
+        var held = PlaceCopy(b, sha, bytes);
         var fetcher = new FolderFetcher(new Dictionary<Uri, string[]> { [a.ControlUrl] = [], [b.ControlUrl] = [Path.GetDirectoryName(held)!] });
         a.StartAgent(fetcher);
         b.StartAgent(fetcher);
         await FloorNode.UntilDrives(router, 2, Long);
 
-        var spec = FloorNode.Batch("f-bad-copy", Path.Combine(_fx.Dir, "gone", "image.iso"), copies: 2) with
-        {
-            FloorImage = new FloorImage(sha, 512, b.ControlUrl.ToString()),
-        };
+        var spec = FloorBatch("f-bad-copy", sha, b, copies: 2);
         Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
         // Tower b hashes a copy it did not place itself before it serves (at the prefetch): it differs, so the copy goes.
-        var deadline = DateTime.UtcNow + Long;
-        while (File.Exists(held) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Until(() => !File.Exists(held));
         Assert.False(File.Exists(held), "the altered copy was kept");
         var state = await FloorNode.Until(router, "f-bad-copy", s => s.Failed + s.Interrupted >= 2, Long);
         router.Tell(new Tower.Cancel("f-bad-copy", "test over"));

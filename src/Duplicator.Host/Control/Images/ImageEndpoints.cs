@@ -27,7 +27,7 @@ public static class ImageEndpoints
     public static string ETagOf(string sha256) => "\"" + sha256.ToLowerInvariant() + "\"";
 
     /// <summary>True when <paramref name="value"/> is exactly 64 hex digits (either case).</summary>
-    public static bool IsSha256(string? value) => value is { Length: Sha256HexLength } && value.All(char.IsAsciiHexDigit);
+    public static bool IsSha256(string? value) => Duplicator.Actors.Batches.FloorImage.IsSha256(value);
 
     /// <summary>Maps the endpoint onto <paramref name="app"/>.</summary>
     public static void MapImages(this WebApplication app, ITower tower)
