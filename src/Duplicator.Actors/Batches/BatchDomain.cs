@@ -161,8 +161,12 @@ public sealed record BatchSpec(string BatchId, SourceKind Source, ImmutableArray
 /// <summary>
 /// An image a floor tower staged for a batch submitted to it: its content SHA-256 (64 upper-case hex digits, as the
 /// ledger keeps it), its 2048-byte sectors, and the control API base URL of that tower (where it is fetched first).
+/// With <paramref name="PiecesSha256"/>, the SHA-256 of its piece list (the 32-byte SHA-256 of each
+/// <paramref name="PieceBytes"/> of the image in order, the last piece shorter): a tower fetching it checks each piece
+/// against that list, and the list against this hash, so it can burn the pieces that arrived while the rest arrive
+/// (see <c>Floor.FloorPieces</c>). Null and 0 for an image staged before pieces were kept: fetched whole first.
 /// </summary>
-public sealed record FloorImage(string Sha256, long Sectors, string? Origin)
+public sealed record FloorImage(string Sha256, long Sectors, string? Origin, string? PiecesSha256 = null, int PieceBytes = 0)
 {
     /// <summary>True when <paramref name="value"/> is a SHA-256 as hex: exactly 64 hex digits, either case.</summary>
     public static bool IsSha256(string? value) => value is { Length: 64 } && value.All(char.IsAsciiHexDigit);

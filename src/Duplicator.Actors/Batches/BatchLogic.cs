@@ -187,10 +187,15 @@ public static class BatchLogic
     private static string? FloorImageRefusal(FloorImage image)
     {
         if (!FloorImage.IsSha256(image.Sha256))
-            return $"floorImage: sha256 '{BatchIds.Show(image.Sha256 ?? "")}' is not 64 hex digits";
+            return $"floorImage: sha256 {BatchIds.Show(image.Sha256 ?? "")} is not 64 hex digits";
         if (image.Sectors is < 1 or > MaxFloorImageSectors) return $"floorImage: {image.Sectors} sectors; 1 to {MaxFloorImageSectors}";
         if (image.Origin is { } origin && !(Uri.TryCreate(origin, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
             return $"floorImage: origin '{BatchIds.Show(origin)}' is not an http(s) URL";
+        if (image.PiecesSha256 is null) return image.PieceBytes == 0 ? null : $"floorImage: pieceBytes {image.PieceBytes} without piecesSha256";
+        if (!FloorImage.IsSha256(image.PiecesSha256))
+            return $"floorImage: piecesSha256 {BatchIds.Show(image.PiecesSha256)} is not 64 hex digits";
+        if (!Floor.FloorPieces.IsPieceSize(image.PieceBytes))
+            return $"floorImage: pieceBytes {image.PieceBytes}; a power of two from {Floor.FloorPieces.MinPieceBytes} to {Floor.FloorPieces.MaxPieceBytes}";
         return null;
     }
 

@@ -73,7 +73,12 @@ public static class Floor
     /// (chunks stay in-process); otherwise it makes the image local first, fetching it from <paramref name="Sources"/>
     /// (control API URLs of towers that hold it, the router's own tower first) unless its stash holds a copy.
     /// </summary>
-    public sealed record Assign(string DriveId, Recorder.Burn Burn, bool SameNode, ImmutableArray<Uri> Sources);
+    /// <param name="DriveId">The drive.</param>
+    /// <param name="Burn">The disc.</param>
+    /// <param name="SameNode">Whether the burn's staging is on the agent's node and used as it is.</param>
+    /// <param name="Sources">Where the image can be fetched.</param>
+    /// <param name="Image">The batch's floor image as the ledger has it (its piece list's hash lets the fetch stream), or null.</param>
+    public sealed record Assign(string DriveId, Recorder.Burn Burn, bool SameNode, ImmutableArray<Uri> Sources, Batches.FloorImage? Image = null);
 
     /// <summary>
     /// The host of the tower a batch was submitted to staged its image at <see cref="ImagePath"/> (sender waits for
@@ -103,7 +108,12 @@ public static class Floor
     /// The router to every agent once a floor image's batch is logged: make the image local now (held, or fetched from
     /// <paramref name="Sources"/>), so the first disc handed to this tower does not wait for the fetch.
     /// </summary>
-    public sealed record Prefetch(string BatchId, string Sha256, long Bytes, ImmutableArray<Uri> Sources);
+    /// <param name="BatchId">The batch.</param>
+    /// <param name="Sha256">The image's content SHA-256.</param>
+    /// <param name="Bytes">Its size.</param>
+    /// <param name="Sources">Where it can be fetched.</param>
+    /// <param name="Image">The floor image as the ledger has it (its piece list's hash lets the fetch stream), or null.</param>
+    public sealed record Prefetch(string BatchId, string Sha256, long Bytes, ImmutableArray<Uri> Sources, Batches.FloorImage? Image = null);
 
     /// <summary>The router to every agent: a batch of a floor image ended; its local staging and copies may go.</summary>
     public sealed record BatchEnded(string BatchId, string Sha256);

@@ -28,14 +28,14 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     }
 
     private sealed record Fetched(string Sha256, string Path);
-    private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason);
+    private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason, long Bytes, FloorImage? Image);
     private sealed record IdleCheck(string BatchId);
 
     /// <summary>A disc handed to one of this tower's drives: by which router, and whether its recorder has been told.</summary>
     private sealed record Job(string DriveId, Recorder.Burn Burn, IActorRef Router, ImmutableArray<Uri> Sources, bool Sent);
 
-    /// <summary>A batch's staging on this node, from the local copy of its image.</summary>
-    private sealed record LocalStaging(IActorRef Staging, string Sha256, string Path, StagedImage? Image);
+    /// <summary>A batch's staging on this node, from the local copy of its image (<paramref name="Arriving"/>: a copy still being fetched).</summary>
+    private sealed record LocalStaging(IActorRef Staging, string Sha256, string Path, StagedImage? Image, bool Arriving = false);
 
     private readonly string _towerId;
     private readonly Tower.Settings _settings;
@@ -51,6 +51,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Job> _jobs = []; // by drive id
     private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
     private readonly HashSet<string> _fetching = [];
+    private readonly Dictionary<string, ArrivingImage> _arriving = []; // fetches with a piece list: readable as they are checked
     private readonly HashSet<string> _pinned = [];
     private readonly HashSet<string> _verified = []; // copies this process checked against their hash as it placed them
     // Good discs reported to the current router lately: if it dies, it may have died before counting them.
@@ -108,7 +109,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Receive<Floor.Prefetch>(p =>
         {
             if (!Sender.Equals(_current) || !FloorImage.IsSha256(p.Sha256)) return;
-            Prepare(p.BatchId, p.Sha256.ToUpperInvariant(), p.Bytes, p.Sources); // its first disc finds it local, or the fetch under way
+            Prepare(p.BatchId, p.Sha256.ToUpperInvariant(), p.Bytes, p.Sources, p.Image); // its first disc finds it local, or the fetch under way
         });
         Receive<Floor.Unhold>(u =>
         {
@@ -128,6 +129,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        foreach (var arriving in _arriving.Values) arriving.Fail($"tower {_towerId}'s floor agent stopped");
         _cancel.Cancel();
         _cancel.Dispose();
     }
@@ -200,12 +202,15 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             Fail(a.DriveId, "the batch's image has no content hash yet: it cannot be fetched");
             return;
         }
-        Prepare(burn.BatchId, sha, burn.Image.SectorCount * burn.Image.SectorSize, a.Sources);
+        Prepare(burn.BatchId, sha, burn.Image.SectorCount * burn.Image.SectorSize, a.Sources, a.Image);
         SendReady(burn.BatchId);
     }
 
-    /// <summary>Makes the batch's image local: staged already, staged from a copy held, or fetched first.</summary>
-    private void Prepare(string batchId, string sha, long bytes, ImmutableArray<Uri> sources)
+    /// <summary>
+    /// Makes the batch's image local: staged already, staged from a copy held, served as it arrives (a fetch with the
+    /// ledger's piece list), or fetched whole first.
+    /// </summary>
+    private void Prepare(string batchId, string sha, long bytes, ImmutableArray<Uri> sources, FloorImage? image)
     {
         if (_staging.ContainsKey(batchId)) return;
         if (_held.TryGetValue(sha, out var path))
@@ -213,23 +218,37 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             StartStaging(batchId, sha, path);
             return;
         }
-        if (!_fetching.Add(sha)) return;
-        Fetch(sha, bytes, sources);
+        if (_fetching.Add(sha)) Fetch(sha, bytes, sources, image);
+        if (_arriving.TryGetValue(sha, out var arriving)) StartArriving(batchId, sha, arriving);
     }
 
-    private void Fetch(string sha, long bytes, ImmutableArray<Uri> sources)
+    private void Fetch(string sha, long bytes, ImmutableArray<Uri> sources, FloorImage? image)
     {
         if (sources.IsDefaultOrEmpty)
         {
-            Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL"));
+            Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL", bytes, image));
             return;
         }
         var target = Floor.ImagePath(_settings.StashDirectory, sha);
         var from = sources[0];
         var left = sources.RemoveAt(0);
-        _log.Info("floor: fetching image {0} ({1} bytes) from {2}", sha, bytes, from);
-        _fetcher.FetchAsync(from, sha.ToLowerInvariant(), bytes, target, _cancel.Token)
-            .PipeTo(Self, success: () => new Fetched(sha, target), failure: e => new FetchFailed(sha, left, $"from {from}: {Describe(e)}"));
+        // With the ledger's piece list the copy is readable piece by piece as each is checked (the fetcher's part file,
+        // IImageFetcher's contract); a retry from another tower resumes the same part and the same readers.
+        if (!_arriving.TryGetValue(sha, out var arriving) && image is { PiecesSha256: not null } && bytes > 0 && bytes % 2048 == 0)
+            _arriving[sha] = arriving = new ArrivingImage(target + ".part", target, bytes);
+        Action<long> verified = arriving is null ? _ => { } : arriving.Verified;
+        _log.Info("floor: fetching image {0} ({1} bytes) from {2}{3}", sha, bytes, from, arriving is null ? "" : ", served piece by piece as it arrives");
+        _fetcher.FetchAsync(from, sha.ToLowerInvariant(), bytes, target, arriving is null ? null : image, verified, _cancel.Token)
+            .PipeTo(Self, success: () => new Fetched(sha, target), failure: e => new FetchFailed(sha, left, $"from {from}: {Describe(e)}", bytes, image));
+    }
+
+    /// <summary>Stages the batch on the copy still arriving: its recorders start now, each chunk read when its sectors are checked.</summary>
+    private void StartArriving(string batchId, string sha, ArrivingImage arriving)
+    {
+        var path = Floor.ImagePath(_settings.StashDirectory, sha);
+        var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
+        var staging = Context.ActorOf(Staging.ArrivingProps(spec, arriving, path, sha, _settings.Staging with { LinkRoots = null }), $"staging-{_children++}");
+        _staging[batchId] = new LocalStaging(staging, sha, path, null, Arriving: true);
     }
 
     private static string Describe(Exception e) => e is AggregateException { InnerException: { } inner } ? Describe(inner)
@@ -240,6 +259,13 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         _fetching.Remove(f.Sha256);
         _held[f.Sha256] = f.Path;
         _verified.Add(f.Sha256);
+        if (_arriving.Remove(f.Sha256, out var arriving))
+        {
+            arriving.Verified(long.MaxValue);
+            // Served as it arrived, for batches that have all ended meanwhile: nothing here needs the copy any more.
+            if (!_staging.Values.Any(s => s.Sha256 == f.Sha256) && !_pinned.Contains(f.Sha256) && LetGo(f.Sha256) is { } gone)
+                _log.Info("floor: image {0} arrived after its batches ended here; its copy {1} is removed", f.Sha256, gone);
+        }
         foreach (var batchId in _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).Select(j => j.Burn.BatchId).Distinct().ToList())
             if (!_staging.ContainsKey(batchId)) StartStaging(batchId, f.Sha256, f.Path);
     }
@@ -247,15 +273,18 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private void OnFetchFailed(FetchFailed f)
     {
         var waiting = _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).ToList();
-        if (!f.Left.IsEmpty && waiting.Count > 0)
+        var streaming = _staging.Where(s => s.Value.Arriving && s.Value.Sha256 == f.Sha256).Select(s => s.Key).ToList();
+        if (!f.Left.IsEmpty && (waiting.Count > 0 || streaming.Count > 0))
         {
             _log.Warning("floor: fetching image {0} failed ({1}); trying {2}", f.Sha256, f.Reason, f.Left[0]);
-            Fetch(f.Sha256, waiting[0].Burn.Image.SectorCount * waiting[0].Burn.Image.SectorSize, f.Left);
+            Fetch(f.Sha256, f.Bytes, f.Left, f.Image);
             return;
         }
         _fetching.Remove(f.Sha256);
+        if (_arriving.Remove(f.Sha256, out var arriving)) arriving.Fail(f.Reason); // its waiting reads fail: those discs fail, not the drives
         _log.Error("floor: image {0} could not be fetched: {1}", f.Sha256, f.Reason);
         foreach (var j in waiting) Fail(j.DriveId, $"the image could not be fetched: {f.Reason}");
+        foreach (var batchId in streaming) StagingFailed(batchId, $"the image could not be fetched: {f.Reason}"); // the next disc fetches again
     }
 
     private void StartStaging(string batchId, string sha, string path)
@@ -425,6 +454,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         try
         {
             File.Delete(path);
+            File.Delete(FloorPieces.ListPath(path)); // kept beside a copy that has one: it goes with it
         }
         catch (IOException e)
         {

@@ -69,14 +69,14 @@ internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
     {
         if (_roster.TowerOf(drive.Spec.Id) is not { } tower) return; // it left meanwhile: its Terminated interrupts the disc
         var sources = burn.Image.ContentSha256 is { } sha ? Sources(tower, sha, floorImage) : [];
-        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode && floorImage is null, sources), context.Self);
+        tower.Agent.Tell(new Floor.Assign(drive.Spec.Id, burn, tower.SameNode && floorImage is null, sources, floorImage), context.Self);
     }
 
     /// <summary>A floor image's batch is logged: every tower makes the image local at once, before its first disc.</summary>
     public void Prefetch(string batchId, FloorImage image)
     {
         foreach (var t in _roster.Towers.Values)
-            t.Agent.Tell(new Floor.Prefetch(batchId, image.Sha256, image.Sectors * 2048, Sources(t, image.Sha256, image)), context.Self);
+            t.Agent.Tell(new Floor.Prefetch(batchId, image.Sha256, image.Sectors * 2048, Sources(t, image.Sha256, image), image), context.Self);
     }
 
     // Where a tower fetches an image: the tower a floor image was submitted to first, then the towers that hold it.

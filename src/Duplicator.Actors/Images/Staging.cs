@@ -108,5 +108,16 @@ public static class Staging
     /// </summary>
     public static Props Props(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Settings settings,
         IActorRef? master = null) =>
-        Akka.Actor.Props.Create(() => new StagingActor(spec, submittedAt, stashDirectory, previous, settings, master));
+        Akka.Actor.Props.Create(() => new StagingActor(spec, submittedAt, stashDirectory, previous, settings, master, null));
+
+    /// <summary>
+    /// Props of a staging actor over an image still arriving (<paramref name="image"/>, to be at <paramref name="path"/>,
+    /// content SHA-256 <paramref name="sha256"/> as the ledger has it): staged at once, its waves' reads waiting for
+    /// each chunk's sectors to be checked.
+    /// </summary>
+    public static Props ArrivingProps(BatchSpec spec, ArrivingImage image, string path, string sha256, Settings settings)
+    {
+        (ArrivingImage, string, string)? arriving = (image, path, sha256);
+        return Akka.Actor.Props.Create(() => new StagingActor(spec, DateTimeOffset.UtcNow, "", null, settings, null, arriving));
+    }
 }

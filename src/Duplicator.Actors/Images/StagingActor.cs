@@ -31,12 +31,19 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
     private int _waves, _detached;
 
     public StagingActor(BatchSpec spec, DateTimeOffset submittedAt, string stashDirectory, (string Path, string Sha256)? previous, Staging.Settings settings,
-        IActorRef? master = null)
+        IActorRef? master = null, (ArrivingImage Image, string Path, string Sha256)? arriving = null)
     {
         _spec = spec;
         _settings = settings;
         var token = _cancel.Token;
-        if (spec.Source is SourceKind.Master or SourceKind.Verify or SourceKind.Archive)
+        if (arriving is { } a)
+        {
+            // Still arriving, checked piece by piece against the ledger as it comes: served at once, each read waiting
+            // for its sectors; its hash is the ledger's, which every piece was checked against.
+            _source = a.Image;
+            Self.Tell(new StagingDone(StagedImage.Of(spec.BatchId, a.Path, a.Image) with { ContentSha256 = a.Sha256 }));
+        }
+        else if (spec.Source is SourceKind.Master or SourceKind.Verify or SourceKind.Archive)
             JobStaging.Start(Context, spec, stashDirectory, previous, master); // a disc, not files: see JobStaging
         else Task.Factory.StartNew(() => previous is { } p
                 ? ImageStager.Restore(spec, submittedAt, stashDirectory, p.Path, p.Sha256, token, settings.LinkRoots)
@@ -66,7 +73,7 @@ internal sealed class StagingActor : ReceiveActor, IWithTimers
                 return;
             }
             _image = done.Image;
-            _source = ImageStager.Open(done.Image.StashPath);
+            _source ??= ImageStager.Open(done.Image.StashPath);
             _log.Info("batch {0}: image staged at {1}, {2} sectors of {3} bytes{4}", _spec.BatchId, done.Image.StashPath,
                 done.Image.SectorCount, done.Image.SectorSize, done.Image.ContentSha256 is { } h ? $", content SHA-256 {h}" : "; hashing it while it streams");
             Context.Parent.Tell(new Staging.Staged(done.Image));

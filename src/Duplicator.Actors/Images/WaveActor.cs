@@ -215,8 +215,11 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         long firstSector = next * _chunkSectors;
         int bytes = (int)Math.Min(_chunkSectors, _image.SectorCount - firstSector) * _image.SectorSize;
         var source = _source;
-        Task.Run(() =>
+        int readSectors = bytes / _image.SectorSize;
+        Task.Run(async () =>
         {
+            // An image still arriving: wait for the chunk's sectors without holding a thread.
+            if (source is ArrivingImage arriving) await arriving.WhenReadableAsync(firstSector, readSectors, CancellationToken.None);
             source.Read(firstSector, array.AsSpan(0, bytes));
             return new ChunkRead(next, array, bytes);
         }).PipeTo(Self, failure: e => new ReadFailed(next, array, e.GetBaseException().Message));

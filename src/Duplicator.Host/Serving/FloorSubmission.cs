@@ -36,12 +36,12 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (sha, sectors) = await Task.Run(() => Stage(spec, cancellationToken), cancellationToken);
+            var (sha, sectors, pieces) = await Task.Run(() => Stage(spec, cancellationToken), cancellationToken);
             system.Log.Info("floor: batch {0}: staged its image for the floor on this tower ({1} sectors, SHA-256 {2}) in {3:F2} s",
                 BatchIds.Show(spec.BatchId), sectors, sha, clock.Elapsed.TotalSeconds);
             var answer = await system.ActorSelection("/user/" + FloorWiring.AgentName).Ask<object>(new Floor.Hold(sha), timeout, cancellationToken);
             if (answer is not Floor.HoldTaken) throw new InvalidOperationException($"the floor agent answered {answer.GetType().Name} to holding image {sha}");
-            return spec with { FloorImage = new FloorImage(sha, sectors, controlUrl.ToString()) };
+            return spec with { FloorImage = new FloorImage(sha, sectors, controlUrl.ToString(), pieces, FloorPieces.DefaultPieceBytes) };
         }
         catch (ImapiException e)
         {
@@ -64,7 +64,7 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
     }
 
     // On a pool thread: mastering reads the whole source and writes the whole image.
-    private (string Sha, long Sectors) Stage(BatchSpec spec, CancellationToken cancellationToken)
+    private (string Sha, long Sectors, string Pieces) Stage(BatchSpec spec, CancellationToken cancellationToken)
     {
         var work = Path.Combine(stashDirectory, "floor-submit"); // this class's own folder: one batch folder per staging, removed after
         Directory.CreateDirectory(Floor.ImageFolder(stashDirectory));
@@ -82,11 +82,14 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
                     from.CopyTo(to);
                 staged = staged with { StashPath = part };
             }
-            var hashed = ImageStager.Hash(staged, cancellationToken);
-            var sha = hashed.ContentSha256!;
-            File.Move(hashed.StashPath, Floor.ImagePath(stashDirectory, sha), overwrite: true); // the same hash is the same bytes
+            // One read: the content hash (every sector of a data image: the whole file) and the piece list the others check
+            // each piece against as it arrives, kept beside the image, and written first: a held image has its list.
+            var (sha, list) = FloorPieces.Hash(staged.StashPath, FloorPieces.DefaultPieceBytes, cancellationToken);
+            var target = Floor.ImagePath(stashDirectory, sha);
+            FloorPieces.WriteList(target, list);
+            File.Move(staged.StashPath, target, overwrite: true); // the same hash is the same bytes
             part = null;
-            return (sha, hashed.SectorCount);
+            return (sha, staged.SectorCount, FloorPieces.Root(list));
         }
         finally
         {

@@ -46,6 +46,58 @@ internal sealed class FolderFetcher(IReadOnlyDictionary<Uri, string[]> served) :
     }
 }
 
+/// <summary>
+/// TEST DOUBLE of a fetch with a piece list (floor-fetch's HTTP fetcher checks each piece; its own tests show that):
+/// copies <paramref name="source"/> into <c>target.part</c> one piece at a time, flushed, and tells how far it is
+/// checked after each. Its first fetch stops before piece <paramref name="holdAt"/> until <see cref="Go"/>, and then
+/// goes on, or breaks there when <see cref="BreakFirst"/>; later ones run through. Records the most it said was checked.
+/// </summary>
+internal sealed class PieceFetcher(string source, int pieceBytes, int holdAt) : IImageFetcher
+{
+    private readonly SemaphoreSlim _go = new(0);
+    private int _fetches;
+    private long _verified;
+
+    /// <summary>Set when the first fetch reached <c>holdAt</c>.</summary>
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The first fetch throws at <c>holdAt</c> (after <see cref="Go"/>) instead of going on.</summary>
+    public bool BreakFirst { get; init; }
+
+    public long Verified => Interlocked.Read(ref _verified);
+    public int Fetches => Volatile.Read(ref _fetches);
+
+    public void Go() => _go.Release();
+
+    public Task FetchAsync(Uri from, string sha256, long bytes, string targetPath, CancellationToken cancellationToken) =>
+        FetchAsync(from, sha256, bytes, targetPath, null, _ => { }, cancellationToken);
+
+    public async Task FetchAsync(Uri from, string sha256, long bytes, string targetPath, FloorImage? image, Action<long> verified, CancellationToken cancellationToken)
+    {
+        bool first = Interlocked.Increment(ref _fetches) == 1;
+        var data = await File.ReadAllBytesAsync(source, cancellationToken);
+        await using (var part = new FileStream(targetPath + ".part", FileMode.Create, FileAccess.Write, FileShare.Read))
+        {
+            for (int at = 0, piece = 0; at < data.Length; at += pieceBytes, piece++)
+            {
+                if (first && piece == holdAt)
+                {
+                    Holding.TrySetResult();
+                    await _go.WaitAsync(cancellationToken);
+                    if (BreakFirst) throw new ImapiException(ImapiError.SourceUnreadable, $"{from}: the connection broke after {piece} pieces");
+                }
+                int n = Math.Min(pieceBytes, data.Length - at);
+                await part.WriteAsync(data.AsMemory(at, n), cancellationToken);
+                await part.FlushAsync(cancellationToken);
+                Interlocked.Exchange(ref _verified, at + n);
+                verified(at + n);
+            }
+        }
+        File.Move(targetPath + ".part", targetPath, overwrite: true);
+        verified(bytes);
+    }
+}
+
 /// <summary>Stands in for a ClusterSingletonProxy in tests without a cluster: forwards to whichever router it is told is current.</summary>
 internal sealed class RouterProxy : ReceiveActor
 {

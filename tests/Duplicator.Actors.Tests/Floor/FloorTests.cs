@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Duplicator.Actors.Batches;
+using Duplicator.Actors.Floor;
 using Duplicator.Actors.Recorders;
 using Duplicator.Actors.Supervision;
 using Duplicator.Actors.Tests.Supervision;
@@ -251,6 +252,88 @@ public sealed class FloorTests : IDisposable
         Assert.Contains(state.Discs.Values, d => d.Drive.StartsWith("tb") && d.State == DiscState.Failed
             && d.Reason != null && (d.Reason.Contains("the ledger has " + sha) || d.Reason.Contains("could not be fetched")));
         Assert.Empty(a.Drives.Concat(b.Drives).SelectMany(d => d.Burned)); // not one disc was written from it
+    }
+
+    /// <summary>Tower a (the router's, holding the image, its one drive held) and tower b (one drive, fetching with <paramref name="fetcher"/>): a 4 MiB image's batch.</summary>
+    private async Task<(FloorNode A, FloorNode B, IActorRef Router, string Sha)> ArrivingFloor(Func<string, PieceFetcher> fetcher, string id, int copies)
+    {
+        var (image, sha) = _fx.Image(2048); // 64 pieces of 64 KiB; the staging window is 16 chunks of 64 KiB
+        var a = FloorNode.Start("ta", _fx.Dir, Ledger, 1, TimeSpan.FromMilliseconds(20));
+        var b = FloorNode.Start("tb", _fx.Dir, null, 1, TimeSpan.FromMilliseconds(20));
+        var router = a.StartRouter();
+        await b.Follow(a);
+        var held = PlaceCopy(a, sha, File.ReadAllBytes(image));
+        var agentA = a.StartAgent(new FolderFetcher(new Dictionary<Uri, string[]>()));
+        b.StartAgent(fetcher(image));
+        await FloorNode.UntilDrives(router, 2, Long);
+        await router.Ask<object>(new Tower.Hold("ta1"), Long); // every disc goes to tower b
+        Assert.IsType<Duplicator.Actors.Floor.Floor.HoldTaken>(await agentA.Ask<object>(new Duplicator.Actors.Floor.Floor.Hold(sha), Long));
+        var (_, list) = FloorPieces.Hash(held, FloorPieces.MinPieceBytes, CancellationToken.None);
+        var spec = FloorBatch(id, sha, a, copies);
+        spec = spec with { FloorImage = spec.FloorImage! with { Sectors = 2048, PiecesSha256 = FloorPieces.Root(list), PieceBytes = FloorPieces.MinPieceBytes } };
+        Assert.IsType<Tower.Submitted>(await a.Proxy!.Ask<object>(new Tower.Submit(spec), Long));
+        return (a, b, router, sha);
+    }
+
+    [Fact]
+    public async Task A_floor_image_with_a_piece_list_is_burned_while_it_arrives_and_no_byte_reaches_a_disc_before_it_was_checked()
+    {
+        PieceFetcher? fetcher = null;
+        var (a, b, router, sha) = await ArrivingFloor(image => fetcher = new PieceFetcher(image, FloorPieces.MinPieceBytes, holdAt: 24), "f-arriving", 1);
+        await using var _a = a;
+        await using var _b = b;
+
+        await fetcher!.Holding.Task.WaitAsync(Long); // 24 of 64 pieces arrived and checked; the fetch waits
+        await Until(() => Interlocked.Read(ref b.Drives[0].Written) > 0);
+        long written = Interlocked.Read(ref b.Drives[0].Written);
+        Assert.True(written > 0, "tower b's drive wrote nothing while its image arrived");
+        Assert.True(written <= fetcher.Verified, $"the drive wrote {written} bytes, more than the {fetcher.Verified} checked");
+        Assert.False(File.Exists(Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha)), "the image was complete already");
+
+        fetcher.Go();
+        var done = await TowerFixture.UntilFinished(a.Proxy!, "f-arriving", Long);
+        Assert.Equal((BatchStatus.Completed, 1), (done.Status, done.Good.Count));
+        Assert.Equal(sha, Assert.Single(b.Drives[0].Burned)); // the disc holds exactly the image
+        Assert.Equal(1, fetcher.Fetches);
+    }
+
+    [Fact]
+    public async Task A_fetch_that_breaks_while_its_image_is_burned_fails_that_disc_and_the_next_fetches_it_again()
+    {
+        PieceFetcher? fetcher = null;
+        var (a, b, router, sha) = await ArrivingFloor(image => fetcher = new PieceFetcher(image, FloorPieces.MinPieceBytes, holdAt: 40) { BreakFirst = true },
+            "f-broken", 1);
+        await using var _a = a;
+        await using var _b = b;
+        await fetcher!.Holding.Task.WaitAsync(Long);
+        await Until(() => Interlocked.Read(ref b.Drives[0].Written) > 0);
+        Assert.True(Interlocked.Read(ref b.Drives[0].Written) > 0, "tower b's drive was not burning when the fetch broke");
+        fetcher.Go(); // the connection breaks now, mid-disc
+
+        var done = await TowerFixture.UntilFinished(a.Proxy!, "f-broken", Long);
+        Assert.Equal((BatchStatus.Completed, 1), (done.Status, done.Good.Count));
+        var failed = Assert.Single(done.Discs.Values, d => d.State == DiscState.Failed);
+        Assert.Equal("tb1", failed.Drive);
+        Assert.Contains("could not be fetched", failed.Reason);
+        Assert.Contains("connection broke after 40 pieces", failed.Reason);
+        Assert.Equal(2, fetcher.Fetches); // fetched again for the next disc
+        Assert.Equal(sha, Assert.Single(b.Drives[0].Burned)); // only the good disc came out: the broken one was never finished
+    }
+
+    [Theory]
+    [InlineData("not-a-hash", 4 << 20, "piecesSha256 'not-a-hash' is not 64 hex digits")]
+    [InlineData("1111111111111111111111111111111111111111111111111111111111111111", 3 << 20, "pieceBytes 3145728; a power of two")]
+    [InlineData("1111111111111111111111111111111111111111111111111111111111111111", 1024, "pieceBytes 1024; a power of two")]
+    [InlineData(null, 4 << 20, "pieceBytes 4194304 without piecesSha256")]
+    public void A_floor_image_with_a_bad_piece_list_hash_or_piece_size_is_refused_naming_it(string? pieces, int pieceBytes, string expected)
+    {
+        var image = new FloorImage("0000000000000000000000000000000000000000000000000000000000000000", 512, null, pieces, pieceBytes);
+        var spec = FloorNode.Batch("f-bad", "/x/image.iso", copies: 1) with { FloorImage = image };
+        var refused = BatchLogic.Decide(BatchState.Empty, new SubmitBatch(spec, DateTimeOffset.UtcNow)).Refused;
+        Assert.NotNull(refused);
+        Assert.Contains(expected, refused);
+        Assert.Null(BatchLogic.Decide(BatchState.Empty,
+            new SubmitBatch(spec with { FloorImage = image with { PiecesSha256 = new string('1', 64), PieceBytes = 4 << 20 } }, DateTimeOffset.UtcNow)).Refused);
     }
 
     [Theory]

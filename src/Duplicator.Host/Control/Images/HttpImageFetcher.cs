@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Duplicator.Actors.Batches;
 using Duplicator.Actors.Floor;
 using Duplicator.Mastering.Data.PerDisc;
 using Duplicator.Mastering.Imapi;
@@ -44,8 +45,69 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
     /// <summary>The URL of image <paramref name="sha256"/> on the tower whose control API is at <paramref name="from"/>.</summary>
     public static Uri ImageUri(Uri from, string sha256) => new(from.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + ImageEndpoints.PathOf(sha256));
 
+    /// <summary>The URL of image <paramref name="sha256"/>'s piece list on the tower whose control API is at <paramref name="from"/>.</summary>
+    public static Uri PiecesUri(Uri from, string sha256) => new(ImageUri(from, sha256) + "/pieces");
+
     /// <inheritdoc />
-    public async Task FetchAsync(Uri from, string sha256, long bytes, string targetPath, CancellationToken cancellationToken)
+    public Task FetchAsync(Uri from, string sha256, long bytes, string targetPath, CancellationToken cancellationToken) =>
+        FetchCoreAsync(from, sha256, bytes, targetPath, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FetchAsync(Uri, string, long, string, CancellationToken)"/>; with <paramref name="image"/>'s piece
+    /// list hash, the list is fetched first (<c>GET /api/images/{sha256}/pieces</c>) and must be exactly one SHA-256 per
+    /// piece and hash to <see cref="FloorImage.PiecesSha256"/> (SourceChanged otherwise, nothing written); then each
+    /// piece is checked as it arrives, and <paramref name="verified"/> told the bytes checked and flushed at every piece.
+    /// A piece that does not match stops the fetch (SourceChanged, naming the piece) and deletes the part. A tower that
+    /// has no list (404) is fetched from whole, and <paramref name="verified"/> told once at the end. Resumed with a
+    /// range, a part is never cut back: a tower that answers the whole file has its first bytes skipped, not rewritten.
+    /// The list is kept beside the target (<see cref="FloorPieces.ListPath"/>), so this tower can serve it in turn.
+    /// </summary>
+    public async Task FetchAsync(Uri from, string sha256, long bytes, string targetPath, FloorImage? image, Action<long> verified, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(verified);
+        byte[]? list = null;
+        if (image is { PiecesSha256: { } root } && FloorPieces.IsPieceSize(image.PieceBytes) && ImageEndpoints.IsSha256(sha256) && bytes > 0)
+            list = await FetchListAsync(from, sha256.ToLowerInvariant(), bytes, root, image.PieceBytes, cancellationToken);
+        using var pieces = list is null ? null : new PieceCheck(list, image!.PieceBytes, bytes, verified);
+        await FetchCoreAsync(from, sha256, bytes, targetPath, pieces, cancellationToken);
+        if (list != null) FloorPieces.WriteList(Path.GetFullPath(targetPath), list);
+        verified(bytes);
+    }
+
+    /// <summary>The piece list of image <paramref name="sha"/> from <paramref name="from"/>, checked against <paramref name="root"/>; null when the tower has none.</summary>
+    private async Task<byte[]?> FetchListAsync(Uri from, string sha, long bytes, string root, int pieceBytes, CancellationToken cancellationToken)
+    {
+        long expected = FloorPieces.Count(bytes, pieceBytes) * FloorPieces.HashBytes;
+        if (expected > int.MaxValue / 2)
+            throw new ImapiException(ImapiError.InvalidImage, $"image {sha}: {bytes} bytes in pieces of {pieceBytes} is a piece list of {expected} bytes; too long");
+        var url = PiecesUri(from, sha);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (_token != null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(_options.ReadTimeout);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token);
+            if (response.StatusCode != HttpStatusCode.OK) return null; // an older tower, or a copy without its list: fetched whole
+            if (response.Content.Headers.ContentLength is { } l && l != expected)
+                throw new ImapiException(ImapiError.InvalidImage, $"image {sha}: {url} has a piece list of {l} bytes; {bytes} bytes in pieces of {pieceBytes} need {expected}");
+            var list = new byte[expected];
+            await using var body = await response.Content.ReadAsStreamAsync(timer.Token);
+            int have = 0, n;
+            while (have < list.Length && (n = await body.ReadAsync(list.AsMemory(have), timer.Token)) > 0) have += n;
+            if (have < list.Length || await body.ReadAsync(new byte[1], timer.Token) > 0)
+                throw new ImapiException(ImapiError.InvalidImage, $"image {sha}: {url} sent a piece list of another length than {expected} bytes");
+            if (FloorPieces.Root(list) is var actual && !actual.Equals(root, StringComparison.OrdinalIgnoreCase))
+                throw new ImapiException(ImapiError.SourceChanged, $"image {sha}: the piece list from {url} hashes to {actual}, the ledger has {root.ToUpperInvariant()}; nothing was fetched");
+            return list;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null; // unreachable for the list: the image fetch retries and reports the tower itself
+        }
+    }
+
+    private async Task FetchCoreAsync(Uri from, string sha256, long bytes, string targetPath, PieceCheck? pieces, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
         if (!ImageEndpoints.IsSha256(sha256))
@@ -65,13 +127,16 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
         try
         {
             if (stream.Length > bytes) stream.SetLength(0); // not a prefix of this image: start again
+            // A part left by an earlier attempt keeps only its pieces that match the list (and a last one under way).
+            if (pieces != null) stream.SetLength(await pieces.PrefixAsync(stream, _options.BufferBytes, cancellationToken));
             await HashPrefixAsync(stream, hash, cancellationToken);
+            pieces?.Publish(); // the prefix is in the file already
             for (int attempt = 1; stream.Position < bytes; attempt++)
             {
                 long before = stream.Position;
                 try
                 {
-                    await TransferAsync(url, sha, bytes, stream, hash, cancellationToken);
+                    await TransferAsync(url, sha, bytes, stream, hash, pieces, cancellationToken);
                 }
                 catch (TransientFetchException e)
                 {
@@ -122,7 +187,7 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
     }
 
     /// <summary>One request: from the part's end (a range) or from 0, into the part and the hash.</summary>
-    private async Task TransferAsync(Uri url, string sha, long bytes, FileStream stream, IncrementalHash hash, CancellationToken cancellationToken)
+    private async Task TransferAsync(Uri url, string sha, long bytes, FileStream stream, IncrementalHash hash, PieceCheck? pieces, CancellationToken cancellationToken)
     {
         long have = stream.Position;
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -150,14 +215,17 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
         using (response)
         {
             await CheckAnswerAsync(response, url, sha, bytes, have, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.OK && have > 0)
+            long skip = 0;
+            if (response.StatusCode == HttpStatusCode.OK && have > 0 && pieces != null)
+                skip = have; // what was checked may be on its way to a disc already: never cut back; the bytes again are skipped
+            else if (response.StatusCode == HttpStatusCode.OK && have > 0)
             {
                 // The whole file instead of the range (a tower or proxy without ranges, or another entity): start again.
                 stream.SetLength(0);
                 stream.Position = 0;
                 hash.GetHashAndReset();
             }
-            await CopyAsync(response, url, bytes, stream, hash, timer, cancellationToken);
+            await CopyAsync(response, url, bytes, stream, hash, pieces, skip, timer, cancellationToken);
         }
     }
 
@@ -189,8 +257,8 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
                 $"image {sha}: {url} answered bytes={have}- with Content-Range '{range?.ToString() ?? "(none)"}' and Content-Length {length?.ToString() ?? "(none)"}; expected bytes {have}-{bytes - 1}/{bytes}");
     }
 
-    private async Task CopyAsync(HttpResponseMessage response, Uri url, long bytes, FileStream stream, IncrementalHash hash, CancellationTokenSource timer,
-        CancellationToken cancellationToken)
+    private async Task CopyAsync(HttpResponseMessage response, Uri url, long bytes, FileStream stream, IncrementalHash hash, PieceCheck? pieces, long skip,
+        CancellationTokenSource timer, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferBytes);
         try
@@ -223,11 +291,18 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
                         throw new TransientFetchException($"the connection broke after {stream.Position} of {bytes} bytes ({e.Message})", e);
                     }
                     if (n == 0) break;
+                    int skipped = (int)Math.Min(n, skip);
+                    skip -= skipped;
                     long room = bytes - stream.Position;
-                    int keep = (int)Math.Min(n, room);
-                    await stream.WriteAsync(buffer.AsMemory(0, keep), cancellationToken);
-                    hash.AppendData(buffer, 0, keep);
-                    if (keep < n)
+                    int keep = (int)Math.Min(n - skipped, room);
+                    await stream.WriteAsync(buffer.AsMemory(skipped, keep), cancellationToken);
+                    hash.AppendData(buffer, skipped, keep);
+                    if (pieces != null && pieces.Append(buffer.AsSpan(skipped, keep), url))
+                    {
+                        await stream.FlushAsync(cancellationToken); // readers open the part themselves: a checked piece must be in the file
+                        pieces.Publish();
+                    }
+                    if (skipped + keep < n)
                         throw new ImapiException(ImapiError.InvalidImage, $"image from {url}: the tower sent more than the {bytes} bytes the ledger says; refused");
                 }
             }
@@ -277,7 +352,8 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
         try
         {
             // CreateNew is O_CREAT|O_EXCL: it fails on anything that appeared there, a dangling link included.
-            var stream = new FileStream(part, info.Exists ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, _options.BufferBytes,
+            // Readers of an image still arriving open the part themselves (FileShare.Read), reading only what was checked.
+            var stream = new FileStream(part, info.Exists ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, _options.BufferBytes,
                 FileOptions.Asynchronous);
             if (!stream.CanSeek || new FileInfo(part).LinkTarget != null) // swapped for something else between the check and the open
             {
@@ -338,6 +414,80 @@ public sealed class HttpImageFetcher : IImageFetcher, IDisposable
 
     /// <summary>A failure worth another attempt: the part keeps what arrived.</summary>
     private sealed class TransientFetchException(string message, Exception? inner) : Exception(message, inner);
+
+    /// <summary>Checks the bytes as they arrive, piece by piece, against a piece list the ledger vouched for; tells how far they are checked.</summary>
+    private sealed class PieceCheck(byte[] list, int pieceBytes, long bytes, Action<long> verified) : IDisposable
+    {
+        private readonly IncrementalHash _piece = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _actual = new byte[FloorPieces.HashBytes];
+        private long _index, _checked, _fill;
+
+        /// <summary>Takes the next <paramref name="data"/>; true when at least one piece ended (and matched) in it. Throws on a piece that does not match.</summary>
+        public bool Append(ReadOnlySpan<byte> data, Uri from)
+        {
+            bool ended = false;
+            while (!data.IsEmpty)
+            {
+                long size = Math.Min(pieceBytes, bytes - _index * pieceBytes);
+                int take = (int)Math.Min(data.Length, size - _fill);
+                _piece.AppendData(data[..take]);
+                data = data[take..];
+                _fill += take;
+                if (_fill < size) break;
+                _piece.GetHashAndReset(_actual);
+                var expected = list.AsSpan(checked((int)(_index * FloorPieces.HashBytes)), FloorPieces.HashBytes);
+                if (!expected.SequenceEqual(_actual))
+                    throw new ImapiException(ImapiError.SourceChanged,
+                        $"image from {from}: piece {_index} (bytes {_index * pieceBytes}-{_index * pieceBytes + size - 1}) hashes to {Convert.ToHexString(_actual)}, the ledger's piece list has {Convert.ToHexString(expected)}; refused before any of it was used");
+                _checked += size;
+                _index++;
+                _fill = 0;
+                ended = true;
+            }
+            return ended;
+        }
+
+        /// <summary>
+        /// Checks a part file's bytes from its start: how many to keep (every whole piece up to the first that does not
+        /// match, and a last piece under way), the check left just after them.
+        /// </summary>
+        public async Task<long> PrefixAsync(FileStream stream, int bufferBytes, CancellationToken cancellationToken)
+        {
+            long length = stream.Length;
+            stream.Position = 0;
+            var buffer = ArrayPool<byte>.Shared.Rent(bufferBytes);
+            try
+            {
+                long read = 0;
+                while (read < length)
+                {
+                    int n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(bufferBytes, length - read)), cancellationToken);
+                    if (n == 0) break;
+                    try
+                    {
+                        Append(buffer.AsSpan(0, n), new Uri("file://" + stream.Name));
+                    }
+                    catch (ImapiException)
+                    {
+                        _piece.GetHashAndReset(); // that piece is fetched again from its start
+                        _fill = 0;
+                        return _checked;
+                    }
+                    read += n;
+                }
+                return read;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        /// <summary>Tells the bytes checked so far (call when they are in the file).</summary>
+        public void Publish() => verified(_checked);
+
+        public void Dispose() => _piece.Dispose();
+    }
 }
 
 /// <summary>How <see cref="HttpImageFetcher"/> retries and waits.</summary>

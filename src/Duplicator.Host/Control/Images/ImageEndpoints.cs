@@ -44,6 +44,18 @@ public static class ImageEndpoints
             // single ranges and If-Range by RFC 9110; several ranges are answered with the whole file.
             return Results.File(file.Path, "application/octet-stream", entityTag: new EntityTagHeaderValue(ETagOf(sha)), enableRangeProcessing: true);
         });
+        // The image's piece list (Floor.FloorPieces), kept beside a floor image: a fetching tower checks it against the
+        // ledger's hash of it, then each piece as it arrives. The path is the held image's, never built from the request.
+        app.MapMethods("/api/images/{sha256}/pieces", [HttpMethods.Get, HttpMethods.Head], async (HttpContext ctx, string sha256) =>
+        {
+            if (!IsSha256(sha256))
+                return Problem(StatusCodes.Status400BadRequest,
+                    $"image '{RequestGuards.Show(sha256)}': not a SHA-256 (exactly {Sha256HexLength} hex digits); images are fetched by content hash only");
+            var sha = sha256.ToLowerInvariant();
+            if (await tower.StagedImageAsync(sha, ctx.RequestAborted) is not { } file || Actors.Floor.FloorPieces.ListPath(file.Path) is var list && !File.Exists(list))
+                return Problem(StatusCodes.Status404NotFound, $"image {sha}: this tower holds no piece list for that content SHA-256");
+            return Results.File(list, "application/octet-stream");
+        });
     }
 
     private static IResult Problem(int status, string problem) => new ProblemResult(status, problem);
