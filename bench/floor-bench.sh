@@ -12,9 +12,13 @@
 #   3. a second batch of TOWERS x DRIVES copies, kill -9 of a tower that is not the router's while it burns: seconds
 #      from the kill to the first disc started on another tower after its discs were interrupted.
 # Rates are from submission to the batch's end (staging, the image fetch by the other towers and verification
-# included). Ends with one line:
+# included). Each measured batch comes after WARMUP batches like it on the same towers (their first is printed as the
+# cold figure): a tower is a long-running process, and a fresh one spends seconds of CPU compiling its code over its
+# first batches, which here, with every tower on this machine's cores, would be measured as the floor's cost. Each
+# figure says the CPU seconds the towers used meanwhile. Ends with one line:
 #   floor: towers=N drives=D copies=C good=G scaling=S failover_s=F
-# Env: TOWERS (4) DRIVES (8 per tower) COPIES (64) MB (100) SPEED (24) BENCH_SCRATCH (a temp folder).
+# Env: TOWERS (4) DRIVES (8 per tower) COPIES (64) MB (100) SPEED (24) WARMUP (3 batches; 0: the cold figures only)
+# BENCH_SCRATCH (a temp folder).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 towers=${TOWERS:-4}
@@ -22,6 +26,7 @@ drives=${DRIVES:-8}
 copies=${COPIES:-64}
 mb=${MB:-100}
 speed=${SPEED:-24}
+warmup=${WARMUP:-3}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 "$here/scripts/install-deps.sh"
 command -v jq >/dev/null || { echo "floor-bench: jq is needed (Debian package jq)" >&2; exit 1; }
@@ -107,19 +112,57 @@ EOF
 stop_floor() { local i; for i in "${!tpid[@]}"; do kill -9 "${tpid[i]}" 2>/dev/null || true; wait "${tpid[i]}" 2>/dev/null || true; done; tpid=(); }
 
 now() { date +%s.%N; }
-# run_batch ID COPIES: submits to tower 1 and waits for the end; prints "SECONDS GOOD".
+# cpu_s: CPU seconds (user + system) the running towers have used so far.
+cpu_s() {
+  local i t=0 hz; hz=$(getconf CLK_TCK)
+  for i in "${!tpid[@]}"; do
+    [ -r "/proc/${tpid[i]}/stat" ] && t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/${tpid[i]}/stat")))
+  done
+  awk -v t="$t" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'
+}
+# poll_state URL ID: "STATE GOOD" of a batch, from the batch's own fields, which its answer lists before its discs
+# (grep, not jq: a parse of every disc five times a second took a tenth of this machine's CPU from the towers).
+poll_state() {
+  local body st good
+  body=$(curl -sf "$1/api/batches/$2" 2>/dev/null | head -c 2048) || true
+  st=$(grep -o '"state": *"[a-z]*"' <<< "$body" | head -1 | sed 's/.*"\([a-z]*\)"$/\1/')
+  good=$(grep -o '"good": *[0-9]*' <<< "$body" | head -1 | grep -o '[0-9]*$')
+  echo "${st:-?} ${good:-0}"
+}
+
+# run_batch ID COPIES: submits to tower 1 and waits for the end; prints "SECONDS GOOD STATE CPU_SECONDS".
 run_batch() {
-  local id=$1 c=$2 start end state
+  local id=$1 c=$2 start end state c0 c1
+  c0=$(cpu_s)
   start=$(now)
   curl -sf -H 'Content-Type: application/json' -d "{\"schema\":\"duplicator.job/1\",\"id\":\"$id\",\"folder\":\"$src\",\"copies\":$c}" "${ctl[1]}/api/batches" >/dev/null
   while :; do
-    state=$(curl -sf "${ctl[1]}/api/batches/$id" | jq -r '.batch.state + " " + (.batch.good|tostring)' 2>/dev/null || echo "? 0")
+    state=$(poll_state "${ctl[1]}" "$id")
     case $state in completed*|failed*|cancelled*) break ;; esac
-    sleep 0.5
+    sleep 0.2
   done
   end=$(now)
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') ${state#* } ${state%% *}"
+  c1=$(cpu_s)
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') ${state#* } ${state%% *} $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 }
+
+# warm_up NAME COPIES: WARMUP batches like the measured one first, so it finds the towers' code compiled as a floor
+# that has run for a while has it (a fresh process spends seconds of CPU in the JIT over its first batches, and here
+# every tower shares this machine's cores); prints the first one's figures (the cold floor) and the warm-up's total.
+warm_up() {
+  local name=$1 n=$2 k s g st c total=0 cpu=0
+  [ "$warmup" -gt 0 ] || return 0
+  for k in $(seq 1 "$warmup"); do
+    read -r s g st c < <(run_batch "$name-warm-$k" "$n")
+    [ "$st" = completed ] || { echo "floor-bench: warm-up batch $name-warm-$k ended $st ($g good)" >&2; exit 1; }
+    [ "$k" = 1 ] && echo "floor-bench: $name, cold (the first batch after start): $g/$n good in ${s}s = $(awk -v c="$g" -v s="$s" 'BEGIN { printf "%.2f", c / s * 60 }') discs/min; $(busy "$c" "$s")"
+    total=$(awk -v a="$total" -v b="$s" 'BEGIN { printf "%.2f", a + b }'); cpu=$(awk -v a="$cpu" -v b="$c" 'BEGIN { printf "%.2f", a + b }')
+  done
+  echo "floor-bench: $name: warm-up of $warmup batch(es) of $n copies in ${total}s, ${cpu} CPU s by the towers"
+}
+
+# busy CPU SECONDS: "C CPU s by the towers (B cores busy)".
+busy() { awk -v c="$1" -v s="$2" 'BEGIN { printf "%.2f CPU s by the towers (%.2f cores busy)", c, c / s }'; }
 
 echo "floor-bench: towers=$towers drives/tower=$drives copies=$copies image=${mb}MiB speed=${speed}x; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%F %H:%M UTC')"
 
@@ -127,14 +170,16 @@ echo "floor-bench: towers=$towers drives/tower=$drives copies=$copies image=${mb
 declare -a ctl tpid
 one=$(( (copies + towers - 1) / towers ))
 start_floor alone 1
-read -r s1 g1 st1 < <(run_batch alone "$one")
+warm_up alone "$one"
+read -r s1 g1 st1 cpu1 < <(run_batch alone "$one")
 rate1=$(awk -v c="$g1" -v s="$s1" 'BEGIN { printf "%.2f", c / s * 60 }')
-echo "floor-bench: one tower: $g1/$one good ($st1) in ${s1}s = $rate1 discs/min"
+echo "floor-bench: one tower: $g1/$one good ($st1) in ${s1}s = $rate1 discs/min; $(busy "$cpu1" "$s1")"
 stop_floor
 
 # 2. The floor, one batch of COPIES.
 start_floor floor "$towers"
-read -r sn gn stn < <(run_batch floor "$copies")
+warm_up floor "$copies"
+read -r sn gn stn cpun < <(run_batch floor "$copies")
 raten=$(awk -v c="$gn" -v s="$sn" 'BEGIN { printf "%.2f", c / s * 60 }')
 scaling=$(awk -v r="$raten" -v o="$rate1" -v n="$towers" 'BEGIN { printf "%.2f", r / (n * o) }')
 router=$(grep -l "floor: the router runs on this tower" "$scratch"/floor/t*/log | tail -1 | sed 's|.*/t\([0-9]*\)/log|\1|')
@@ -143,7 +188,7 @@ lsum=$(grep '^duplicator_ledger_write_seconds_sum' <<< "$metrics" | awk '{ s += 
 lcount=$(grep '^duplicator_ledger_write_seconds_count' <<< "$metrics" | awk '{ s += $NF } END { print s + 0 }')
 ledger_ms=$(awk -v s="$lsum" -v c="$lcount" 'BEGIN { if (c > 0) printf "%.1f", s / c * 1000; else print "n/a" }')
 per_tower=$(curl -sf "${ctl[1]}/api/batches/floor" | jq -r '[.discs[] | select(.state == "completed") | .drive | split("-")[0]] | group_by(.) | map("\(.[0])=\(length)") | join(" ")')
-echo "floor-bench: floor: $gn/$copies good ($stn) in ${sn}s = $raten discs/min; scaling $scaling; good by tower: $per_tower; ledger write ${ledger_ms} ms mean over $lcount commands (router t$router)"
+echo "floor-bench: floor: $gn/$copies good ($stn) in ${sn}s = $raten discs/min; scaling $scaling; good by tower: $per_tower; ledger write ${ledger_ms} ms mean over $lcount commands (router t$router); $(busy "$cpun" "$sn")"
 
 # 3. Failover: a batch of one disc per drive, kill -9 of a tower other than the router's while it burns.
 fcopies=$((towers * drives))
@@ -174,7 +219,7 @@ if [ "$towers" -ge 2 ]; then
   done
   [ -n "$restarted" ] && failover=$(awk -v a="$killed" -v b="$restarted" 'BEGIN { printf "%.1f", b - a }')
   while :; do
-    st=$(curl -sf "${ctl[$router]}/api/batches/failover" | jq -r '.batch.state + " " + (.batch.good|tostring)' 2>/dev/null || echo "? 0")
+    st=$(poll_state "${ctl[$router]}" failover)
     case $st in completed*|failed*|cancelled*) break ;; esac
     sleep 0.5
   done
