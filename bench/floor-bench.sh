@@ -38,11 +38,16 @@ chmod 755 "$scratch" # the postgres user reaches its data folder through it
 pids=()
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pgdir=$scratch/pg
-free_port() { # a random loopback port nothing answers on
+# free_port: a random loopback port nothing answers on, below Linux's ephemeral range (32768 up: a port picked there
+# was taken by an outgoing connection before its tower bound it, measured) and not handed out before in this run.
+taken=" "
+# Sets the variable named $1 (not a $(...) subshell: the ports handed out must be remembered here).
+free_port() {
   local p
   while :; do
-    p=$(shuf -i 20000-60999 -n 1)
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    p=$((20000 + RANDOM % 12000))
+    case $taken in *" $p "*) continue ;; esac
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { taken+="$p "; printf -v "$1" '%s' "$p"; return; }
   done
 }
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -57,7 +62,7 @@ trap "exit 130" INT TERM
 # The private PostgreSQL, as the tests start theirs (Serving/PostgresServer).
 mkdir -p "$pgdir"
 [ "$(id -u)" -eq 0 ] && chown postgres "$pgdir"
-pgport=$(free_port)
+free_port pgport
 as_pg "$pgbin/initdb" -D "$pgdir/data" -A trust -U duplicator --no-sync -E UTF8 >/dev/null
 as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -t 60 -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 psql() { "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U duplicator -At "$@"; }
@@ -72,11 +77,11 @@ start_floor() {
   local name=$1 n=$2 i d
   psql -d postgres -c "CREATE DATABASE \"$name\"" >/dev/null
   local cports=() seeds=()
-  for i in $(seq 1 "$n"); do cports[i]=$(free_port); done
+  for i in $(seq 1 "$n"); do free_port "cports[$i]"; done
   for i in $(seq 1 $((n < 2 ? n : 2))); do seeds+=("\"akka.tcp://duplicator@127.0.0.1:${cports[i]}\""); done
   local seedjson; seedjson=$(IFS=,; echo "[${seeds[*]}]")
   for i in $(seq 1 "$n"); do
-    local dir=$scratch/$name/t$i port; port=$(free_port)
+    local dir=$scratch/$name/t$i port; free_port port
     mkdir -p "$dir"
     local dj=""
     for d in $(seq 1 "$drives"); do

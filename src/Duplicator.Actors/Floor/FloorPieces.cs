@@ -40,10 +40,21 @@ public static class FloorPieces
     /// Reads the file at <paramref name="path"/> once: its SHA-256 (upper-case hex) and its piece list for
     /// <paramref name="pieceBytes"/>. The caller bounds the file's size (a list is 32 bytes per piece).
     /// </summary>
-    public static (string Sha256, byte[] List) Hash(string path, int pieceBytes, CancellationToken cancellationToken)
+    public static (string Sha256, byte[] List) Hash(string path, int pieceBytes, CancellationToken cancellationToken) =>
+        HashCore(path, null, pieceBytes, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Hash"/>, writing what it reads to a new file <paramref name="copyPath"/> (created, never
+    /// overwritten) in the same pass: the hashes are of the bytes the copy holds.
+    /// </summary>
+    public static (string Sha256, byte[] List) CopyAndHash(string path, string copyPath, int pieceBytes, CancellationToken cancellationToken) =>
+        HashCore(path, copyPath, pieceBytes, cancellationToken);
+
+    private static (string Sha256, byte[] List) HashCore(string path, string? copyPath, int pieceBytes, CancellationToken cancellationToken)
     {
         if (!IsPieceSize(pieceBytes)) throw new ArgumentOutOfRangeException(nameof(pieceBytes), pieceBytes, "not a piece size");
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var copy = copyPath is null ? null : new FileStream(copyPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
         long length = file.Length;
         var list = new byte[checked((int)(Count(length, pieceBytes) * HashBytes))];
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -55,6 +66,7 @@ public static class FloorPieces
                 cancellationToken.ThrowIfCancellationRequested();
                 int want = (int)Math.Min(pieceBytes, length - piece * pieceBytes);
                 file.ReadExactly(buffer, 0, want);
+                copy?.Write(buffer, 0, want);
                 whole.AppendData(buffer, 0, want);
                 SHA256.HashData(buffer.AsSpan(0, want), list.AsSpan(checked((int)(piece * HashBytes)), HashBytes));
             }

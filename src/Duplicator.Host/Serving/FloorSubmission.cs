@@ -72,19 +72,20 @@ public sealed class FloorSubmission(ActorSystem system, string stashDirectory, U
         try
         {
             var staged = ImageStager.Stage(spec, DateTimeOffset.UtcNow, work, cancellationToken, linkRoots);
-            if (spec.Source == SourceKind.Image)
-            {
-                // An image file is burned as it is: a copy of it is what this tower serves (the source may change or go).
-                StashFolders.Create(work, spec.BatchId);
-                part = Path.Combine(StashFolders.Folder(work, spec.BatchId), "image.iso.part");
-                using (var from = File.OpenRead(staged.StashPath))
-                using (var to = new FileStream(part, FileMode.CreateNew, FileAccess.Write))
-                    from.CopyTo(to);
-                staged = staged with { StashPath = part };
-            }
             // One read: the content hash (every sector of a data image: the whole file) and the piece list the others check
             // each piece against as it arrives, kept beside the image, and written first: a held image has its list.
-            var (sha, list) = FloorPieces.Hash(staged.StashPath, FloorPieces.DefaultPieceBytes, cancellationToken);
+            (string Sha, byte[] List) hashed;
+            if (spec.Source == SourceKind.Image)
+            {
+                // An image file is burned as it is: a copy of it is what this tower serves (the source may change or go),
+                // hashed as it is copied, so the hashes are of the copy's bytes.
+                StashFolders.Create(work, spec.BatchId);
+                part = Path.Combine(StashFolders.Folder(work, spec.BatchId), "image.iso.part");
+                hashed = FloorPieces.CopyAndHash(staged.StashPath, part, FloorPieces.DefaultPieceBytes, cancellationToken);
+                staged = staged with { StashPath = part };
+            }
+            else hashed = FloorPieces.Hash(staged.StashPath, FloorPieces.DefaultPieceBytes, cancellationToken);
+            var (sha, list) = hashed;
             var target = Floor.ImagePath(stashDirectory, sha);
             FloorPieces.WriteList(target, list);
             File.Move(staged.StashPath, target, overwrite: true); // the same hash is the same bytes
