@@ -28,6 +28,8 @@ mb=${MB:-100}
 speed=${SPEED:-24}
 warmup=${WARMUP:-3}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The towers run as packaging/duplicator.service runs them (its Environment= lines that concern the runtime).
+export DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0}
 "$here/scripts/install-deps.sh"
 command -v jq >/dev/null || { echo "floor-bench: jq is needed (Debian package jq)" >&2; exit 1; }
 dotnet build "$here/src/Duplicator.Host" -c Release -nologo -v q >/dev/null
