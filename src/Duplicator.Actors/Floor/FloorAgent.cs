@@ -30,6 +30,10 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private sealed record Fetched(string Sha256, string Path);
     private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason, long Bytes, FloorImage? Image);
     private sealed record IdleCheck(string BatchId);
+    private sealed record Sweep
+    {
+        public static Sweep Instance { get; } = new();
+    }
 
     /// <summary>A disc handed to one of this tower's drives: by which router, and whether its recorder has been told.</summary>
     private sealed record Job(string DriveId, Recorder.Burn Burn, IActorRef Router, ImmutableArray<Uri> Sources, bool Sent);
@@ -58,6 +62,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Queue<(Recorder.DiscBurned Burned, DateTime At)> _reported = new();
     private readonly List<Recorder.DiscBurned> _late = []; // good discs no live router has counted: told to the next one // images staged here for a batch submitted here: kept until it ends
     private readonly Dictionary<string, LocalStaging> _staging = []; // by batch id
+    private readonly Dictionary<string, DateTime> _unusedSince = []; // held copies nothing here uses, since when
     private IActorRef? _current;
     private int _children;
 
@@ -104,6 +109,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Receive<Staging.Staged>(OnStaged);
         Receive<Staging.StagingFailed>(f => StagingFailed(f.BatchId, f.Reason));
         Receive<IdleCheck>(i => StopIdle(i.BatchId));
+        Receive<Sweep>(_ => SweepCopies());
         Receive<Floor.Hold>(OnHold);
         Receive<Floor.BatchEnded>(OnBatchEnded);
         Receive<Floor.Prefetch>(p =>
@@ -125,6 +131,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(Recorder.ImapiEvent));
         Self.Tell(RegisterNow.Instance);
         Timers.StartPeriodicTimer("register", RegisterNow.Instance, _agent.RegisterEvery);
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, _agent.IdleStaging / 2);
     }
 
     protected override void PostStop()
@@ -249,6 +256,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
         var staging = Context.ActorOf(Staging.ArrivingProps(spec, arriving, path, sha, _settings.Staging with { LinkRoots = null }), $"staging-{_children++}");
         _staging[batchId] = new LocalStaging(staging, sha, path, null, Arriving: true);
+        CheckIdle(batchId);
     }
 
     private static string Describe(Exception e) => e is AggregateException { InnerException: { } inner } ? Describe(inner)
@@ -298,6 +306,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         var staging = Context.ActorOf(Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, check, _settings.Staging with { LinkRoots = null }),
             $"staging-{_children++}");
         _staging[batchId] = new LocalStaging(staging, sha, path, null);
+        CheckIdle(batchId); // a prefetch: if no disc comes, and the batch's end is missed, it still goes
     }
 
     private void OnStaged(Staging.Staged s)
@@ -410,6 +419,34 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         _held.Remove(local.Sha256);
         TryDelete(local.Path);
         _log.Info("floor: batch {0}: no disc here for {1}; its local copy {2} is removed", batchId, _agent.IdleStaging, local.Path);
+    }
+
+    /// <summary>
+    /// Every <see cref="Floor.AgentSettings.IdleStaging"/> / 2: a held copy that nothing here has used (no staging, no
+    /// disc, no fetch, not pinned by this tower's host) for <see cref="Floor.AgentSettings.IdleStaging"/> goes, so a
+    /// copy outlives its batch by that much at most even when the batch's end never reached this tower (it was
+    /// partitioned, or the router moved as the batch ended), and a copy found in the stash at start that no batch
+    /// wants does not stay forever.
+    /// </summary>
+    private void SweepCopies()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var sha in _held.Keys.ToList())
+        {
+            if (_pinned.Contains(sha) || _fetching.Contains(sha) || _staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha))
+            {
+                _unusedSince.Remove(sha);
+                continue;
+            }
+            if (!_unusedSince.TryGetValue(sha, out var since)) _unusedSince[sha] = now;
+            else if (now - since >= _agent.IdleStaging && LetGo(sha) is { } path)
+            {
+                _unusedSince.Remove(sha);
+                _log.Info("floor: image {0}: nothing here used its copy for {1}; {2} is removed", sha, _agent.IdleStaging, path);
+                Register(); // no longer offered to the others
+            }
+        }
+        foreach (var gone in _unusedSince.Keys.Where(k => !_held.ContainsKey(k)).ToList()) _unusedSince.Remove(gone);
     }
 
     /// <summary>The host staged a batch's image here (<see cref="Floor.ImagePath"/>): held, registered now, kept until the batch ends.</summary>

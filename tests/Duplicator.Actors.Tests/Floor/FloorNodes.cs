@@ -184,11 +184,11 @@ internal sealed class FloorNode : IAsyncDisposable
         Proxy.Tell(new RouterProxy.Target(remote));
     }
 
-    public IActorRef StartAgent(IImageFetcher fetcher)
+    public IActorRef StartAgent(IImageFetcher fetcher, TimeSpan? idle = null)
     {
         var drives = TowerFixture.Drives(Drives);
         Agent = System.ActorOf(Actors.Floor.Floor.AgentProps(TowerId, drives, Settings, Proxy!, fetcher, ControlUrl,
-            new Actors.Floor.Floor.AgentSettings(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30))), "agent");
+            new Actors.Floor.Floor.AgentSettings(TimeSpan.FromMilliseconds(300), idle ?? TimeSpan.FromSeconds(30))), "agent");
         return Agent;
     }
 
