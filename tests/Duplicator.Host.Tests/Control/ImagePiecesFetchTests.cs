@@ -83,8 +83,8 @@ public sealed class ImagePiecesFetchTests : IAsyncLifetime
     public async Task Each_piece_is_checked_as_it_arrives_and_how_far_is_said_at_every_piece_up_to_the_whole_image()
     {
         var said = new ConcurrentQueue<long>();
-        // Reads of at most a piece: each ends at most one piece, so every piece's end is said (a larger buffer says
-        // several pieces at once, as many as one read brought).
+        // Reads of at most a piece: each ends at most one whole piece, so every piece's end is said (a larger buffer
+        // says several pieces at once, as many as one read brought).
         using var fetcher = new HttpImageFetcher(options: Quick with { BufferBytes = Piece });
         await fetcher.FetchAsync(Tower, _sha, Size, Target, Ledger, said.Enqueue, CancellationToken.None);
 
@@ -92,7 +92,11 @@ public sealed class ImagePiecesFetchTests : IAsyncLifetime
         var marks = said.ToArray();
         Assert.All(marks.Zip(marks.Skip(1)), p => Assert.True(p.Item2 >= p.Item1, "the checked mark moved back"));
         Assert.Equal(0, marks[0]); // before anything arrived: what a part left by an earlier attempt holds, here nothing
-        Assert.Equal(Enumerable.Range(1, 48).Select(i => (long)i * Piece).Append(Size), marks.Skip(1).Distinct()); // every piece's end, then the whole
+        var ends = marks.Skip(1).Distinct().ToArray();
+        Assert.All(ends, m => Assert.True(m % Piece == 0 || m == Size, $"{m} is not a piece's end"));
+        Assert.Equal(Size, ends[^1]);
+        // Every piece's end, but for the short last piece: one read may end piece 47 and the image at once.
+        Assert.True(ends.Length >= 48, $"said {ends.Length} piece ends of 49");
         Assert.Equal(_list, await File.ReadAllBytesAsync(FloorPieces.ListPath(Target))); // kept, so this tower can serve it too
         Assert.False(File.Exists(Target + ".part"));
     }
