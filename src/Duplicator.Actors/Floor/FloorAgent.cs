@@ -253,10 +253,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private void StartArriving(string batchId, string sha, ArrivingImage arriving)
     {
         var path = Floor.ImagePath(_settings.StashDirectory, sha);
-        var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
-        var staging = Context.ActorOf(Staging.ArrivingProps(spec, arriving, path, sha, _settings.Staging with { LinkRoots = null }), $"staging-{_children++}");
-        _staging[batchId] = new LocalStaging(staging, sha, path, null, Arriving: true);
-        CheckIdle(batchId);
+        StartLocal(batchId, sha, path, (spec, settings) => Staging.ArrivingProps(spec, arriving, path, sha, settings), arriving: true);
     }
 
     private static string Describe(Exception e) => e is AggregateException { InnerException: { } inner } ? Describe(inner)
@@ -301,11 +298,16 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         // or the submitting host's own hash) is staged in place at once and hashed again while its first wave streams;
         // one found in the stash at start is hashed before it serves. It is this tower's own stash file, so the allowed
         // roots of submitted sources do not apply.
-        var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
         (string, string)? check = _verified.Contains(sha) ? null : (path, sha);
-        var staging = Context.ActorOf(Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, check, _settings.Staging with { LinkRoots = null }),
-            $"staging-{_children++}");
-        _staging[batchId] = new LocalStaging(staging, sha, path, null);
+        StartLocal(batchId, sha, path, (spec, settings) => Staging.Props(spec, DateTimeOffset.UtcNow, _settings.StashDirectory, check, settings), arriving: false);
+    }
+
+    /// <summary>Starts the batch's staging on this tower's copy at <paramref name="path"/> (its own stash file: no allowed roots) and records it.</summary>
+    private void StartLocal(string batchId, string sha, string path, Func<BatchSpec, Staging.Settings, Props> props, bool arriving)
+    {
+        var spec = new BatchSpec(batchId, SourceKind.Image, [path], 1, new BatchOptions(false, 0, 0, true, []));
+        var staging = Context.ActorOf(props(spec, _settings.Staging with { LinkRoots = null }), $"staging-{_children++}");
+        _staging[batchId] = new LocalStaging(staging, sha, path, null, arriving);
         CheckIdle(batchId); // a prefetch: if no disc comes, and the batch's end is missed, it still goes
     }
 

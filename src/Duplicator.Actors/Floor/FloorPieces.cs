@@ -79,12 +79,11 @@ public static class FloorPieces
     }
 
     /// <summary>Writes <paramref name="list"/> to <see cref="ListPath"/> of <paramref name="imagePath"/>: a temporary name first, then renamed.</summary>
-    public static void WriteList(string imagePath, ReadOnlySpan<byte> list)
+    public static void WriteList(string imagePath, byte[] list)
     {
         var path = ListPath(imagePath);
         var temp = path + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            f.Write(list);
+        File.WriteAllBytes(temp, list);
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -213,9 +213,9 @@ internal sealed class WaveActor : ReceiveActor, IWithTimers
         long next = _window.Head;
         var array = _window.BeginRead();
         long firstSector = next * _chunkSectors;
-        int bytes = (int)Math.Min(_chunkSectors, _image.SectorCount - firstSector) * _image.SectorSize;
+        int readSectors = (int)Math.Min(_chunkSectors, _image.SectorCount - firstSector);
+        int bytes = readSectors * _image.SectorSize;
         var source = _source;
-        int readSectors = bytes / _image.SectorSize;
         Task.Run(async () =>
         {
             // An image still arriving: wait for the chunk's sectors without holding a thread.
