@@ -62,7 +62,25 @@ public static class Floor
     public const int MaxLate = 256;
 
     /// <summary>The router took the registration.</summary>
-    public sealed record Registered(string TowerId, int Drives);
+    /// <param name="TowerId">The tower.</param>
+    /// <param name="Drives">How many of its drives it registered.</param>
+    /// <param name="FloorDrives">Every drive the router lists now, on every tower: the agent publishes them (<see cref="DrivesListed"/>)
+    /// so its node's view forgets drives no router lists (a dead router's towers).</param>
+    public sealed record Registered(string TowerId, int Drives, ImmutableArray<string> FloorDrives = default);
+
+    /// <summary>
+    /// The router to the agents not on its node: a change of the floor's view, published by the agent on its own node's
+    /// event stream, so every tower's live console, metrics and event log follow the whole floor, not only the router's
+    /// tower. Exactly one member is set. A batch's changes are sent at most every <see cref="ViewBatchEvery"/> (the last wins).
+    /// </summary>
+    public sealed record View(Tower.DriveChanged? Drive = null, Tower.DriveRemoved? Removed = null, Tower.BatchChanged? Batch = null,
+        Recorder.ImapiEvent? Progress = null);
+
+    /// <summary>How often at most a batch's change is sent to the other towers' agents (<see cref="View"/>).</summary>
+    public static readonly TimeSpan ViewBatchEvery = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Published by an agent on its node at each registration: the drives the router lists (<see cref="Registered.FloorDrives"/>).</summary>
+    public sealed record DrivesListed(ImmutableArray<string> DriveIds);
 
     /// <summary>The router refused it; nothing of it was registered.</summary>
     public sealed record RegistrationRefused(string TowerId, string Reason);

@@ -99,9 +99,10 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         });
         Receive<Recorder.ImapiEvent>(e =>
         {
-            // Progress as IMAPI reports it, published on the router's node too (on its own node the router sees the same event stream).
-            if (_current is { } router && !router.Path.Address.HasLocalScope && _drives.Contains(e.DriveId)) router.Tell(e, Self);
+            // Progress as IMAPI reports it, for the router to publish on its node (unless it is this one) and send to the other towers.
+            if (_current is { } router && _drives.Contains(e.DriveId)) router.Tell(e, Self);
         });
+        Receive<Floor.View>(OnView);
         Receive<Recorder.DiscBurned>(b => Ended(b.DriveId, b.BatchId, b.Disc, b));
         Receive<Recorder.DiscFailed>(f => Ended(f.DriveId, f.BatchId, f.Disc, f));
         Receive<Fetched>(OnFetched);
@@ -160,8 +161,18 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>The current router's change of the floor's view, published on this node (see <see cref="Floor.View"/>).</summary>
+    private void OnView(Floor.View v)
+    {
+        if (!Sender.Equals(_current)) return; // a router that is gone, or another one's, says nothing about the floor now
+        object? change = (object?)v.Drive ?? (object?)v.Removed ?? (object?)v.Batch ?? v.Progress;
+        if (change != null) Context.System.EventStream.Publish(change);
+    }
+
     private void OnRegistered(Floor.Registered r)
     {
+        // Every registration: the router's list of drives, so this node's view forgets drives no router has (a dead router's last view).
+        if (!r.FloorDrives.IsDefault) Context.System.EventStream.Publish(new Floor.DrivesListed(r.FloorDrives));
         if (Sender.Equals(_current)) return;
         if (_current is { } old) Context.Unwatch(old);
         _log.Info("floor: tower {0} registered {1} drive(s) with the router {2}", _towerId, r.Drives, Sender.Path);

@@ -15,7 +15,14 @@ namespace Duplicator.Actors.Floor;
 /// </summary>
 internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
 {
+    /// <summary>The router's own message: send the batches' views that wait (<see cref="ViewBatch"/>).</summary>
+    public sealed record FlushView
+    {
+        public static FlushView Instance { get; } = new();
+    }
+
     private FloorRoster _roster = FloorRoster.Empty;
+    private readonly Dictionary<string, Tower.BatchChanged> _viewBatches = new(StringComparer.Ordinal); // the last change of each batch not yet sent
 
     /// <summary>The towers registered.</summary>
     public FloorRoster Roster => _roster;
@@ -42,8 +49,19 @@ internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
             context.Watch(agent);
             log.Info("floor: tower {0} registered {1} drive(s): {2}", r.TowerId, r.Drives.Length, string.Join(", ", tower.Drives));
         }
-        agent.Tell(new Floor.Registered(r.TowerId, r.Drives.Length), context.Self);
-        return (FloorDrives.Registered(drives, tower, r.Drives, left, registry), left);
+        var after = FloorDrives.Registered(drives, tower, r.Drives, left, registry);
+        agent.Tell(new Floor.Registered(r.TowerId, r.Drives.Length, [.. _roster.Towers.Values.SelectMany(t => t.Drives)]), context.Self);
+        return (after, left);
+    }
+
+    /// <summary>
+    /// Tells every registered agent not on the router's node (but <paramref name="except"/>) a change of the floor's view:
+    /// on the router's node the router's own event stream has it already.
+    /// </summary>
+    public void Broadcast(Floor.View change, IActorRef? except = null)
+    {
+        foreach (var t in _roster.Towers.Values)
+            if (!t.SameNode && !t.Agent.Equals(except)) t.Agent.Tell(change, context.Self);
     }
 
     /// <summary>A watched actor stopped: if it was a tower's agent, the drives without that tower's and the drives that left; else null.</summary>
@@ -55,6 +73,41 @@ internal sealed class FloorRouting(IActorContext context, ILoggingAdapter log)
             lost.Id, lost.Drives.Length, string.Join(", ", lost.Drives));
         foreach (var id in lost.Drives) drives = drives.Remove(id);
         return (drives, lost.Drives, lost.Id);
+    }
+
+    /// <summary>
+    /// Answers <paramref name="asker"/> with every tower's drive history (each agent keeps its tower's), merged: a tower
+    /// that does not answer within <paramref name="timeout"/> is left out rather than hold the answer up.
+    /// </summary>
+    public void GatherHistories(IActorRef asker, TimeSpan timeout)
+    {
+        var asks = _roster.Towers.Values.Select(t => t.Agent.Ask<Drives.DriveHistory.Histories>(Drives.DriveHistory.Get.Instance, timeout)
+            .ContinueWith(a => a.IsCompletedSuccessfully ? a.Result.Drives : ImmutableSortedDictionary<string, Drives.DriveHistory.Record>.Empty, TaskScheduler.Default)).ToArray();
+        Task.WhenAll(asks).ContinueWith(all =>
+        {
+            var merged = ImmutableSortedDictionary.CreateBuilder<string, Drives.DriveHistory.Record>(StringComparer.Ordinal);
+            foreach (var histories in all.Result)
+                foreach (var (id, record) in histories) merged[id] = record; // drive ids are unique on the floor
+            return new Drives.DriveHistory.Histories(merged.ToImmutable());
+        }, TaskScheduler.Default).PipeTo(asker);
+    }
+
+    /// <summary>
+    /// A batch changed: its last change goes to the other towers' agents within <see cref="Floor.ViewBatchEvery"/>. A
+    /// ledger state grows with the batch's discs; sending each change to every tower would cost towers x discs x changes.
+    /// </summary>
+    public void ViewBatch(Tower.BatchChanged change, ITimerScheduler timers)
+    {
+        if (change.Batch.Spec is not { } spec) return;
+        _viewBatches[spec.BatchId] = change;
+        if (!timers.IsTimerActive("view")) timers.StartSingleTimer("view", FlushView.Instance, Floor.ViewBatchEvery);
+    }
+
+    /// <summary>Sends the batches' changes that waited.</summary>
+    public void FlushBatches()
+    {
+        foreach (var c in _viewBatches.Values) Broadcast(new Floor.View(Batch: c));
+        _viewBatches.Clear();
     }
 
     /// <summary>Whether a drive's report from <paramref name="sender"/> is the drive's: only its tower's agent speaks for it.</summary>

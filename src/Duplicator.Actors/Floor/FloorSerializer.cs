@@ -24,6 +24,8 @@ public sealed class FloorSerializer(ExtendedActorSystem system) : SerializerWith
         ("fba", typeof(Tower.BatchAnswer)),
         ("fbl", typeof(Tower.BatchList)),
         ("fbc", typeof(Tower.BatchChanged)),
+        ("fview", typeof(Floor.View)), // may carry a BatchChanged
+        ("fdh", typeof(Drives.DriveHistory.Histories)), // a tower's drive history, gathered by the router
     ];
 
     /// <summary>The HOCON that binds the serializer to those types.</summary>

@@ -159,13 +159,18 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
         Command<Drives.DriveHistory.Get>(g =>
         {
             if (_history is { } h) h.Forward(g);
+            else if (_floor is { } floor) floor.GatherHistories(Sender, TimeSpan.FromSeconds(5)); // each tower's agent keeps its drives' history
             else Sender.Tell(new Drives.DriveHistory.Histories(System.Collections.Immutable.ImmutableSortedDictionary<string, Drives.DriveHistory.Record>.Empty));
         });
         Command<Floor.Floor.Register>(OnRegister);
         Command<Recorder.ImapiEvent>(e =>
         {
-            if (_floor != null && FromDrive(e.DriveId)) Context.System.EventStream.Publish(e); // another tower's progress, for the floor's live view
+            if (_floor is null || !FromDrive(e.DriveId)) return;
+            // Progress for the floor's live view: on the router's node (its own recorders published theirs there), and on every other tower's.
+            if (!Sender.Path.Address.HasLocalScope) Context.System.EventStream.Publish(e);
+            _floor.Broadcast(new Floor.Floor.View(Progress: e), except: Sender);
         });
+        Command<FloorRouting.FlushView>(_ => _floor?.FlushBatches());
         CommonCommands();
     }
 
@@ -196,6 +201,12 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     {
         if (left.IsEmpty) return;
         foreach (var (batchId, command) in FloorDrives.Interrupted(_batches, left, why)) AskLedger(batchId, "interrupt", command);
+        foreach (var id in left)
+        {
+            var removed = new Tower.DriveRemoved(id, why);
+            Context.System.EventStream.Publish(removed);
+            _floor!.Broadcast(new Floor.Floor.View(Removed: removed));
+        }
     }
 
     private void Query(object query) => TowerQueries.Answer(query, Registry, _drives, _batches, _ledgers, Sender);
@@ -240,7 +251,9 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     private void UpdateBatch(BatchSlot slot, BatchState state)
     {
         slot = TowerBatches.WithState(slot, state);
-        Context.System.EventStream.Publish(new Tower.BatchChanged(slot.State, slot.At));
+        var changed = new Tower.BatchChanged(slot.State, slot.At);
+        Context.System.EventStream.Publish(changed);
+        _floor?.ViewBatch(changed, Timers);
         if (slot.State.IsFinished)
         {
             if (slot.Staging != null && slot.State.Spec?.FloorImage is { } image) _floor?.Ended(slot.Id, image.Sha256);
@@ -364,6 +377,8 @@ internal sealed partial class DuplicatorSupervisor : TowerJournal, IWithTimers
     private void SetDrive(DriveSlot slot)
     {
         _drives = _drives.Set(slot, Registry);
-        Context.System.EventStream.Publish(new Tower.DriveChanged(_drives.Get(slot.Spec.Id)!.Status));
+        var changed = new Tower.DriveChanged(_drives.Get(slot.Spec.Id)!.Status);
+        Context.System.EventStream.Publish(changed);
+        _floor?.Broadcast(new Floor.Floor.View(Drive: changed));
     }
 }

@@ -159,6 +159,9 @@ public static class Tower
     /// <summary>Published: a drive changed.</summary>
     public sealed record DriveChanged(DriveStatus Drive);
 
+    /// <summary>Published: a drive left the floor (its tower left, or registered again without it); a view forgets it.</summary>
+    public sealed record DriveRemoved(string DriveId, string Reason);
+
     /// <summary>Published: a batch changed (a disc started, completed or failed; the batch ended).</summary>
     public sealed record BatchChanged(BatchState Batch, DateTimeOffset SubmittedAt);
 

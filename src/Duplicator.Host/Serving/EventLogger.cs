@@ -27,6 +27,11 @@ internal sealed class EventLogger : ReceiveActor
                 d.Id, d.State.ToString().ToLowerInvariant(), d.Quarantined ? " quarantined=true" : "", d.BatchId ?? "-", d.Disc?.ToString() ?? "-",
                 d.Good, d.Bad, d.Message is null ? "" : $" message=\"{d.Message}\"");
         });
+        Receive<Tower.DriveRemoved>(r =>
+        {
+            if (!_drives.Remove(r.DriveId)) return;
+            log.LogInformation("drive={Drive} removed reason=\"{Reason}\"", r.DriveId, r.Reason);
+        });
         Receive<Tower.BatchChanged>(c =>
         {
             var b = c.Batch;
@@ -43,6 +48,7 @@ internal sealed class EventLogger : ReceiveActor
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(Tower.DriveChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(Tower.DriveRemoved));
         Context.System.EventStream.Subscribe(Self, typeof(Tower.BatchChanged));
     }
 }

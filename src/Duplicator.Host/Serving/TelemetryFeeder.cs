@@ -23,6 +23,8 @@ internal sealed class TelemetryFeeder : ReceiveActor, IWithTimers
     public TelemetryFeeder(TowerTelemetry telemetry)
     {
         Receive<Tower.DriveChanged>(c => telemetry.OnDrive(c.Drive));
+        Receive<Tower.DriveRemoved>(r => telemetry.OnDriveRemoved(r.DriveId));
+        Receive<Duplicator.Actors.Floor.Floor.DrivesListed>(l => telemetry.OnDrivesListed(l.DriveIds));
         Receive<Tower.BatchChanged>(c => telemetry.OnBatch(c.Batch));
         Receive<Recorder.ImapiEvent>(e =>
         {
@@ -35,6 +37,8 @@ internal sealed class TelemetryFeeder : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(Tower.DriveChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(Tower.DriveRemoved));
+        Context.System.EventStream.Subscribe(Self, typeof(Duplicator.Actors.Floor.Floor.DrivesListed));
         Context.System.EventStream.Subscribe(Self, typeof(Tower.BatchChanged));
         Context.System.EventStream.Subscribe(Self, typeof(Recorder.ImapiEvent));
         Context.System.EventStream.Subscribe(Self, typeof(Duplicator.Actors.Drives.DriveHistory.DiscRecorded));

@@ -79,6 +79,35 @@ public sealed class TowerTelemetry : ITowerFeed, IDisposable
         Notify();
     }
 
+    /// <summary>A drive left the floor (<see cref="Tower.DriveRemoved"/>): its state, rates and last failure are forgotten, and no longer exported.</summary>
+    public void OnDriveRemoved(string drive)
+    {
+        lock (_gate) Forget(drive);
+        Notify();
+    }
+
+    /// <summary>The floor's router listed its drives (<see cref="Duplicator.Actors.Floor.Floor.DrivesListed"/>): any other drive is forgotten (one only a router that died knew).</summary>
+    public void OnDrivesListed(IReadOnlyCollection<string> drives)
+    {
+        var listed = drives.ToHashSet(StringComparer.Ordinal);
+        int gone = 0;
+        lock (_gate)
+            foreach (var d in _drives.Keys.Concat(_rates.Keys).Where(k => !listed.Contains(k)).Distinct().ToArray())
+            {
+                Forget(d);
+                gone++;
+            }
+        if (gone > 0) Notify();
+    }
+
+    private void Forget(string drive)
+    {
+        _drives.Remove(drive);
+        _rates.Remove(drive);
+        _lastFailure.Remove(drive);
+        foreach (var key in _blocks.Keys.Where(k => k.Drive == drive).ToArray()) _blocks.Remove(key);
+    }
+
     /// <summary>A batch changed: its counts, and the failed discs' words for their drives.</summary>
     public void OnBatch(BatchState b)
     {

@@ -47,5 +47,17 @@ public sealed class FloorSerializationTests() : TestKit(PersistenceConfig.InMemo
         Assert.IsType<Tower.Submitted>(RoundTrip<Tower.SubmitReply>(new Tower.Submitted(state, true)));
         var drives = RoundTrip(new[] { new Tower.DriveStatus("d1", "u", DriveState.Ready, 0, 0, null, false, 0, null, null, null, 0, 0) { Tower = "ta" } });
         Assert.Equal("ta", drives[0].Tower);
+
+        // The floor's view as the router sends it to the other towers: each member comes back whole.
+        var viewed = RoundTrip(new FloorProtocol.View(Batch: new Tower.BatchChanged(state, DateTimeOffset.UnixEpoch)));
+        Assert.Equal(("d1", DiscState.Started), (viewed.Batch!.Batch.InFlight[1], viewed.Batch.Batch.Discs[1].State));
+        Assert.Equal(("ta", 0.5), RoundTrip(new FloorProtocol.View(Drive: new Tower.DriveChanged(drives[0] with { Percent = 0.5 }))).Drive!.Drive is var d ? (d.Tower, d.Percent) : default);
+        Assert.Equal("tc1", RoundTrip(new FloorProtocol.View(Removed: new Tower.DriveRemoved("tc1", "tower tc left the floor"))).Removed!.DriveId);
+        Assert.Equal(40L, RoundTrip(new FloorProtocol.View(Progress: new Recorder.ImapiEvent("d1", "b", 2, "BlockProgress", 40, 100))).Progress!.Completed);
+        Assert.Equal(["ta1", "tb1"], RoundTrip(new FloorProtocol.Registered("ta", 1, ["ta1", "tb1"])).FloorDrives.ToArray());
+        // A tower's drive history, which the router gathers from every agent (the default serializer cannot read its sorted dictionary back).
+        var record = new Duplicator.Actors.Drives.DriveHistory.Record("ta1", 3, 1, 0, 4096, 12.5, 0, [], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1));
+        var histories = RoundTrip(new Duplicator.Actors.Drives.DriveHistory.Histories(ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("ta1", record)])));
+        Assert.Equal((3L, 4096L, 12.5), (histories.Drives["ta1"].Good, histories.Drives["ta1"].BytesWritten, histories.Drives["ta1"].WritingSeconds));
     }
 }

@@ -65,6 +65,9 @@ public sealed class FloorTests : IDisposable
         Assert.All(drives, d => Assert.Equal(TowerOf(d.Id), d.Tower));
 
         var progress = Events.On<Recorder.ImapiEvent>(a.System);
+        var bProgress = Events.On<Recorder.ImapiEvent>(b.System);
+        var bDrives = Events.On<Tower.DriveChanged>(b.System);
+        var bBatches = Events.On<Tower.BatchChanged>(b.System);
         // Submitted on the other tower, through its proxy: the submission and every answer cross the wire too.
         Assert.IsType<Tower.Submitted>(await b.Proxy!.Ask<object>(new Tower.Submit(FloorNode.Batch("f1", image, copies: 8)), Long));
         var done = await TowerFixture.UntilFinished(b.Proxy!, "f1", Long);
@@ -85,6 +88,21 @@ public sealed class FloorTests : IDisposable
         var remote = progress.OfType<Recorder.ImapiEvent>().Where(e => e.DriveId.StartsWith("tb") && e.Event == "BurnComplete").ToArray();
         Assert.Equal(b.Drives.Sum(d => d.Burned.Count), remote.Length);
         Assert.Equal(a.Drives.Sum(d => d.Burned.Count), progress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("ta") && e.Event == "BurnComplete"));
+        // And the tower without the router hears the whole floor too (its console, metrics and log): the router's tower's
+        // drives and progress, once per event, its own progress once (not echoed back), and the batch's end.
+        await Until(() => bBatches.OfType<Tower.BatchChanged>().Any(c => c.Batch.Spec?.BatchId == "f1" && c.Batch.IsFinished));
+        Assert.Equal(a.Drives.Sum(d => d.Burned.Count), bProgress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("ta") && e.Event == "BurnComplete"));
+        Assert.Equal(b.Drives.Sum(d => d.Burned.Count), bProgress.OfType<Recorder.ImapiEvent>().Count(e => e.DriveId.StartsWith("tb") && e.Event == "BurnComplete"));
+        Assert.Equal(["ta1", "ta2", "tb1", "tb2"], bDrives.OfType<Tower.DriveChanged>().Select(c => c.Drive.Id).Distinct().Order());
+        Assert.Contains(bDrives.OfType<Tower.DriveChanged>(), c => c.Drive.Id == "ta1" && c.Drive.Tower == "ta" && c.Drive.Good > 0);
+        var last = bBatches.OfType<Tower.BatchChanged>().Last(c => c.Batch.Spec?.BatchId == "f1").Batch;
+        Assert.Equal((BatchStatus.Completed, 8), (last.Status, last.Good.Count)); // the last change wins, however they were grouped
+        // Each tower keeps its drives' history; the router gathers them, so asked from either node it covers the floor.
+        var histories = await b.Proxy!.Ask<Duplicator.Actors.Drives.DriveHistory.Histories>(Duplicator.Actors.Drives.DriveHistory.Get.Instance, Long);
+        foreach (var node in new[] { a, b })
+            for (int i = 0; i < node.Drives.Length; i++)
+                Assert.Equal(node.Drives[i].Burned.Count, histories.Drives.TryGetValue($"{node.TowerId}{i + 1}", out var h) ? h.Good : 0);
+        Assert.Equal(8, histories.Drives.Values.Sum(h => h.Good));
     }
 
     [Fact]
@@ -103,6 +121,8 @@ public sealed class FloorTests : IDisposable
         c.StartAgent(fetcher);
         await FloorNode.UntilDrives(router, 4, Long);
 
+        var removedA = Events.On<Tower.DriveRemoved>(a.System);
+        var removedB = Events.On<Tower.DriveRemoved>(b.System);
         Assert.IsType<Tower.Submitted>(await router.Ask<object>(new Tower.Submit(FloorNode.Batch("f2", image, copies: 6)), Long));
         var before = await FloorNode.Until(router, "f2", s => s.InFlight.Values.Count(d => TowerOf(d) == "tc") == 2, Long);
         var cut = before.InFlight.Where(kv => TowerOf(kv.Value) == "tc").Select(kv => kv.Key).ToArray();
@@ -116,6 +136,11 @@ public sealed class FloorTests : IDisposable
         Assert.True(done.Interrupted >= 2);
         Assert.Equal(["ta", "tb"], done.Good.Keys.Select(g => TowerOf(done.Discs[g].Drive)).Distinct().Order().ToArray()); // remade on the others
         Assert.DoesNotContain(await FloorNode.FloorDrives(router), d => d.Tower == "tc");
+        // Every view forgets the drives that left: on the router's node and on the other tower's.
+        await Until(() => removedB.Count >= 2);
+        Assert.Equal(["tc1", "tc2"], removedA.OfType<Tower.DriveRemoved>().Select(r => r.DriveId).Order());
+        Assert.Equal(["tc1", "tc2"], removedB.OfType<Tower.DriveRemoved>().Select(r => r.DriveId).Order());
+        Assert.All(removedB.OfType<Tower.DriveRemoved>(), r => Assert.Contains("tower tc left the floor", r.Reason));
 
         // A completion from the tower that left, arriving late (a frozen node that woke): neither the router nor the ledger counts it.
         router.Tell(new Recorder.DiscBurned("tc1", "f2", cut[0], sha, Verified: true));
@@ -136,6 +161,7 @@ public sealed class FloorTests : IDisposable
         a.StartAgent(fetcher);
         await FloorNode.UntilDrives(router, 1, Long); // the ledger's tables exist before the second node opens the file
         await using var b = FloorNode.Start("tb", _fx.Dir, Ledger, 2, TimeSpan.FromMilliseconds(40));
+        var listed = Events.On<Duplicator.Actors.Floor.Floor.DrivesListed>(b.System);
         await b.Follow(a);
         b.StartAgent(fetcher);
         await FloorNode.UntilDrives(router, 3, Long);
@@ -155,6 +181,10 @@ public sealed class FloorTests : IDisposable
         var drives = await FloorNode.FloorDrives(moved);
         Assert.Equal(["tb1", "tb2"], drives.Select(d => d.Id).Order().ToArray());
         Assert.All(drives, d => Assert.Equal("tb", d.Tower));
+        // The dead router never said ta1 left; the new one's registration answers list the floor's drives, so tb's views drop it.
+        Assert.Contains(listed.OfType<Duplicator.Actors.Floor.Floor.DrivesListed>(), l => l.DriveIds.Contains("ta1"));
+        await Until(() => listed.OfType<Duplicator.Actors.Floor.Floor.DrivesListed>().LastOrDefault() is { } l && !l.DriveIds.Contains("ta1"));
+        Assert.Equal(["tb1", "tb2"], listed.OfType<Duplicator.Actors.Floor.Floor.DrivesListed>().Last().DriveIds.Order());
     }
 
     [Fact]
