@@ -32,11 +32,11 @@ public sealed partial class ActorTower
     /// <inheritdoc />
     public async Task<SetView?> SetAsync(string setId, CancellationToken cancellationToken)
     {
-        var first = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(DiscSets.MemberId(setId, 1)), $"set {setId}", cancellationToken);
+        var first = await Query<Tower.BatchAnswer>(new Tower.GetBatch(DiscSets.MemberId(setId, 1)), $"set {setId}", cancellationToken);
         if (first.State?.Spec?.Set is not { } set || set.SetId != setId) return null;
         var answers = new List<Tower.BatchAnswer> { first };
         for (int k = 2; k <= set.Count; k++)
-            answers.Add(await Ask<Tower.BatchAnswer>(new Tower.GetBatch(DiscSets.MemberId(setId, k)), $"set {setId}", cancellationToken));
+            answers.Add(await Query<Tower.BatchAnswer>(new Tower.GetBatch(DiscSets.MemberId(setId, k)), $"set {setId}", cancellationToken));
         var states = answers.Select(a => a.State ?? BatchState.Empty).ToArray();
         var progress = DiscSets.Progress(setId, first.State.Spec.Copies, states);
         var drives = await DriveStatuses(cancellationToken);
@@ -48,7 +48,7 @@ public sealed partial class ActorTower
     /// <inheritdoc />
     public async Task<IReadOnlyList<SetSummaryView>> SetsAsync(CancellationToken cancellationToken)
     {
-        var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
+        var list = await Query<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
         // Lists come from the registry's summaries and live ledgers: the set's counts without reading finished ledgers again.
         return [.. list.Batches.Where(b => b.Spec?.Set != null).GroupBy(b => b.Spec!.Set!.SetId).Select(g =>
         {

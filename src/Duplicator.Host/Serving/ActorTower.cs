@@ -52,7 +52,7 @@ public sealed partial class ActorTower : ITower, IJobSink
         var spec = ToSpec(batchId, request, _defaults);
         // On a floor this tower stages the image (it sees the source); a batch the router knows is submitted as it is.
         if (Floor is { } floor && FloorSubmission.Stages(spec)
-            && (await Ask<Tower.BatchAnswer>(new Tower.GetBatch(batchId), $"batch {batchId}", cancellationToken)).State is null)
+            && (await Query<Tower.BatchAnswer>(new Tower.GetBatch(batchId), $"batch {batchId}", cancellationToken)).State is null)
             spec = await floor.StageAsync(spec, cancellationToken);
         var reply = await Ask<Tower.SubmitReply>(new Tower.Submit(spec), "the submission", cancellationToken);
         if (reply is not Tower.Submitted { Created: true } && spec.FloorImage is { } staged) Floor!.Release(staged.Sha256);
@@ -109,14 +109,14 @@ public sealed partial class ActorTower : ITower, IJobSink
     public async Task<IReadOnlyList<BatchView>> BatchesAsync(CancellationToken cancellationToken)
     {
         var drives = await DriveStatuses(cancellationToken);
-        var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
+        var list = await Query<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
         return list.Batches.Select(b => View(b, drives)).ToArray();
     }
 
     /// <inheritdoc />
     public async Task<BatchDetail?> BatchAsync(string id, CancellationToken cancellationToken)
     {
-        var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(id), $"batch {id}", cancellationToken);
+        var answer = await Query<Tower.BatchAnswer>(new Tower.GetBatch(id), $"batch {id}", cancellationToken);
         if (answer.State is not { } state) return null;
         var drives = await DriveStatuses(cancellationToken);
         return new BatchDetail(View(Tower.BatchInfo.Of(id, state, answer.SubmittedAt) with { Paused = answer.Paused }, drives), state.Discs.Values.Select(View).ToArray());
@@ -126,7 +126,7 @@ public sealed partial class ActorTower : ITower, IJobSink
     public async Task<IReadOnlyList<DriveView>> DrivesAsync(CancellationToken cancellationToken)
     {
         var drives = await DriveStatuses(cancellationToken);
-        var history = await Ask<Duplicator.Actors.Drives.DriveHistory.Histories>(Duplicator.Actors.Drives.DriveHistory.Get.Instance, "the drive history", cancellationToken);
+        var history = await Query<Duplicator.Actors.Drives.DriveHistory.Histories>(Duplicator.Actors.Drives.DriveHistory.Get.Instance, "the drive history", cancellationToken);
         return drives.Select(d => View(d) with { History = history.Drives.TryGetValue(d.Id, out var h) ? View(h) : null }).ToArray();
     }
 
@@ -146,7 +146,7 @@ public sealed partial class ActorTower : ITower, IJobSink
 
     /// <inheritdoc />
     public async Task<TowerView> TowerAsync(CancellationToken cancellationToken) =>
-        View(await Ask<TowerHolds>(Tower.GetHolds.Instance, "the tower's state", cancellationToken));
+        View(await Query<TowerHolds>(Tower.GetHolds.Instance, "the tower's state", cancellationToken));
 
     /// <inheritdoc />
     public async Task<bool> PauseAsync(string? batchId, CancellationToken cancellationToken) =>
@@ -174,10 +174,10 @@ public sealed partial class ActorTower : ITower, IJobSink
     public async Task<StagedImageFile?> StagedImageAsync(string sha256, CancellationToken cancellationToken)
     {
         if (Floor?.Held(sha256) is { } held) return held; // staged here for a batch submitted here, or fetched here
-        var list = await Ask<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
+        var list = await Query<Tower.BatchList>(Tower.GetBatches.Instance, "the list of batches", cancellationToken);
         foreach (var b in list.Batches.Where(b => b.Staged && b.Status == BatchStatus.Running))
         {
-            var answer = await Ask<Tower.BatchAnswer>(new Tower.GetBatch(b.Id), $"batch {b.Id}", cancellationToken);
+            var answer = await Query<Tower.BatchAnswer>(new Tower.GetBatch(b.Id), $"batch {b.Id}", cancellationToken);
             if (answer.State is not { ImageSha256: { } sha, StashPath: { } path } state
                 || !string.Equals(sha, sha256, StringComparison.OrdinalIgnoreCase)
                 || path.EndsWith(".cue", StringComparison.OrdinalIgnoreCase))
@@ -200,9 +200,37 @@ public sealed partial class ActorTower : ITower, IJobSink
     public static TowerView View(TowerHolds h) => new(h.TowerPaused != null, h.TowerPaused, [.. h.Batches], [.. h.Drives.Keys]);
 
     private Task<Tower.DriveStatus[]> DriveStatuses(CancellationToken cancellationToken) =>
-        Ask<Tower.DriveStatus[]>(Tower.GetDrives.Instance, "the list of drives", cancellationToken);
+        Query<Tower.DriveStatus[]>(Tower.GetDrives.Instance, "the list of drives", cancellationToken);
 
-    private async Task<T> Ask<T>(object message, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a query (never a change) that gets no answer is asked again within the timeout, the first after 2 s, each
+    /// wait twice the last: on a floor a query sent while the router moves goes to the dead router and is lost, and the
+    /// new one answers in seconds. Set for a tower of a floor.
+    /// </summary>
+    public bool RetryQueries { get; init; }
+
+    // A query: asked again when it is lost (RetryQueries), since asking twice changes nothing.
+    private async Task<T> Query<T>(object message, string what, CancellationToken cancellationToken)
+    {
+        if (!RetryQueries) return await Ask<T>(message, what, cancellationToken);
+        var deadline = DateTime.UtcNow + _timeout;
+        var wait = TimeSpan.FromSeconds(2);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var last = left <= wait;
+            try
+            {
+                return await Ask<T>(message, what, cancellationToken, last ? left : wait);
+            }
+            catch (TowerUnavailableException) when (!last)
+            {
+                wait *= 2;
+            }
+        }
+    }
+
+    private async Task<T> Ask<T>(object message, string what, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         // A failed tower (see TowerHealth) answers nothing: fail at once with the reason rather than wait for the timeout.
         if (_health?.Failure is { } failed) throw new TowerFailedException(failed);
@@ -210,7 +238,7 @@ public sealed partial class ActorTower : ITower, IJobSink
         try
         {
             var tower = await _tower(cancellationToken);
-            return await tower.Ask<T>(message, _timeout, linked?.Token ?? cancellationToken);
+            return await tower.Ask<T>(message, timeout ?? _timeout, linked?.Token ?? cancellationToken);
         }
         catch (Exception e) when (_health?.Failure is { } why && e is OperationCanceledException or AskTimeoutException or TimeoutException)
         {

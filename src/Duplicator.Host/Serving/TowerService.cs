@@ -33,6 +33,7 @@ public sealed class TowerService(IRequiredActor<TowerKey> towerActor, ActorSyste
         var towerRef = await towerActor.GetAsync(cancellationToken); // the tower is registered: the front ends may ask it
         var tower = new ActorTower(towerActor, config.Defaults, health: health)
         {
+            RetryQueries = config.Cluster is not null, // a query lost to a router that died is asked again of the next one
             Floor = config.Cluster is null ? null
                 : new FloorSubmission(system, config.StashDirectory, FloorWiring.ControlUrl(config), frontEnds ? [.. TowerRuntime.ServedRoots(config)] : null, TimeSpan.FromSeconds(30)),
         };

@@ -76,6 +76,15 @@ public sealed class FloorBatchTests(FloorFailoverTests.Server pg, ITestOutputHel
         var towers = good.Select(d => Floor.TowerOfDrive(d.Drive)).Distinct().ToArray();
         output.WriteLine($"floor: good discs by tower: {string.Join(", ", good.GroupBy(d => Floor.Id(Floor.TowerOfDrive(d.Drive))).OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Count()}"))}");
         Assert.True(towers.Length >= 2, $"the good discs were made on {towers.Length} tower(s)");
+        // One view: the API of a survivor that does not run the router lists every live drive of the floor with its
+        // history, gathered from each tower's own, so each drive's good discs are the ledger's.
+        var viewer = Enumerable.Range(0, 3).First(t => t != router && t != victim);
+        string[] live = [.. Enumerable.Range(0, 3).Where(t => t != victim).SelectMany(t => new[] { Floor.DriveId(t, 1), Floor.DriveId(t, 2) }).Order()];
+        IReadOnlyList<DriveView> viewed = [];
+        await floor.UntilAsync(() => (viewed = Drives(floor, viewer)).Select(d => d.Id).Order().SequenceEqual(live)
+            && viewed.All(d => (d.History?.Good ?? 0) == good.Count(g => g.Drive == d.Id)), Long,
+            $"{Floor.Id(viewer)}'s API did not list the floor's drives with their histories");
+        Assert.Contains(viewed, d => Floor.TowerOfDrive(d.Id) != viewer && d.History?.Good > 0); // another tower's history, not only its own
 
         // The staged image: the submitter's; every good disc's SHA-256 is its hash, and each good disc's file is those bytes.
         var image = Assert.Single(good.Select(d => d.Sha256).Distinct());

@@ -37,9 +37,16 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         var before = Drives(floor, router);
         Assert.All(before, d => Assert.Equal(Floor.Id(Floor.TowerOfDrive(d.Id)), d.Tower));
         var survivors = Enumerable.Range(0, 3).Where(i => i != router).ToArray();
+        // Every tower's metrics follow the whole floor (the router sends its view to the others' agents), not the router's tower only.
+        string[] all = [.. before.Select(d => d.Id).Order()];
+        foreach (var t in Enumerable.Range(0, 3))
+            await floor.UntilAsync(() => MetricDrives(floor, t).SequenceEqual(all), Long, $"{Floor.Id(t)}'s /metrics did not list every drive of the floor");
 
         var killedAt = DateTime.UtcNow;
         floor.Towers[router].Kill();
+        // A query sent now goes to the dead router and is lost: it is asked again of the next one rather than wait out its 30 s.
+        using var early = floor.Towers[survivors[0]].Client();
+        var query = early.DrivesAsync(CancellationToken.None);
         var (after, host, at) = await floor.FirstAnswerAsync(survivors, Long);
         var failover = at - killedAt;
         output.WriteLine($"floor: kill -9 of {Floor.Id(router)} (the router's tower) -> the router answered on {Floor.Id(host)} {failover.TotalSeconds:F1} s later");
@@ -57,6 +64,28 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         // The survivors downed the dead tower.
         foreach (var i in survivors)
             Assert.Contains(floor.Towers[i].Log.Split('\n'), l => l.Contains($"floor: tower {Floor.Id(router)} (") && l.Contains(" was downed"));
+        var answered = await query; // not a 503 after the 30 s timeout
+        output.WriteLine($"floor: a query sent to {Floor.Id(survivors[0])} at the kill was answered {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after it at the latest ({answered.Count} drives)");
+        Assert.NotEmpty(answered);
+        // The dead router never said its tower's drives left; the new router lists the floor's drives to every agent, so the survivors' metrics drop them.
+        string[] left = [.. after.Select(d => d.Id).Order()];
+        foreach (var i in survivors)
+            await floor.UntilAsync(() => MetricDrives(floor, i).SequenceEqual(left), Long, $"{Floor.Id(i)}'s /metrics still lists the dead tower's drives");
+    }
+
+    /// <summary>The drives <paramref name="tower"/>'s <c>GET /metrics</c> exports a state for, in order (empty when it does not answer).</summary>
+    private static string[] MetricDrives(Floor floor, int tower)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            var text = http.GetStringAsync(floor.Towers[tower].BaseAddress + "/metrics").GetAwaiter().GetResult();
+            return [.. Regex.Matches(text, @"^duplicator_drive_state\{[^}]*drive=""([^""]+)""", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Distinct().Order()];
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return [];
+        }
     }
 
     [Fact]
