@@ -27,8 +27,9 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         public static RegisterNow Instance { get; } = new();
     }
 
-    private sealed record Fetched(string Sha256, string Path);
-    private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason, long Bytes, FloorImage? Image);
+    // Local to this agent (never cross nodes): Fetch names the fetch they end, so an answer of a cancelled one is known.
+    private sealed record Fetched(string Sha256, string Path, CancellationTokenSource Fetch);
+    private sealed record FetchFailed(string Sha256, ImmutableArray<Uri> Left, string Reason, long Bytes, FloorImage? Image, CancellationTokenSource Fetch);
     private sealed record IdleCheck(string BatchId);
     private sealed record Sweep
     {
@@ -54,7 +55,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Recorder.StatusChanged> _last = [];
     private readonly Dictionary<string, Job> _jobs = []; // by drive id
     private readonly Dictionary<string, string> _held = []; // local copies: SHA-256 -> path
-    private readonly HashSet<string> _fetching = [];
+    private readonly Dictionary<string, CancellationTokenSource> _fetching = []; // fetches under way, by SHA-256: each cancelled alone
     private readonly Dictionary<string, ArrivingImage> _arriving = []; // fetches with a piece list: readable as they are checked
     private readonly HashSet<string> _pinned = [];
     private readonly HashSet<string> _verified = []; // copies this process checked against their hash as it placed them
@@ -236,15 +237,20 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             StartStaging(batchId, sha, path);
             return;
         }
-        if (_fetching.Add(sha)) Fetch(sha, bytes, sources, image);
+        if (!_fetching.ContainsKey(sha))
+        {
+            _fetching[sha] = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+            Fetch(sha, bytes, sources, image);
+        }
         if (_arriving.TryGetValue(sha, out var arriving)) StartArriving(batchId, sha, arriving);
     }
 
     private void Fetch(string sha, long bytes, ImmutableArray<Uri> sources, FloorImage? image)
     {
+        var fetch = _fetching[sha];
         if (sources.IsDefaultOrEmpty)
         {
-            Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL", bytes, image));
+            Self.Tell(new FetchFailed(sha, [], "no tower that holds it has a control URL", bytes, image, fetch));
             return;
         }
         var target = Floor.ImagePath(_settings.StashDirectory, sha);
@@ -256,8 +262,8 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             _arriving[sha] = arriving = new ArrivingImage(target + ".part", target, bytes);
         Action<long> verified = arriving is null ? _ => { } : arriving.Verified;
         _log.Info("floor: fetching image {0} ({1} bytes) from {2}{3}", sha, bytes, from, arriving is null ? "" : ", served piece by piece as it arrives");
-        _fetcher.FetchAsync(from, sha.ToLowerInvariant(), bytes, target, arriving is null ? null : image, verified, _cancel.Token)
-            .PipeTo(Self, success: () => new Fetched(sha, target), failure: e => new FetchFailed(sha, left, $"from {from}: {Describe(e)}", bytes, image));
+        _fetcher.FetchAsync(from, sha.ToLowerInvariant(), bytes, target, arriving is null ? null : image, verified, fetch.Token)
+            .PipeTo(Self, success: () => new Fetched(sha, target, fetch), failure: e => new FetchFailed(sha, left, $"from {from}: {Describe(e)}", bytes, image, fetch));
     }
 
     /// <summary>Stages the batch on the copy still arriving: its recorders start now, each chunk read when its sectors are checked.</summary>
@@ -272,9 +278,12 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
 
     private void OnFetched(Fetched f)
     {
-        _fetching.Remove(f.Sha256);
+        f.Fetch.Dispose();
         _held[f.Sha256] = f.Path;
         _verified.Add(f.Sha256);
+        // A fetch cancelled as it ended: a checked copy all the same, held until the sweep finds nothing uses it.
+        if (!_fetching.TryGetValue(f.Sha256, out var current) || current != f.Fetch) return;
+        _fetching.Remove(f.Sha256);
         if (_arriving.Remove(f.Sha256, out var arriving))
         {
             arriving.Verified(long.MaxValue);
@@ -288,6 +297,13 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
 
     private void OnFetchFailed(FetchFailed f)
     {
+        if (!_fetching.TryGetValue(f.Sha256, out var current) || current != f.Fetch)
+        {
+            // Cancelled (its batches ended here): its part and list go, unless a fetch of the same image began since and resumes them.
+            f.Fetch.Dispose();
+            if (!_fetching.ContainsKey(f.Sha256)) RemovePart(f.Sha256);
+            return;
+        }
         var waiting = _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).ToList();
         var streaming = _staging.Where(s => s.Value.Arriving && s.Value.Sha256 == f.Sha256).Select(s => s.Key).ToList();
         if (!f.Left.IsEmpty && (waiting.Count > 0 || streaming.Count > 0))
@@ -297,6 +313,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             return;
         }
         _fetching.Remove(f.Sha256);
+        f.Fetch.Dispose();
         if (_arriving.Remove(f.Sha256, out var arriving)) arriving.Fail(f.Reason); // its waiting reads fail: those discs fail, not the drives
         _log.Error("floor: image {0} could not be fetched: {1}", f.Sha256, f.Reason);
         foreach (var j in waiting) Fail(j.DriveId, $"the image could not be fetched: {f.Reason}");
@@ -400,6 +417,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             return;
         }
         _jobs.Remove(driveId);
+        if (!_staging.ContainsKey(batchId) && job.Burn.Image.ContentSha256 is { } sha) CancelUnusedFetch(sha, $"disc {disc} of batch {batchId}, the last use here, ended");
         if (job.Router.Equals(_current))
         {
             job.Router.Tell(outcome, Self);
@@ -427,6 +445,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
     {
         if (_jobs.Values.Any(j => j.Burn.BatchId == batchId) || !_staging.Remove(batchId, out var local)) return;
         Context.Stop(local.Staging);
+        CancelUnusedFetch(local.Sha256, $"batch {batchId} had no disc here for {_agent.IdleStaging}");
         // Another batch of the same image still uses it, or the batch was submitted here: the others fetch it from here.
         if (_staging.Values.Any(s => s.Sha256 == local.Sha256) || _pinned.Contains(local.Sha256)) return;
         _held.Remove(local.Sha256);
@@ -446,7 +465,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         var now = DateTime.UtcNow;
         foreach (var sha in _held.Keys.ToList())
         {
-            if (_pinned.Contains(sha) || _fetching.Contains(sha) || _staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha))
+            if (_pinned.Contains(sha) || _fetching.ContainsKey(sha) || _staging.Values.Any(s => s.Sha256 == sha) || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha))
             {
                 _unusedSince.Remove(sha);
                 continue;
@@ -487,6 +506,36 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         if (_staging.Remove(e.BatchId, out var local)) Context.Stop(local.Staging);
         Timers.Cancel("idle-" + e.BatchId);
         if (LetGo(sha) is { } path) _log.Info("floor: batch {0} ended; its image's copy {1} is removed", e.BatchId, path);
+        CancelUnusedFetch(sha, $"batch {e.BatchId} ended");
+    }
+
+    /// <summary>
+    /// Cancels the fetch of <paramref name="sha"/> when nothing here uses the image any more (no staging, disc or pin: its
+    /// batches ended), rather than let it run to the end and then remove the copy. Its answer is then stale (see
+    /// <see cref="OnFetchFailed"/>).
+    /// </summary>
+    private void CancelUnusedFetch(string sha, string why)
+    {
+        if (!_fetching.TryGetValue(sha, out var fetch) || _pinned.Contains(sha) || _staging.Values.Any(s => s.Sha256 == sha)
+            || _jobs.Values.Any(j => j.Burn.Image.ContentSha256 == sha)) return;
+        _fetching.Remove(sha);
+        if (_arriving.Remove(sha, out var arriving)) arriving.Fail(why);
+        fetch.Cancel();
+        _log.Info("floor: image {0}: {1}; its fetch is cancelled", sha, why);
+    }
+
+    private void RemovePart(string sha)
+    {
+        var target = Floor.ImagePath(_settings.StashDirectory, sha);
+        foreach (var path in new[] { target + ".part", FloorPieces.ListPath(target) })
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.Warning("floor: could not remove {0}: {1}", path, e.Message);
+            }
     }
 
     /// <summary>Unpins <paramref name="sha"/> and removes its copy unless a staging or a disc here still uses it; the path removed, or null.</summary>

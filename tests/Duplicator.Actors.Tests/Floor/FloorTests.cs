@@ -329,6 +329,29 @@ public sealed class FloorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_cancelled_while_its_image_arrives_cancels_the_fetch_and_leaves_no_part_behind()
+    {
+        PieceFetcher? fetcher = null;
+        var (a, b, router, sha) = await ArrivingFloor(image => fetcher = new PieceFetcher(image, FloorPieces.MinPieceBytes, holdAt: 24), "f-cancel", 2);
+        await using var _a = a;
+        await using var _b = b;
+        await fetcher!.Holding.Task.WaitAsync(Long); // 24 of 64 pieces here; the rest would never come (nobody says Go)
+        await Until(() => Interlocked.Read(ref b.Drives[0].Written) > 0); // tower b burns from the part
+
+        Assert.IsType<Tower.Done>(await a.Proxy!.Ask<object>(new Tower.Cancel("f-cancel", "cancelled by the test"), Long));
+        var target = Duplicator.Actors.Floor.Floor.ImagePath(b.Stash, sha);
+        await Until(() => !File.Exists(target + ".part"));
+        // The batch ended, so tower b's fetch was cancelled (not left to wait or run on), its part removed, nothing fetched again.
+        Assert.False(File.Exists(target + ".part"), "the cancelled fetch's part file stayed");
+        Assert.False(File.Exists(target), "a copy of the image was kept");
+        Assert.Equal(1, fetcher.Fetches);
+        Assert.Equal(24L * FloorPieces.MinPieceBytes, fetcher.Verified);
+        Assert.Empty(b.Drives[0].Burned); // its disc was cancelled, not finished from a part
+        var state = await TowerFixture.UntilFinished(a.Proxy!, "f-cancel", Long);
+        Assert.Equal(BatchStatus.Cancelled, state.Status);
+    }
+
+    [Fact]
     public async Task A_fetch_that_breaks_while_its_image_is_burned_fails_that_disc_and_the_next_fetches_it_again()
     {
         PieceFetcher? fetcher = null;

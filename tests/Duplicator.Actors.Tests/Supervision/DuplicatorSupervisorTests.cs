@@ -58,7 +58,7 @@ public sealed class DuplicatorSupervisorTests() : Akka.TestKit.Xunit2.TestKit(To
         await Submit(tower, TowerFixture.ImageBatch("b1", image, copies: 4));
 
         // Four drives ready at once join one wave: the stash is read once, not four times.
-        var wave = ExpectMsg<Staging.WaveFinished>(Long);
+        var wave = await ExpectMsgAsync<Staging.WaveFinished>(Long); // not a pool thread blocked: CI once saw no wave in 60 s with the pool busy
         Assert.Equal(new Staging.WaveFinished("b1", 1, 2048L * 2048, 4, 0), wave);
         var done = await TowerFixture.UntilFinished(tower, "b1", Long);
         Assert.Equal(4, done.Good.Count);

@@ -51,16 +51,16 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         var failover = at - killedAt;
         output.WriteLine($"floor: kill -9 of {Floor.Id(router)} (the router's tower) -> the router answered on {Floor.Id(host)} {failover.TotalSeconds:F1} s later");
 
-        output.WriteLine($"killed at {killedAt:HH:mm:ss.fff}; {Floor.Id(host)} saw:");
-        foreach (var l in floor.Towers[host].Log.Split('\n').Where(l => l.Contains("floor:") || l.Contains("Singleton") || l.Contains("Leader is") || l.Contains("SBR")))
-            output.WriteLine(l.Length > 260 ? l[..260] : l);
-        // The answer came from a router on a survivor: its drives are that survivor's, not the dead tower's.
+        // The first answer may come from either survivor's API (both ask the router); the router runs on the one that says so.
         Assert.Contains(host, survivors);
+        var moved = RouterOf(floor, survivors);
+        output.WriteLine($"killed at {killedAt:HH:mm:ss.fff}; {Floor.Id(moved)}, where the router moved, saw:");
+        foreach (var l in floor.Towers[moved].Log.Split('\n').Where(l => l.Contains("floor:") || l.Contains("Singleton") || l.Contains("Leader is") || l.Contains("SBR")))
+            output.WriteLine(l.Length > 260 ? l[..260] : l);
         // The new router lists the survivors' drives as their agents register again, never the dead tower's.
         await floor.UntilAsync(() => Drives(floor, host).Select(d => d.Tower).Distinct().Count() == 2, Long, "the new router did not list both survivors' drives");
         after = Drives(floor, host);
         Assert.All(after, d => Assert.NotEqual(Floor.Id(router), d.Tower));
-        Assert.Contains("floor: the router runs on this tower", floor.Towers[host].Log);
         // The survivors downed the dead tower.
         foreach (var i in survivors)
             Assert.Contains(floor.Towers[i].Log.Split('\n'), l => l.Contains($"floor: tower {Floor.Id(router)} (") && l.Contains(" was downed"));
@@ -72,6 +72,10 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         foreach (var i in survivors)
             await floor.UntilAsync(() => MetricDrives(floor, i).SequenceEqual(left), Long, $"{Floor.Id(i)}'s /metrics still lists the dead tower's drives");
     }
+
+    /// <summary>The one of <paramref name="towers"/> whose log says the router runs there (none of them ran it before).</summary>
+    private static int RouterOf(Floor floor, IReadOnlyList<int> towers) =>
+        Assert.Single(towers, i => floor.Towers[i].Log.Contains("floor: the router runs on this tower"));
 
     /// <summary>The drives <paramref name="tower"/>'s <c>GET /metrics</c> exports a state for, in order (empty when it does not answer).</summary>
     private static string[] MetricDrives(Floor floor, int tower)
@@ -113,7 +117,7 @@ public sealed class FloorFailoverTests(FloorFailoverTests.Server pg, ITestOutput
         foreach (var i in survivors)
             await floor.UntilAsync(() => floor.Towers[i].Log.Split('\n').Any(l => l.Contains($"floor: tower {Floor.Id(frozen)} (") && l.Contains(" was downed")), Long,
                 $"{Floor.Id(i)} did not down the frozen tower");
-        Assert.Contains($"floor: fenced {incarnation} off the ledger", floor.Towers[host].Log);
+        Assert.Contains($"floor: fenced {incarnation} off the ledger", floor.Towers[RouterOf(floor, survivors)].Log);
         Assert.Equal(Floor.Id(frozen), pg.Pg.Scalar("sigstop", $"SELECT tower FROM duplicator_fenced WHERE incarnation = '{incarnation}'"));
         await Task.Delay(2000); // the new router has recovered and is idle: from now on the journal does not move
         var rows = pg.Pg.Scalar("sigstop", "SELECT count(*) FROM journal");
