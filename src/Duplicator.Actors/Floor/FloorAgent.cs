@@ -301,7 +301,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
         {
             // Cancelled (its batches ended here): its part and list go, unless a fetch of the same image began since and resumes them.
             f.Fetch.Dispose();
-            if (!_fetching.ContainsKey(f.Sha256)) RemovePart(f.Sha256);
+            if (!_fetching.ContainsKey(f.Sha256) && !_held.ContainsKey(f.Sha256)) RemovePart(f.Sha256); // a held copy keeps its list
             return;
         }
         var waiting = _jobs.Values.Where(j => !j.Sent && j.Burn.Image.ContentSha256 == f.Sha256).ToList();
@@ -417,7 +417,7 @@ internal sealed class FloorAgent : ReceiveActor, IWithTimers
             return;
         }
         _jobs.Remove(driveId);
-        if (!_staging.ContainsKey(batchId) && job.Burn.Image.ContentSha256 is { } sha) CancelUnusedFetch(sha, $"disc {disc} of batch {batchId}, the last use here, ended");
+        if (job.Burn.Image.ContentSha256 is { } sha) CancelUnusedFetch(sha, $"disc {disc} of batch {batchId}, the last use here, ended");
         if (job.Router.Equals(_current))
         {
             job.Router.Tell(outcome, Self);
