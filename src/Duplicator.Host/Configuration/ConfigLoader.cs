@@ -24,6 +24,13 @@ public static partial class ConfigLoader
     /// <summary>Prefix of environment variables that override keys.</summary>
     public const string EnvironmentPrefix = "DUPLICATOR_";
 
+    /// <summary>
+    /// Variables of the prefix that are switches of the process, not config keys (DUPLICATOR_TRACE=1: an unexpected
+    /// failure's stack trace; DUPLICATOR_TIMING=1: master's phase times); without this list, setting one made every
+    /// config refuse to load ("TRACE: unknown key").
+    /// </summary>
+    public static readonly IReadOnlySet<string> ProcessSwitches = new HashSet<string>(["DUPLICATOR_TRACE", "DUPLICATOR_TIMING"], StringComparer.OrdinalIgnoreCase);
+
     private static readonly string[] KnownKeys =
     [
         "name", "drives", "drives:*", "drives:*:id", "drives:*:url",
@@ -54,7 +61,7 @@ public static partial class ConfigLoader
         var env = environment ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
         builder.AddInMemoryCollection(env
-            .Where(kv => kv.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            .Where(kv => kv.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && !ProcessSwitches.Contains(kv.Key))
             .Select(kv => new KeyValuePair<string, string?>(kv.Key[EnvironmentPrefix.Length..].Replace("__", ":"), kv.Value)));
         IConfigurationRoot root;
         try

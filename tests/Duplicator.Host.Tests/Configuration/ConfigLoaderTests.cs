@@ -54,6 +54,16 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_trace_and_timing_switches_are_not_config_keys_but_another_unknown_variable_still_is()
+    {
+        var path = Write("""{ "drives": [ { "id": "a", "url": "emulated:dvd+r" } ] }""");
+        var config = ConfigLoader.Load(path, new Dictionary<string, string?> { ["DUPLICATOR_TRACE"] = "1", ["duplicator_timing"] = "1" });
+        Assert.Equal("a", config.Drives[0].Id);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path, new Dictionary<string, string?> { ["DUPLICATOR_TRACES"] = "1" }));
+        Assert.Contains(e.Problems, p => p.StartsWith("TRACES: unknown key"));
+    }
+
+    [Fact]
     public void Unknown_key_is_refused_naming_the_key()
     {
         var path = Write("""{ "drives": [ { "id": "a", "url": "emulated:dvd+r" } ], "defaults": { "verfy": true } }""");
