@@ -26,9 +26,18 @@ internal static class ServeCommand
             using var host = TowerRuntime.Build(tower);
             var health = host.Services.GetRequiredService<TowerHealth>();
             using var failed = health.Failed.Register(stop.Cancel); // a dead ledger stops the host (TowerHealth)
+            Exception? startFailed = null;
             try
             {
-                host.StartAsync(stop.Token).GetAwaiter().GetResult();
+                try
+                {
+                    host.StartAsync(stop.Token).GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is not OperationCanceledException || health.Failure == null)
+                {
+                    startFailed = e;
+                    throw StartFailure.Describe(e, tower) ?? e;
+                }
                 stop.Token.WaitHandle.WaitOne();
             }
             catch (OperationCanceledException) when (health.Failure != null)
@@ -36,7 +45,16 @@ internal static class ServeCommand
             }
             finally
             {
-                host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+                try
+                {
+                    host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+                }
+                catch (Exception) when (startFailed != null)
+                {
+                    // A host whose start failed before its services were resolved fails its own stop (Host.StopAsync
+                    // reverses a list it never got: "ArgumentNullException (Parameter 'source')", seen in CI in place
+                    // of the real cause); the start's failure is the one to report.
+                }
             }
             if (health.Failure is { } why)
             {

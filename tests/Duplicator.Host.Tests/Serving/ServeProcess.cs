@@ -67,6 +67,7 @@ public sealed class ServeProcess : IDisposable
     public async Task StartAsync(string? readyLine = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir };
+        psi.Environment["DUPLICATOR_TRACE"] = "1"; // an unexpected exception's stack trace lands in the log a failing test prints
         psi.ArgumentList.Add(CliRunner.DllPath);
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add("--config");
