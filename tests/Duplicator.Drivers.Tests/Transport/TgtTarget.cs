@@ -18,7 +18,7 @@ public sealed class TgtTarget : IDisposable
     public TgtTarget(int drives)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("dup-tgt-").FullName;
-        Port = FreePort();
+        Port = Duplicator.Tests.FreePorts.Next();
         _control = Port % 1000 + 100 + Environment.ProcessId % 500;
         var psi = new ProcessStartInfo("tgtd", ["-f", "-C", _control.ToString(), "--iscsi", $"portal=127.0.0.1:{Port}"])
         {
@@ -67,12 +67,6 @@ public sealed class TgtTarget : IDisposable
         return p.ExitCode;
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -12,12 +12,6 @@ public sealed class CopyCommandTests : IDisposable
 
     private string Discs => Path.Combine(_dir, "discs");
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>A config with drive-1 holding <paramref name="master"/> and two blank DVD+R recorders; nobody listens on its control port.</summary>
     private string Config(string master)
@@ -34,7 +28,7 @@ public sealed class CopyCommandTests : IDisposable
               "storage": { "provider": "sqlite", "path": "{{Path.Combine(_dir, "ledger.db")}}" },
               "stash": "{{Path.Combine(_dir, "stash")}}",
               "defaults": { "verify": true, "speed": 0, "failedDiscThreshold": 0, "quarantineAfter": 3, "rejectIfNotBlank": true },
-              "control": { "listen": "http://127.0.0.1:{{FreePort()}}", "allowedRoots": [ "{{_dir}}" ] },
+              "control": { "listen": "http://127.0.0.1:{{Duplicator.Tests.FreePorts.Next()}}", "allowedRoots": [ "{{_dir}}" ] },
               "hotFolder": { "enabled": false, "path": "{{Path.Combine(_dir, "hot")}}" },
               "logging": { "level": "Warning" }
             }

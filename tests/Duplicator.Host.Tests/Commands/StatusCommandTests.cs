@@ -21,17 +21,11 @@ public sealed class StatusCommandTests : IDisposable
         return path;
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [Fact]
     public void Without_a_running_host_status_says_so_and_fails()
     {
-        var listen = $"http://127.0.0.1:{FreePort()}";
+        var listen = $"http://127.0.0.1:{Duplicator.Tests.FreePorts.Next()}";
         var r = CliRunner.Run("status", "--config", Config(listen));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"no duplicator host answers at {listen}", r.StdErr);

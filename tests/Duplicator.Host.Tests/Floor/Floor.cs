@@ -28,7 +28,7 @@ public sealed class Floor : IDisposable
         Pg = pg;
         Database = database;
         ConnectionString = pg.NewDatabase(database);
-        ClusterPorts = [.. Enumerable.Range(0, towers).Select(_ => FreePort())];
+        ClusterPorts = [.. Enumerable.Range(0, towers).Select(_ => Duplicator.Tests.FreePorts.Next())];
         var seeds = JsonSerializer.Serialize(ClusterPorts.Take(Math.Min(2, towers)).Select(p => $"akka.tcp://duplicator@127.0.0.1:{p}"));
         var storage = JsonSerializer.Serialize(new { provider = "postgres", connectionString = ConnectionString });
         // The router stages a batch on its own node within its own allowed roots: a source every tower may name.
@@ -185,12 +185,6 @@ public sealed class Floor : IDisposable
         if (p.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {pid} exited {p.ExitCode}");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>Kills every tower (SIGKILL) and removes their folders; the database stays on the server.</summary>
     public void Dispose()

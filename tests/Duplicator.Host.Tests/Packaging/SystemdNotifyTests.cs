@@ -18,12 +18,7 @@ public sealed class SystemdNotifyTests
     public async Task Under_systemd_the_host_says_READY_once_its_API_answers_and_STOPPING_on_SIGTERM()
     {
         var dir = Directory.CreateTempSubdirectory("dup-notify-").FullName;
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
+        var port = Duplicator.Tests.FreePorts.Next();
         File.WriteAllText(Path.Combine(dir, "duplicator.json"), $$"""
             {
               "name": "notify",

@@ -90,12 +90,7 @@ public sealed class SystemdUnitTests
     public async Task With_the_json_log_format_every_line_the_host_logs_is_one_JSON_object()
     {
         var dir = Directory.CreateTempSubdirectory("dup-jsonlog-").FullName;
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
+        var port = Duplicator.Tests.FreePorts.Next();
         File.WriteAllText(Path.Combine(dir, "duplicator.json"), $$"""
             {
               "name": "jsonlog",

@@ -21,7 +21,7 @@ public sealed class PostgresServer : IDisposable
     {
         _bin = FindBin();
         _dir = Directory.CreateTempSubdirectory("dup-pg-").FullName;
-        Port = FreePort();
+        Port = Duplicator.Tests.FreePorts.Next();
         if (_asRoot) Run("chown", "postgres", _dir);
         RunAs(Path.Combine(_bin, "initdb"), "-D", DataDir, "-A", "trust", "-U", User, "--no-sync", "-E", "UTF8");
         Start();
@@ -88,12 +88,6 @@ public sealed class PostgresServer : IDisposable
         if (p.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited {p.ExitCode}: {error}{output.Result}");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

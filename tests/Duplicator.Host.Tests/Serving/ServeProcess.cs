@@ -23,7 +23,7 @@ public sealed class ServeProcess : IDisposable
         driveId ??= i => $"drive-{i}";
         Token = token;
         Dir = Directory.CreateTempSubdirectory("dup-serve-").FullName;
-        Port = FreePort();
+        Port = Duplicator.Tests.FreePorts.Next();
         var driveJson = string.Join(",\n", Enumerable.Range(1, drives).Select(i =>
             $$"""    { "id": "{{driveId(i)}}", "url": "emulated:dvd+r?speed={{speed}}&dir={{Discs}}&name={{driveId(i)}}&autoreload=true{{extraDriveQuery}}{{driveQuery?.Invoke(i)}}" }"""));
         var storage = storageJson ?? System.Text.Json.JsonSerializer.Serialize(new { provider = "sqlite", path = Path.Combine(Dir, "ledger.db") });
@@ -108,12 +108,6 @@ public sealed class ServeProcess : IDisposable
         _process = null;
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -67,9 +67,9 @@ public sealed class StorageSafetyTests
     {
         using var tower = new ServeProcess(drives: 1, speed: 0);
         await tower.StartAsync();
-        var secondPort = FreePort();
+        var secondPort = Duplicator.Tests.FreePorts.Next();
         var sameLedger = Config(tower, "same-ledger.json", c => c.Replace($"127.0.0.1:{tower.Port}", $"127.0.0.1:{secondPort}"));
-        var sameStash = Config(tower, "same-stash.json", c => c.Replace($"127.0.0.1:{tower.Port}", $"127.0.0.1:{FreePort()}")
+        var sameStash = Config(tower, "same-stash.json", c => c.Replace($"127.0.0.1:{tower.Port}", $"127.0.0.1:{Duplicator.Tests.FreePorts.Next()}")
             .Replace(Path.Combine(tower.Dir, "ledger.db"), Path.Combine(tower.Dir, "ledger-2.db")));
         var holder = $"(duplicator serve, control API http://127.0.0.1:{tower.Port})";
 
@@ -375,10 +375,4 @@ public sealed class StorageSafetyTests
         return long.Parse(text.Trim());
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

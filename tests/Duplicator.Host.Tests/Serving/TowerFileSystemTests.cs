@@ -125,7 +125,7 @@ public sealed class TowerFileSystemTests : IDisposable
         File.WriteAllText(config, $$"""
             { "drives": [ { "id": "e1", "url": "emulated:{{profile}}?dir={{discs}}&name=e1&autoreload=true" } ],
               "storage": { "path": "{{_dir}}/ledger.db" }, "stash": "{{_dir}}/stash",
-              "control": { "listen": "http://127.0.0.1:{{FreePort()}}" }, "hotFolder": { "enabled": false } }
+              "control": { "listen": "http://127.0.0.1:{{Duplicator.Tests.FreePorts.Next()}}" }, "hotFolder": { "enabled": false } }
             """);
         string[] args = ["burn", "--config", config, "--folder", src, "--copies", "2", "--verify", "--wait",
             .. media is null ? Array.Empty<string>() : ["--media", media], .. fileSystem is null ? Array.Empty<string>() : ["--filesystem", fileSystem]];
@@ -160,7 +160,7 @@ public sealed class TowerFileSystemTests : IDisposable
         File.WriteAllText(config, $$"""
             { "drives": [ { "id": "e1", "url": "emulated:dvd+r?dir={{discs}}&name=e1" } ],
               "storage": { "path": "{{_dir}}/ledger.db" }, "stash": "{{_dir}}/stash",
-              "control": { "listen": "http://127.0.0.1:{{FreePort()}}" }, "hotFolder": { "enabled": false } }
+              "control": { "listen": "http://127.0.0.1:{{Duplicator.Tests.FreePorts.Next()}}" }, "hotFolder": { "enabled": false } }
             """);
         var burn = CliRunner.Run("burn", "--config", config, "--folder", src, "--copies", "1", "--verify", "--wait", "--volume", "TOWERDVD", "--filesystem", "dvd-video");
         Assert.True(burn.ExitCode == 0, $"exit {burn.ExitCode}: {burn.StdErr}");
@@ -247,10 +247,4 @@ public sealed class TowerFileSystemTests : IDisposable
         Assert.Contains("--filesystem udf: only with --folder", r.StdErr);
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
