@@ -36,7 +36,8 @@ internal static class ServeCommand
                 catch (Exception e) when (e is not OperationCanceledException || health.Failure == null)
                 {
                     startFailed = e;
-                    throw StartFailure.Describe(e, tower) ?? e;
+                    if (StartFailure.Describe(e, tower) is { } said) throw said;
+                    throw;
                 }
                 stop.Token.WaitHandle.WaitOne();
             }
@@ -49,11 +50,11 @@ internal static class ServeCommand
                 {
                     host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
                 }
-                catch (Exception) when (startFailed != null)
+                catch (Exception) when (startFailed != null || health.Failure != null)
                 {
                     // A host whose start failed before its services were resolved fails its own stop (Host.StopAsync
                     // reverses a list it never got: "ArgumentNullException (Parameter 'source')", seen in CI in place
-                    // of the real cause); the start's failure is the one to report.
+                    // of the real cause); the start's failure, or the health failure that stopped it, is the one to report.
                 }
             }
             if (health.Failure is { } why)
