@@ -117,7 +117,7 @@ internal static class Cli
         {
             // Never a stack trace for the operator: one line naming the failure; DUPLICATOR_TRACE=1 adds the trace.
             Console.Error.WriteLine($"duplicator: unexpected {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("DUPLICATOR_TRACE") == "1")
+            if (Environment.GetEnvironmentVariable(Configuration.ConfigLoader.TraceSwitch) == "1")
                 Console.Error.WriteLine(e);
             return ExitCodes.Failed;
         }

@@ -89,7 +89,7 @@ internal sealed class PhaseTiming
 
     public static PhaseTiming? FromEnvironment()
     {
-        if (Environment.GetEnvironmentVariable("DUPLICATOR_TIMING") != "1") return null;
+        if (Environment.GetEnvironmentVariable(Configuration.ConfigLoader.TimingSwitch) != "1") return null;
         var started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
         return new PhaseTiming(DateTime.UtcNow - started);
     }

@@ -29,7 +29,13 @@ public static partial class ConfigLoader
     /// failure's stack trace; DUPLICATOR_TIMING=1: master's phase times); without this list, setting one made every
     /// config refuse to load ("TRACE: unknown key").
     /// </summary>
-    public static readonly IReadOnlySet<string> ProcessSwitches = new HashSet<string>(["DUPLICATOR_TRACE", "DUPLICATOR_TIMING"], StringComparer.OrdinalIgnoreCase);
+    public static readonly IReadOnlySet<string> ProcessSwitches = new HashSet<string>([TraceSwitch, TimingSwitch], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The switch that adds an unexpected failure's stack trace to its one line (<c>=1</c>).</summary>
+    public const string TraceSwitch = EnvironmentPrefix + "TRACE";
+
+    /// <summary>The switch that makes <c>master</c> print its phase times (<c>=1</c>).</summary>
+    public const string TimingSwitch = EnvironmentPrefix + "TIMING";
 
     private static readonly string[] KnownKeys =
     [
