@@ -16,19 +16,19 @@ internal static class StartFailure
     public static Exception? Describe(Exception failure, TowerConfig config)
     {
         if (Find<SocketException>(failure) is not { } socket) return null;
-        if (config.Cluster is { } cluster && Find<Exception>(failure, e => e.GetType().FullName?.StartsWith("Akka.Remote", StringComparison.Ordinal) == true) != null)
+        if (config.Cluster is { } cluster && Find<Akka.Remote.RemoteTransportException>(failure) != null) // remoting's bind, not the control API's
             return new IOException($"cluster: this tower cannot listen on {cluster.Host}:{cluster.Port} (cluster.host, cluster.port): {socket.Message}", failure);
         return null;
     }
 
     // Depth-first through inner and aggregated exceptions; bounded, an exception graph is a tree of a few levels.
-    private static T? Find<T>(Exception e, Func<T, bool>? match = null, int depth = 0) where T : Exception
+    private static T? Find<T>(Exception e, int depth = 0) where T : Exception
     {
         if (depth > 16) return null;
-        if (e is T t && (match is null || match(t))) return t;
+        if (e is T t) return t;
         IEnumerable<Exception> inner = e is AggregateException a ? a.InnerExceptions : e.InnerException is { } i ? [i] : [];
         foreach (var x in inner)
-            if (Find(x, match, depth + 1) is { } found) return found;
+            if (Find<T>(x, depth + 1) is { } found) return found;
         return null;
     }
 }
